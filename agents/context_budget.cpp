@@ -1,0 +1,66 @@
+#include "agents/context_budget.hpp"
+
+#include <algorithm>
+
+#include "core/token_estimator.hpp"
+
+namespace l2mac::agents {
+
+ContextBudget ContextBudget::ForWindow(int64_t window_tokens) {
+  ContextBudget budget;
+  budget.window_tokens = window_tokens;
+  budget.reserved_output_tokens = std::min<int64_t>(4096, window_tokens / 4);
+  budget.margin_tokens = window_tokens / 20;
+  return budget;
+}
+
+AgentContext::AgentContext(std::vector<llm::ChatMessage> base, std::vector<llm::ToolSchema> tools,
+                           ContextBudget budget)
+    : messages_(std::move(base)), tools_(std::move(tools)), budget_(budget) {
+  base_size_ = messages_.size();
+}
+
+int64_t AgentContext::EstimatedTokens() const { return EstimateRequestTokens(messages_, tools_); }
+
+bool AgentContext::BaseTooLarge() const {
+  std::vector<llm::ChatMessage> base(messages_.begin(),
+                                     messages_.begin() + static_cast<std::ptrdiff_t>(base_size_));
+  return EstimateRequestTokens(base, tools_) > budget_.usable();
+}
+
+std::vector<llm::ChatMessage> AgentContext::SummaryRequestMessages(
+    const std::string& summary_prompt) const {
+  std::vector<llm::ChatMessage> base(messages_.begin(),
+                                     messages_.begin() + static_cast<std::ptrdiff_t>(base_size_));
+  // Group the conversation into turns: an assistant message and the tool results after it.
+  std::vector<std::vector<llm::ChatMessage>> turns;
+  for (size_t i = base_size_; i < messages_.size(); ++i) {
+    if (messages_[i].role != llm::Role::kTool || turns.empty()) turns.emplace_back();
+    turns.back().push_back(messages_[i]);
+  }
+  llm::ChatMessage request = llm::ChatMessage::User(summary_prompt);
+  size_t first_turn = 0;
+  auto build = [&]() {
+    std::vector<llm::ChatMessage> out = base;
+    for (size_t t = first_turn; t < turns.size(); ++t) {
+      out.insert(out.end(), turns[t].begin(), turns[t].end());
+    }
+    out.push_back(request);
+    return out;
+  };
+  std::vector<llm::ChatMessage> out = build();
+  // The summary request carries no tool schemas, so only the messages count.
+  while (first_turn < turns.size() && EstimateRequestTokens(out, {}) > budget_.usable()) {
+    ++first_turn;
+    out = build();
+  }
+  return out;
+}
+
+void AgentContext::Restart(std::vector<llm::ChatMessage> new_base, llm::ChatMessage carry_over) {
+  messages_ = std::move(new_base);
+  base_size_ = messages_.size();
+  messages_.push_back(std::move(carry_over));
+}
+
+}  // namespace l2mac::agents

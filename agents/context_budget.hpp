@@ -1,0 +1,62 @@
+// The token budget of one agent context and the bookkeeping for restarting it.
+//
+// A context is the base messages (system prompt, task, instruction, manifest, summaries)
+// followed by the conversation: assistant messages and the tool results that answer
+// them. The usable budget is the model's window minus the tokens reserved for the reply
+// minus a safety margin. When the next request would not fit, the agent asks for a
+// progress summary and restarts from fresh base messages plus that summary.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/llm/message.hpp"
+
+namespace l2mac::agents {
+
+struct ContextBudget {
+  int64_t window_tokens = 128000;
+  int64_t reserved_output_tokens = 4096;
+  int64_t margin_tokens = 1024;
+
+  // From a window alone: reserve min(4096, window/4) for output, window/20 as margin.
+  static ContextBudget ForWindow(int64_t window_tokens);
+  int64_t usable() const { return window_tokens - reserved_output_tokens - margin_tokens; }
+};
+
+class AgentContext {
+ public:
+  AgentContext(std::vector<llm::ChatMessage> base, std::vector<llm::ToolSchema> tools,
+               ContextBudget budget);
+
+  const std::vector<llm::ChatMessage>& messages() const { return messages_; }
+  const std::vector<llm::ToolSchema>& tools() const { return tools_; }
+  const ContextBudget& budget() const { return budget_; }
+
+  void Append(llm::ChatMessage message) { messages_.push_back(std::move(message)); }
+  int64_t EstimatedTokens() const;
+  // True when the current messages (and tool schemas) no longer fit the usable budget.
+  bool NeedsRestart() const { return EstimatedTokens() > budget_.usable(); }
+  // True when a fresh context (base only) would not fit: restarting cannot help.
+  bool BaseTooLarge() const;
+  // Whether the conversation has anything beyond the base messages.
+  bool HasConversation() const { return messages_.size() > base_size_; }
+
+  // The messages for a summary request: the conversation with `summary_prompt` appended,
+  // dropping the oldest whole turns (an assistant message together with the tool results
+  // answering it) until it fits the budget. Never separates a tool call from its result.
+  std::vector<llm::ChatMessage> SummaryRequestMessages(const std::string& summary_prompt) const;
+
+  // Starts over from `new_base` (freshly built, e.g. with an updated manifest) plus
+  // `carry_over` (the restart message with the summary).
+  void Restart(std::vector<llm::ChatMessage> new_base, llm::ChatMessage carry_over);
+
+ private:
+  std::vector<llm::ChatMessage> messages_;
+  size_t base_size_ = 0;
+  std::vector<llm::ToolSchema> tools_;
+  ContextBudget budget_;
+};
+
+}  // namespace l2mac::agents

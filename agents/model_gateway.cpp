@@ -1,0 +1,17 @@
+#include "agents/model_gateway.hpp"
+
+namespace l2mac::agents {
+
+const char* CallPurposeName(CallPurpose purpose) {
+  switch (purpose) {
+    case CallPurpose::kPlan:
+      return "plan";
+    case CallPurpose::kWork:
+      return "work";
+    case CallPurpose::kSummary:
+      return "summary";
+  }
+  return "work";
+}
+
+}  // namespace l2mac::agents

@@ -1,0 +1,104 @@
+#include "agents/planner.hpp"
+
+#include "agents/tool_box.hpp"
+#include "agents/tool_schemas.hpp"
+#include "agents/worker.hpp"
+#include "core/json_text.hpp"
+
+namespace l2mac::agents {
+namespace {
+
+// A plan given as text instead of a tool call: the JSON object in the reply, possibly
+// inside a ```json fence.
+std::optional<nlohmann::json> PlanFromText(const std::string& text) {
+  size_t open = text.find('{');
+  size_t close = text.rfind('}');
+  if (open == std::string::npos || close == std::string::npos || close < open) return {};
+  auto json = nlohmann::json::parse(text.substr(open, close - open + 1), nullptr, false);
+  if (json.is_discarded() || !json.is_object() || !json.contains("instructions")) return {};
+  return json;
+}
+
+}  // namespace
+
+Result<registry::Program> RunPlanner(const std::string& task, const PromptSet& prompts,
+                                     ModelGateway& model, filestore::StoreTransaction& store_view,
+                                     const PlannerLimits& limits) {
+  L2MAC_ASSIGN_OR_RETURN(auto files, store_view.List(""));
+  std::string user =
+      Render(prompts.planner_user,
+             {{"task", task}, {"manifest", FormatManifest(files, limits.max_manifest_entries)}});
+  AgentContext context(
+      {llm::ChatMessage::System(prompts.planner_system), llm::ChatMessage::User(user)},
+      PlannerToolSchemas(), limits.budget);
+  if (context.BaseTooLarge()) {
+    return Status::InvalidArgument("the task is too long for the context window (" +
+                                   std::to_string(limits.budget.window_tokens) +
+                                   " tokens): shorten the spec or raise --context-window");
+  }
+  // Read-only tools share the worker's implementation; writes are refused below.
+  ToolBox reader(store_view, {}, [](const std::vector<std::string>&) {
+    return Result<toolchains::GateReport>(
+        Status::FailedPrecondition("the planner cannot run tests"));
+  });
+  std::string last_error;
+  for (int turn = 0; turn < limits.max_turns; ++turn) {
+    llm::ChatRequest request;
+    request.messages = context.messages();
+    request.tools = context.tools();
+    request.max_output_tokens = static_cast<int>(limits.budget.reserved_output_tokens);
+    L2MAC_ASSIGN_OR_RETURN(auto response, model.Call(request, CallPurpose::kPlan));
+    llm::ChatMessage reply = response.message;
+    reply.role = llm::Role::kAssistant;
+    context.Append(reply);
+
+    if (reply.tool_calls.empty()) {
+      if (auto json = PlanFromText(reply.content)) {
+        auto program = registry::ParseProgram(*json);
+        if (program.ok()) return program;
+        last_error = program.status().message();
+        context.Append(llm::ChatMessage::User("That plan is not valid: " + last_error +
+                                              ". Fix it and call submit_plan."));
+      } else {
+        last_error = "the model replied without calling submit_plan";
+        context.Append(llm::ChatMessage::User(
+            "Call submit_plan with the instructions (a JSON object with an \"instructions\" "
+            "array)."));
+      }
+      continue;
+    }
+    std::optional<registry::Program> accepted;
+    for (const auto& call : reply.tool_calls) {
+      nlohmann::json result;
+      if (accepted) {
+        result = ToolError("not executed: the plan was already accepted");
+      } else if (call.name == "submit_plan") {
+        auto json = nlohmann::json::parse(call.arguments, nullptr, false);
+        if (json.is_discarded()) {
+          last_error = "submit_plan arguments are not valid JSON";
+          result = ToolError(last_error +
+                             ": send {\"instructions\": [{\"id\": \"1\", \"text\": "
+                             "\"...\", \"depends_on\": []}]}");
+        } else if (auto program = registry::ParseProgram(json); !program.ok()) {
+          last_error = program.status().message();
+          result = ToolError("the plan is not valid: " + last_error + ". Fix it and submit again.");
+        } else {
+          accepted = std::move(program).value();
+          result = {{"ok", true}, {"instructions", accepted->instructions.size()}};
+        }
+      } else if (call.name == "list_files" || call.name == "read_file") {
+        result = reader.Execute(call).result;
+      } else {
+        result = ToolError("the planner can only call list_files, read_file and submit_plan");
+      }
+      context.Append(llm::ChatMessage::ToolResult(call.id, DumpJson(result)));
+    }
+    if (accepted) return std::move(*accepted);
+  }
+  return Status::FailedPrecondition(
+      "the planner did not submit a valid plan in " + std::to_string(limits.max_turns) +
+      " model calls" + (last_error.empty() ? "" : " (last problem: " + last_error + ")") +
+      "; supply a prompt program with --program FILE instead");
+}
+
+}  // namespace l2mac::agents

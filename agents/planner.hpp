@@ -1,0 +1,31 @@
+// The planner agent: turns the task into the prompt program.
+//
+// It runs in its own context with read-only tools (to look at an existing store) and
+// submit_plan. An invalid plan (unknown dependency, cycle, duplicate id, bad JSON) goes
+// back to the model as an error to correct, up to max_turns model calls.
+#pragma once
+
+#include <string>
+
+#include "agents/context_budget.hpp"
+#include "agents/model_gateway.hpp"
+#include "agents/prompt_set.hpp"
+#include "core/status.hpp"
+#include "filestore/file_store.hpp"
+#include "registry/program.hpp"
+
+namespace l2mac::agents {
+
+struct PlannerLimits {
+  ContextBudget budget;
+  int max_turns = 12;
+  size_t max_manifest_entries = 300;
+};
+
+// `store_view` is a transaction on the current head, used only for reading. Returns
+// kFailedPrecondition when the model never submitted a valid plan within the turn bound.
+Result<registry::Program> RunPlanner(const std::string& task, const PromptSet& prompts,
+                                     ModelGateway& model, filestore::StoreTransaction& store_view,
+                                     const PlannerLimits& limits);
+
+}  // namespace l2mac::agents

@@ -1,0 +1,259 @@
+#include "agents/tool_box.hpp"
+
+#include <algorithm>
+
+#include "agents/search_replace.hpp"
+#include "filestore/path.hpp"
+
+namespace l2mac::agents {
+namespace {
+
+using nlohmann::json;
+
+Result<std::string> StringArg(const json& args, const char* name) {
+  auto it = args.find(name);
+  if (it == args.end())
+    return Status::InvalidArgument(std::string("missing argument \"") + name + "\"");
+  if (!it->is_string()) {
+    return Status::InvalidArgument(std::string("argument \"") + name + "\" must be a string");
+  }
+  return it->get<std::string>();
+}
+
+Result<std::optional<int64_t>> OptionalIntArg(const json& args, const char* name) {
+  auto it = args.find(name);
+  if (it == args.end() || it->is_null()) return std::optional<int64_t>();
+  if (!it->is_number_integer()) {
+    return Status::InvalidArgument(std::string("argument \"") + name + "\" must be an integer");
+  }
+  return std::optional<int64_t>(it->get<int64_t>());
+}
+
+std::vector<std::string_view> Lines(const std::string& text) {
+  std::vector<std::string_view> lines;
+  std::string_view view(text);
+  size_t start = 0;
+  while (start < view.size()) {
+    size_t end = view.find('\n', start);
+    if (end == std::string_view::npos) end = view.size();
+    lines.push_back(view.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+bool LooksBinary(const std::string& content) { return content.find('\0') != std::string::npos; }
+
+std::string CallSignatureHelp(const std::string& tool) {
+  if (tool == "write_file") return R"({"path": "src/app.py", "content": "..."})";
+  if (tool == "read_file") return R"({"path": "src/app.py", "start_line": 1, "end_line": 80})";
+  if (tool == "edit_file")
+    return R"({"path": "src/app.py", "search": "old text", "replace": "new text"})";
+  if (tool == "delete_file") return R"({"path": "src/old.py"})";
+  if (tool == "step_complete") return R"({"summary": "what now exists"})";
+  return "{}";
+}
+
+}  // namespace
+
+json ToolError(const std::string& message) { return {{"ok", false}, {"error", message}}; }
+
+ToolBox::ToolBox(filestore::StoreTransaction& txn, std::filesystem::path output_root,
+                 CheckRunner run_checks, ToolBoxOptions options)
+    : txn_(txn),
+      output_root_(std::move(output_root)),
+      run_checks_(std::move(run_checks)),
+      options_(options) {}
+
+ToolOutcome ToolBox::Execute(const llm::ToolCall& call) {
+  ToolOutcome outcome;
+  json args = json::parse(call.arguments.empty() ? std::string("{}") : call.arguments, nullptr,
+                          /*allow_exceptions=*/false);
+  if (args.is_discarded() || !args.is_object()) {
+    outcome.result = ToolError("the arguments of " + call.name +
+                               " are not a valid JSON object, so the call was not executed. "
+                               "Send the arguments as a JSON object, for example " +
+                               CallSignatureHelp(call.name));
+    return outcome;
+  }
+  try {
+    if (call.name == "list_files") {
+      outcome.result = ListFiles(args);
+    } else if (call.name == "read_file") {
+      outcome.result = ReadFile(args);
+    } else if (call.name == "write_file") {
+      outcome.result = WriteFile(args);
+    } else if (call.name == "edit_file") {
+      outcome.result = EditFile(args);
+    } else if (call.name == "delete_file") {
+      outcome.result = DeleteFile(args);
+    } else if (call.name == "run_tests") {
+      outcome.result = RunTests(args);
+    } else if (call.name == "step_complete") {
+      auto summary = StringArg(args, "summary");
+      if (!summary.ok() || summary->find_first_not_of(" \t\r\n") == std::string::npos) {
+        outcome.result = ToolError(
+            "step_complete needs a non-empty \"summary\" of what now exists, for the "
+            "instructions that follow");
+      } else {
+        outcome.step_complete = true;
+        outcome.summary = *summary;
+        outcome.result = {{"ok", true}};
+      }
+    } else {
+      outcome.result = ToolError("unknown tool '" + call.name +
+                                 "'. Available tools: list_files, read_file, write_file, "
+                                 "edit_file, delete_file, run_tests, step_complete");
+    }
+  } catch (const json::exception& e) {
+    // Defensive: argument access above checks types, so this means a bug, reported to the
+    // model rather than crashing the run.
+    outcome.result = ToolError(std::string("the tool failed on its arguments: ") + e.what());
+  }
+  return outcome;
+}
+
+json ToolBox::ListFiles(const json& args) {
+  std::string prefix;
+  if (auto it = args.find("prefix"); it != args.end() && !it->is_null()) {
+    if (!it->is_string()) return ToolError("argument \"prefix\" must be a string");
+    prefix = it->get<std::string>();
+    if (prefix.rfind("./", 0) == 0) prefix = prefix.substr(2);
+  }
+  auto files = txn_.List(prefix);
+  if (!files.ok()) return ToolError(files.status().message());
+  json list = json::array();
+  for (const auto& file : *files) {
+    list.push_back({{"path", file.path}, {"size", file.size}, {"lines", file.lines}});
+  }
+  return {{"ok", true}, {"files", list}, {"count", list.size()}};
+}
+
+json ToolBox::ReadFile(const json& args) {
+  auto raw_path = StringArg(args, "path");
+  if (!raw_path.ok()) return ToolError(raw_path.status().message());
+  auto path = filestore::NormalizePath(*raw_path);
+  if (!path.ok()) return ToolError(path.status().message());
+  auto start_arg = OptionalIntArg(args, "start_line");
+  auto end_arg = OptionalIntArg(args, "end_line");
+  if (!start_arg.ok()) return ToolError(start_arg.status().message());
+  if (!end_arg.ok()) return ToolError(end_arg.status().message());
+
+  auto content = txn_.Read(*path);
+  if (!content.ok()) return ToolError(content.status().message());
+  if (!content->has_value()) {
+    return ToolError("no file '" + *path + "' in the store; list_files shows what exists");
+  }
+  const std::string& text = **content;
+  if (LooksBinary(text)) {
+    return {{"ok", true},
+            {"path", *path},
+            {"binary", true},
+            {"size", text.size()},
+            {"content", "(binary file of " + std::to_string(text.size()) + " bytes; not shown)"}};
+  }
+  auto lines = Lines(text);
+  int64_t total = static_cast<int64_t>(lines.size());
+  int64_t start = start_arg->value_or(1);
+  if (start < 1) start = 1;
+  int64_t end = end_arg->value_or(start + static_cast<int64_t>(options_.max_read_lines) - 1);
+  if (end > total) end = total;
+  if (total > 0 && start > total) {
+    return ToolError("start_line " + std::to_string(start) + " is past the end of '" + *path +
+                     "', which has " + std::to_string(total) + " lines");
+  }
+  std::string numbered;
+  int64_t shown_end = start - 1;
+  for (int64_t i = start; i <= end; ++i) {
+    std::string line =
+        std::to_string(i) + ": " + std::string(lines[static_cast<size_t>(i - 1)]) + "\n";
+    if (numbered.size() + line.size() > options_.max_read_bytes && i > start) break;
+    numbered += line;
+    shown_end = i;
+  }
+  json result = {{"ok", true},           {"path", *path},
+                 {"start_line", start},  {"end_line", shown_end},
+                 {"total_lines", total}, {"content", numbered}};
+  if (shown_end < total && !end_arg->has_value()) {
+    result["note"] = "the file continues: read_file with start_line " +
+                     std::to_string(shown_end + 1) + " for more";
+  }
+  return result;
+}
+
+Result<std::string> ToolBox::WritablePath(const json& args) {
+  L2MAC_ASSIGN_OR_RETURN(std::string raw, StringArg(args, "path"));
+  L2MAC_ASSIGN_OR_RETURN(std::string path, filestore::NormalizePath(raw));
+  if (!output_root_.empty()) {
+    L2MAC_RETURN_IF_ERROR(filestore::CheckNoSymlinkOnDisk(output_root_, path));
+  }
+  return path;
+}
+
+json ToolBox::WriteFile(const json& args) {
+  auto path = WritablePath(args);
+  if (!path.ok()) return ToolError(path.status().message());
+  auto content = StringArg(args, "content");
+  if (!content.ok()) return ToolError(content.status().message());
+  auto previous = txn_.Read(*path);
+  bool existed = previous.ok() && previous->has_value();
+  size_t bytes = content->size();
+  int64_t lines = static_cast<int64_t>(Lines(*content).size());
+  Status status = txn_.Write(*path, std::move(content).value());
+  if (!status.ok()) return ToolError(status.message());
+  return {{"ok", true}, {"path", *path}, {"bytes", bytes}, {"lines", lines}, {"created", !existed}};
+}
+
+json ToolBox::EditFile(const json& args) {
+  auto path = WritablePath(args);
+  if (!path.ok()) return ToolError(path.status().message());
+  auto search = StringArg(args, "search");
+  if (!search.ok()) return ToolError(search.status().message());
+  auto replace = StringArg(args, "replace");
+  if (!replace.ok()) return ToolError(replace.status().message());
+  auto content = txn_.Read(*path);
+  if (!content.ok()) return ToolError(content.status().message());
+  if (!content->has_value()) {
+    return ToolError("no file '" + *path + "' to edit; create it with write_file");
+  }
+  auto edit = ApplySearchReplace(**content, *search, *replace);
+  if (!edit.ok()) return ToolError("edit_file on '" + *path + "': " + edit.status().message());
+  Status status = txn_.Write(*path, edit->content);
+  if (!status.ok()) return ToolError(status.message());
+  json result = {{"ok", true},
+                 {"path", *path},
+                 {"lines_removed", edit->lines_removed},
+                 {"lines_added", edit->lines_added}};
+  if (edit->whitespace_tolerant) {
+    result["note"] = "matched after ignoring differences in indentation or trailing spaces";
+  }
+  return result;
+}
+
+json ToolBox::DeleteFile(const json& args) {
+  auto path = WritablePath(args);
+  if (!path.ok()) return ToolError(path.status().message());
+  Status status = txn_.Delete(*path);
+  if (!status.ok()) return ToolError(status.message());
+  return {{"ok", true}, {"path", *path}, {"deleted", true}};
+}
+
+json ToolBox::RunTests(const json& args) {
+  std::vector<std::string> paths;
+  if (auto it = args.find("paths"); it != args.end() && !it->is_null()) {
+    if (!it->is_array()) return ToolError("argument \"paths\" must be an array of file paths");
+    for (const auto& item : *it) {
+      if (!item.is_string()) return ToolError("argument \"paths\" must hold strings");
+      auto path = filestore::NormalizePath(item.get<std::string>());
+      if (!path.ok()) return ToolError(path.status().message());
+      paths.push_back(*path);
+    }
+  }
+  auto report = run_checks_(paths);
+  if (!report.ok()) return ToolError("the checks could not run: " + report.status().message());
+  json result = {{"ok", true}, {"passed", report->passed}, {"checks", report->OneLine()}};
+  if (!report->passed) result["failures"] = report->FailureText(options_.max_report_bytes);
+  return result;
+}
+
+}  // namespace l2mac::agents

@@ -1,0 +1,68 @@
+// Executes an agent's tool calls against the instruction's staged store transaction.
+//
+// Every result is a JSON object with "ok"; when not ok, "error" says what went wrong and
+// what to do instead. Nothing here throws or fails the run: bad arguments, bad paths and
+// unknown tools become error results for the model to correct. Borrows the transaction
+// (which must outlive the ToolBox); one thread at a time.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "agents/toolchains/gate.hpp"
+#include "core/llm/message.hpp"
+#include "core/status.hpp"
+#include "filestore/file_store.hpp"
+
+namespace l2mac::agents {
+
+struct ToolOutcome {
+  nlohmann::json result;       // what the model sees
+  bool step_complete = false;  // the model called step_complete with valid arguments
+  std::string summary;         // its summary
+};
+
+// Runs the checks on the staged state, optionally restricted to some test paths.
+using CheckRunner =
+    std::function<Result<toolchains::GateReport>(const std::vector<std::string>& test_paths)>;
+
+struct ToolBoxOptions {
+  size_t max_read_lines = 400;  // a read_file without a range returns at most this many
+  size_t max_read_bytes = 48 * 1024;
+  size_t max_report_bytes = 6000;
+};
+
+class ToolBox {
+ public:
+  // `output_root` is the materialized folder: writes whose path passes through a symlink
+  // there are refused, since materializing them would write outside the folder.
+  ToolBox(filestore::StoreTransaction& txn, std::filesystem::path output_root,
+          CheckRunner run_checks, ToolBoxOptions options = {});
+
+  // step_complete is validated here (a summary is required) but the gate is the caller's.
+  ToolOutcome Execute(const llm::ToolCall& call);
+
+ private:
+  nlohmann::json ListFiles(const nlohmann::json& args);
+  nlohmann::json ReadFile(const nlohmann::json& args);
+  nlohmann::json WriteFile(const nlohmann::json& args);
+  nlohmann::json EditFile(const nlohmann::json& args);
+  nlohmann::json DeleteFile(const nlohmann::json& args);
+  nlohmann::json RunTests(const nlohmann::json& args);
+  // Normalizes a path argument and checks it against symlinks in the output folder.
+  Result<std::string> WritablePath(const nlohmann::json& args);
+
+  filestore::StoreTransaction& txn_;
+  std::filesystem::path output_root_;
+  CheckRunner run_checks_;
+  ToolBoxOptions options_;
+};
+
+// {"ok": false, "error": message}
+nlohmann::json ToolError(const std::string& message);
+
+}  // namespace l2mac::agents

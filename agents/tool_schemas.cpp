@@ -1,0 +1,91 @@
+#include "agents/tool_schemas.hpp"
+
+namespace l2mac::agents {
+namespace {
+
+using nlohmann::json;
+
+json Object(json properties, std::vector<std::string> required) {
+  return {{"type", "object"}, {"properties", std::move(properties)}, {"required", required}};
+}
+
+llm::ToolSchema ListFiles() {
+  return {"list_files",
+          "List the files in the store (path, size in bytes, line count), optionally only those "
+          "whose path starts with a prefix.",
+          Object({{"prefix", {{"type", "string"}, {"description", "e.g. 'src/'"}}}}, {})};
+}
+
+llm::ToolSchema ReadFile() {
+  return {"read_file",
+          "Read a file, or a range of its lines, with line numbers. Long files are returned in "
+          "parts: pass start_line and end_line for the rest.",
+          Object({{"path", {{"type", "string"}}},
+                  {"start_line", {{"type", "integer"}, {"description", "first line, from 1"}}},
+                  {"end_line", {{"type", "integer"}, {"description", "last line, inclusive"}}}},
+                 {"path"})};
+}
+
+llm::ToolSchema WriteFile() {
+  return {"write_file", "Create or replace a whole file with the given content.",
+          Object({{"path", {{"type", "string"}}}, {"content", {{"type", "string"}}}},
+                 {"path", "content"})};
+}
+
+llm::ToolSchema EditFile() {
+  return {"edit_file",
+          "Replace one occurrence of `search` in a file with `replace`. `search` must match "
+          "exactly once; include a few surrounding lines to make it unique.",
+          Object({{"path", {{"type", "string"}}},
+                  {"search", {{"type", "string"}}},
+                  {"replace", {{"type", "string"}}}},
+                 {"path", "search", "replace"})};
+}
+
+llm::ToolSchema DeleteFile() {
+  return {"delete_file", "Delete a file.", Object({{"path", {{"type", "string"}}}}, {"path"})};
+}
+
+llm::ToolSchema RunTests() {
+  return {"run_tests",
+          "Run the project's checks now (syntax check, then the tests) and get the result, "
+          "without finishing the instruction.",
+          Object({{"paths",
+                   {{"type", "array"},
+                    {"items", {{"type", "string"}}},
+                    {"description", "test files to run; all tests when omitted"}}}},
+                 {})};
+}
+
+llm::ToolSchema StepComplete() {
+  return {"step_complete",
+          "Declare the instruction done. l2mac then runs the checks; the instruction is "
+          "accepted only if they pass, otherwise you receive the failures.",
+          Object({{"summary",
+                   {{"type", "string"},
+                    {"description", "what now exists, for the instructions that follow"}}}},
+                 {"summary"})};
+}
+
+llm::ToolSchema SubmitPlan() {
+  json instruction = Object({{"id", {{"type", "string"}}},
+                             {"text", {{"type", "string"}}},
+                             {"depends_on", {{"type", "array"}, {"items", {{"type", "string"}}}}}},
+                            {"id", "text"});
+  return {
+      "submit_plan", "Submit the prompt program: the ordered list of instructions.",
+      Object({{"instructions", {{"type", "array"}, {"items", instruction}}}}, {"instructions"})};
+}
+
+}  // namespace
+
+std::vector<llm::ToolSchema> WorkerToolSchemas() {
+  return {ListFiles(),  ReadFile(), WriteFile(),   EditFile(),
+          DeleteFile(), RunTests(), StepComplete()};
+}
+
+std::vector<llm::ToolSchema> PlannerToolSchemas() {
+  return {ListFiles(), ReadFile(), SubmitPlan()};
+}
+
+}  // namespace l2mac::agents

@@ -1,0 +1,69 @@
+// The acceptance gate: the checks an instruction's output must pass before it commits.
+//
+// RunGate() runs the checks that fit the domain and the files on a materialized snapshot
+// of the store (the committed head plus the instruction's staged writes), each check in a
+// subprocess with a timeout. A timeout is a failure, never a pass. The report is written
+// for the model: each failure with file, line and message where known, long output cut in
+// the middle, bounded in size.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/status.hpp"
+
+namespace l2mac::toolchains {
+
+enum class GateDomain { kCodebase, kBook };
+
+struct GateOptions {
+  std::chrono::milliseconds timeout{120000};  // per check
+  size_t max_report_bytes = 6000;
+  std::string python;  // interpreter with pytest; empty: FindPythonWithPytest()
+};
+
+struct CheckOutcome {
+  std::string name;  // "python syntax", "pytest", "markdown files"
+  bool passed = false;
+  bool timed_out = false;
+  std::string detail;  // bounded, for the model
+  // A few words for OneLine(), e.g. "timed out after 5s", "1 failed, 3 passed"; may be empty.
+  std::string summary;
+};
+
+struct GateReport {
+  bool passed = true;
+  std::vector<CheckOutcome> checks;  // empty when nothing applied
+
+  // Text sent to the model: the failing checks with their details, at most `max_bytes`.
+  std::string FailureText(size_t max_bytes) const;
+  // One line for logs and the status report, a clause per check:
+  // "python syntax: passed; pytest: failed (timed out after 5s)"; "no checks applied".
+  std::string OneLine() const;
+};
+
+// `touched` lists the store paths the instruction wrote or deleted. For kCodebase, Python
+// checks run when the snapshot holds .py files: a syntax check of every .py file, then
+// pytest when there are test files (test_*.py or *_test.py). For kBook, every touched
+// Markdown file that exists must be non-empty, and at least one must have been written.
+// Errors (as opposed to failing checks) mean the gate could not run, e.g. no Python with
+// pytest installed: kFailedPrecondition with the fix.
+Result<GateReport> RunGate(GateDomain domain, const std::filesystem::path& snapshot,
+                           const std::vector<std::string>& touched, const GateOptions& options);
+
+// The first of $L2MAC_PYTHON, python3 on PATH, /usr/bin/python3 that can import pytest,
+// as the interpreter's absolute path. A success is cached per value of $L2MAC_PYTHON (a
+// failure is not, so installing pytest later works); safe to call from several threads.
+Result<std::string> FindPythonWithPytest();
+
+// The same probe over an explicit candidate list (names are looked up in PATH), uncached.
+// kFailedPrecondition naming every candidate and why it was rejected when none fits.
+Result<std::string> FindPythonWithPytestAmong(const std::vector<std::string>& candidates);
+
+// Keeps the first and last parts of `text` so the result is at most `max_bytes`, with a
+// marker saying how many bytes were elided. Never splits a UTF-8 sequence.
+std::string ElideMiddle(const std::string& text, size_t max_bytes);
+
+}  // namespace l2mac::toolchains

@@ -1,0 +1,201 @@
+#include "agents/worker.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "agents/tool_schemas.hpp"
+#include "core/json_text.hpp"
+
+namespace l2mac::agents {
+namespace {
+
+std::string JoinSummaries(const std::vector<std::string>& summaries, size_t max_bytes) {
+  if (summaries.empty()) return "(none yet: this is the first instruction)";
+  // Keep the newest summaries when they do not all fit.
+  std::string joined;
+  size_t kept = 0;
+  for (auto it = summaries.rbegin(); it != summaries.rend(); ++it) {
+    if (!joined.empty() && joined.size() + it->size() + 1 > max_bytes) break;
+    joined = *it + "\n" + joined;
+    ++kept;
+  }
+  if (kept < summaries.size()) {
+    joined = "(" + std::to_string(summaries.size() - kept) +
+             " older summaries omitted; read the files for details)\n" + joined;
+  }
+  return joined;
+}
+
+std::string ActionSignature(const llm::ToolCall& call) { return call.name + "\n" + call.arguments; }
+
+}  // namespace
+
+std::string FormatManifest(const std::vector<filestore::FileInfo>& files, size_t max_entries) {
+  if (files.empty()) return "(no files yet)";
+  std::string out;
+  size_t shown = 0;
+  for (const auto& file : files) {
+    if (shown == max_entries) break;
+    out += file.path + " (" + std::to_string(file.lines) + " lines, " + std::to_string(file.size) +
+           " bytes)\n";
+    ++shown;
+  }
+  if (shown < files.size()) {
+    out += "... and " + std::to_string(files.size() - shown) +
+           " more files (use list_files with a prefix)\n";
+  }
+  return out;
+}
+
+Worker::Worker(const PromptSet& prompts, ModelGateway& model, filestore::StoreTransaction& txn,
+               std::filesystem::path output_root, CheckRunner run_checks, WorkerLimits limits,
+               WorkerObserver observer)
+    : prompts_(prompts),
+      model_(model),
+      txn_(txn),
+      output_root_(std::move(output_root)),
+      run_checks_(std::move(run_checks)),
+      limits_(limits),
+      observer_(std::move(observer)) {}
+
+std::string Worker::Manifest() const {
+  auto files = txn_.List("");
+  if (!files.ok()) return "(the file list is unavailable: " + files.status().message() + ")";
+  return FormatManifest(*files, limits_.max_manifest_entries);
+}
+
+std::vector<llm::ChatMessage> Worker::BaseMessages(const WorkerInput& input) const {
+  std::string user =
+      Render(prompts_.worker_user,
+             {{"task", input.task},
+              {"instruction", input.instruction_text},
+              {"instruction_id", input.instruction_id},
+              {"instruction_count", std::to_string(input.instruction_count)},
+              {"manifest", Manifest()},
+              {"summaries", JoinSummaries(input.earlier_summaries, limits_.max_summaries_bytes)}});
+  return {llm::ChatMessage::System(prompts_.worker_system), llm::ChatMessage::User(user)};
+}
+
+Result<WorkerOutcome> Worker::Run(const WorkerInput& input) {
+  WorkerOutcome outcome;
+  ToolBox tools(txn_, output_root_, run_checks_);
+  AgentContext context(BaseMessages(input), WorkerToolSchemas(), limits_.budget);
+  if (context.BaseTooLarge()) {
+    outcome.failure = "the context window (" + std::to_string(limits_.budget.window_tokens) +
+                      " tokens) is too small for the instruction's base prompt (" +
+                      std::to_string(context.EstimatedTokens()) +
+                      " tokens): raise --context-window";
+    return outcome;
+  }
+  int idle_replies = 0;
+  std::string last_action;
+  int repeated_actions = 0;
+
+  while (true) {
+    if (context.NeedsRestart()) {
+      if (outcome.context_restarts >= limits_.max_context_restarts) {
+        outcome.failure = "the context filled up " + std::to_string(outcome.context_restarts) +
+                          " times (the bound on context restarts per instruction); split the "
+                          "instruction into smaller ones or raise --max-context-restarts";
+        return outcome;
+      }
+      llm::ChatRequest summary_request;
+      summary_request.messages = context.SummaryRequestMessages(prompts_.summary_request);
+      summary_request.max_output_tokens = static_cast<int>(limits_.budget.reserved_output_tokens);
+      L2MAC_ASSIGN_OR_RETURN(auto summary, model_.Call(summary_request, CallPurpose::kSummary));
+      std::string text = summary.message.content;
+      if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+        text = "(the model gave no summary; re-read the files you wrote with list_files)";
+      }
+      ++outcome.context_restarts;
+      context.Restart(BaseMessages(input),
+                      llm::ChatMessage::User(Render(prompts_.restart, {{"summary", text}})));
+      spdlog::info("instruction {}: context restarted with a summary ({} of at most {})",
+                   input.instruction_id, outcome.context_restarts, limits_.max_context_restarts);
+      if (observer_.on_context_restart) observer_.on_context_restart(outcome.context_restarts);
+      if (context.NeedsRestart()) {
+        outcome.failure =
+            "even a fresh context with the progress summary does not fit the "
+            "context window; raise --context-window";
+        return outcome;
+      }
+    }
+
+    if (outcome.turns >= limits_.max_turns) {
+      outcome.failure = "the instruction used its " + std::to_string(limits_.max_turns) +
+                        " model calls without passing its checks";
+      return outcome;
+    }
+    ++outcome.turns;
+    spdlog::debug("instruction {}: call {} with {} of {} usable context tokens",
+                  input.instruction_id, outcome.turns, context.EstimatedTokens(),
+                  limits_.budget.usable());
+    llm::ChatRequest request;
+    request.messages = context.messages();
+    request.tools = context.tools();
+    request.max_output_tokens = static_cast<int>(limits_.budget.reserved_output_tokens);
+    L2MAC_ASSIGN_OR_RETURN(auto response, model_.Call(request, CallPurpose::kWork));
+    llm::ChatMessage reply = response.message;
+    reply.role = llm::Role::kAssistant;
+    context.Append(reply);
+
+    if (reply.tool_calls.empty()) {
+      if (++idle_replies >= limits_.max_idle_replies) {
+        outcome.failure = "the model answered " + std::to_string(idle_replies) +
+                          " times in a row without calling a tool";
+        return outcome;
+      }
+      context.Append(llm::ChatMessage::User(prompts_.nudge));
+      continue;
+    }
+    idle_replies = 0;
+
+    bool completed = false;
+    for (const auto& call : reply.tool_calls) {
+      nlohmann::json result;
+      if (completed) {
+        result = ToolError("not executed: step_complete was already accepted for this instruction");
+      } else {
+        std::string signature = ActionSignature(call);
+        repeated_actions = signature == last_action ? repeated_actions + 1 : 1;
+        last_action = signature;
+        if (repeated_actions >= limits_.max_repeated_actions) {
+          outcome.failure = "loop detected: the model made the same " + call.name + " call " +
+                            std::to_string(repeated_actions) + " times in a row";
+          return outcome;
+        }
+        ToolOutcome tool = tools.Execute(call);
+        result = tool.result;
+        if (tool.step_complete) {
+          L2MAC_ASSIGN_OR_RETURN(auto report, run_checks_({}));
+          if (report.passed) {
+            completed = true;
+            outcome.summary = tool.summary;
+            result = {{"ok", true}, {"checks", report.OneLine()}};
+          } else {
+            ++outcome.gate_failures;
+            if (observer_.on_gate_failure) observer_.on_gate_failure(report);
+            result = ToolError(
+                "The checks failed, so the instruction is not complete yet. First work out the "
+                "cause from the output below, then fix it and call step_complete again.");
+            result["failures"] = report.FailureText(limits_.max_report_bytes);
+            if (outcome.gate_failures >= limits_.max_gate_failures) {
+              context.Append(llm::ChatMessage::ToolResult(call.id, DumpJson(result)));
+              outcome.failure = "the checks still failed after " +
+                                std::to_string(outcome.gate_failures) +
+                                " attempts: " + report.OneLine();
+              return outcome;
+            }
+          }
+        }
+      }
+      if (observer_.on_tool_call) observer_.on_tool_call(call, result);
+      context.Append(llm::ChatMessage::ToolResult(call.id, DumpJson(result)));
+    }
+    if (completed) {
+      outcome.completed = true;
+      return outcome;
+    }
+  }
+}
+
+}  // namespace l2mac::agents

@@ -1,0 +1,87 @@
+// The worker agent: carries out one instruction in a fresh context with the tool loop.
+//
+// It calls the model, executes the tool calls in order against the staged transaction,
+// runs the gate when the model calls step_complete, returns failures to the model, and
+// restarts the context with a progress summary before it would overflow. It does not
+// commit: the caller commits the transaction when the outcome is kCompleted and discards
+// it otherwise. Errors (as opposed to a failed instruction) are problems the run cannot
+// continue past: the model is unreachable, a budget is spent, the database failed.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "agents/context_budget.hpp"
+#include "agents/model_gateway.hpp"
+#include "agents/prompt_set.hpp"
+#include "agents/tool_box.hpp"
+#include "core/status.hpp"
+#include "filestore/file_store.hpp"
+
+namespace l2mac::agents {
+
+struct WorkerLimits {
+  ContextBudget budget;
+  int max_context_restarts = 6;
+  int max_gate_failures = 4;     // failed step_complete checks before the instruction fails
+  int max_turns = 80;            // model calls for the instruction, summaries excluded
+  int max_idle_replies = 3;      // consecutive replies without any tool call
+  int max_repeated_actions = 4;  // the same tool call with the same arguments in a row
+  size_t max_manifest_entries = 300;
+  size_t max_summaries_bytes = 12000;
+  size_t max_report_bytes = 6000;  // gate failure text returned to the model
+};
+
+struct WorkerInput {
+  std::string task;
+  std::string instruction_id;
+  std::string instruction_text;
+  int instruction_count = 1;
+  // "[id] summary" of each committed instruction, oldest first.
+  std::vector<std::string> earlier_summaries;
+};
+
+// Notified as the worker progresses (for logs and the registry). May be empty functions.
+struct WorkerObserver {
+  std::function<void(int restarts)> on_context_restart;
+  std::function<void(const toolchains::GateReport& report)> on_gate_failure;
+  std::function<void(const llm::ToolCall& call, const nlohmann::json& result)> on_tool_call;
+};
+
+struct WorkerOutcome {
+  bool completed = false;
+  std::string summary;  // when completed
+  std::string failure;  // when not: why, for the report
+  int context_restarts = 0;
+  int gate_failures = 0;
+  int turns = 0;
+};
+
+class Worker {
+ public:
+  Worker(const PromptSet& prompts, ModelGateway& model, filestore::StoreTransaction& txn,
+         std::filesystem::path output_root, CheckRunner run_checks, WorkerLimits limits,
+         WorkerObserver observer = {});
+
+  Result<WorkerOutcome> Run(const WorkerInput& input);
+
+ private:
+  std::vector<llm::ChatMessage> BaseMessages(const WorkerInput& input) const;
+  std::string Manifest() const;
+
+  const PromptSet& prompts_;
+  ModelGateway& model_;
+  filestore::StoreTransaction& txn_;
+  std::filesystem::path output_root_;
+  CheckRunner run_checks_;
+  WorkerLimits limits_;
+  WorkerObserver observer_;
+};
+
+// "path (N lines, M bytes)" per file, sorted, cut at `max_entries` with a count of the
+// rest; "(no files yet)" when empty.
+std::string FormatManifest(const std::vector<filestore::FileInfo>& files, size_t max_entries);
+
+}  // namespace l2mac::agents

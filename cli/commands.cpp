@@ -1,0 +1,212 @@
+#include "cli/commands.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "cli/exit_codes.hpp"
+#include "cli/input_files.hpp"
+#include "control_unit/runner.hpp"
+#include "control_unit/workspace.hpp"
+#include "core/json_text.hpp"
+
+namespace l2mac::cli {
+namespace {
+
+constexpr size_t kMaxSpecBytes = 1 << 20;
+
+int Fail(const Status& status, bool model_failed = false) {
+  std::cerr << "l2mac: error: " << status.message() << "\n";
+  return ExitCodeFor(status, model_failed);
+}
+
+int FinishRun(const Result<control_unit::RunReport>& result,
+              const FailureTrackingProvider& provider, const std::string& out) {
+  if (!result.ok()) {
+    std::cerr << "l2mac: the run stopped; what was committed is kept in " << out
+              << " and `l2mac resume " << out << "` continues it.\n";
+    return Fail(result.status(), provider.failed());
+  }
+  const auto& report = *result;
+  std::cerr << fmt::format(
+      "l2mac: {} of {} instructions committed ({} failed, {} skipped); {} files in {}\n"
+      "l2mac: {} model calls, {} prompt + {} completion tokens; {} failed checks fixed or "
+      "reported; {} context restarts\n",
+      report.committed, report.instructions, report.failed, report.skipped, report.files, out,
+      report.model_calls, report.prompt_tokens, report.completion_tokens, report.gate_failures,
+      report.context_restarts);
+  for (const auto& problem : report.problems) {
+    std::cerr << "l2mac: instruction " << problem.id << " " << problem.status << ": "
+              << problem.failure << "\n";
+  }
+  for (const auto& path : report.kept_user_edits) {
+    std::cerr << "l2mac: kept your edit of " << path << " (not overwritten)\n";
+  }
+  return report.outcome == control_unit::RunOutcome::kCompleted ? kExitOk : kExitIncomplete;
+}
+
+}  // namespace
+
+int RunCommand(const RunFlags& flags) {
+  control_unit::RunOptions options;
+  if (!flags.spec.empty() && !flags.task_text.empty()) {
+    std::cerr << "l2mac: error: give either a SPEC file or --task, not both\n";
+    return kExitUsage;
+  }
+  if (!flags.spec.empty()) {
+    auto text = ReadUserTextFile(flags.spec, "spec", kMaxSpecBytes);
+    if (!text.ok()) return Fail(text.status());
+    options.task = *text;
+    options.task_source = flags.spec;
+  } else if (!flags.task_text.empty()) {
+    options.task = flags.task_text;
+    options.task_source = "--task";
+  } else {
+    std::cerr << "l2mac: error: nothing to do: give a SPEC file or --task \"...\"\n";
+    return kExitUsage;
+  }
+  if (options.task.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Fail(Status::InvalidArgument("the spec is empty: describe the task in it"));
+  }
+  auto domain = agents::ParseDomain(flags.domain);
+  if (!domain.ok()) return Fail(domain.status());
+  options.domain = *domain;
+  options.prompts_dir = flags.prompts;
+  if (!flags.program.empty()) {
+    auto text = ReadUserTextFile(flags.program, "prompt program", kMaxSpecBytes);
+    if (!text.ok()) return Fail(text.status());
+    auto program = registry::ParseProgramText(*text, flags.program);
+    if (!program.ok()) return Fail(program.status());
+    options.program = std::move(program).value();
+  }
+  if (flags.context_window < 1000) {
+    return Fail(Status::InvalidArgument("--context-window must be at least 1000 tokens"));
+  }
+  options.out_dir = flags.out;
+  options.context_window = flags.context_window;
+  options.max_context_restarts = flags.max_context_restarts;
+  options.max_gate_failures = flags.max_attempts;
+  options.max_turns = flags.max_turns;
+  options.check_timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(flags.check_timeout_seconds * 1000));
+  options.provider_settings = flags.provider.ToSettings();
+
+  if (!flags.provider.Configured()) {
+    std::cerr << "l2mac: " << HowToConfigureProvider();
+    return kExitUsage;
+  }
+  auto made = MakeProvider(flags.provider);
+  if (!made.ok()) return Fail(made.status());
+  FailureTrackingProvider provider(std::move(made).value());
+  spdlog::info("model: {}", provider.Describe());
+  auto result = control_unit::StartRun(options, provider);
+  return FinishRun(result, provider, flags.out);
+}
+
+int ResumeCommand(const ResumeFlags& flags) {
+  auto stored = control_unit::ReadStoredOptions(flags.out);
+  if (!stored.ok()) return Fail(stored.status());
+  ProviderFlags provider_flags = flags.provider;
+  if (stored->contains("provider")) provider_flags.MergeStored((*stored)["provider"]);
+  if (!provider_flags.Configured()) {
+    std::cerr << "l2mac: " << HowToConfigureProvider();
+    return kExitUsage;
+  }
+  size_t skip = 0;
+  if (!provider_flags.replay.empty()) {
+    auto recorded = control_unit::CountRecordedExchanges(flags.out);
+    if (!recorded.ok()) return Fail(recorded.status());
+    skip = static_cast<size_t>(*recorded);
+  }
+  auto made = MakeProvider(provider_flags, skip);
+  if (!made.ok()) return Fail(made.status());
+  FailureTrackingProvider provider(std::move(made).value());
+
+  nlohmann::json overrides = nlohmann::json::object();
+  if (flags.context_window) overrides["context_window"] = *flags.context_window;
+  if (flags.max_context_restarts) overrides["max_context_restarts"] = *flags.max_context_restarts;
+  if (flags.max_attempts) overrides["max_gate_failures"] = *flags.max_attempts;
+  if (flags.max_turns) overrides["max_turns"] = *flags.max_turns;
+  if (flags.check_timeout_seconds) {
+    overrides["check_timeout_ms"] = static_cast<int64_t>(*flags.check_timeout_seconds * 1000);
+  }
+  overrides["provider"] = provider_flags.ToSettings();
+  spdlog::info("model: {}", provider.Describe());
+  auto result = control_unit::ResumeRun(flags.out, provider, overrides);
+  return FinishRun(result, provider, flags.out);
+}
+
+int StatusCommand(const std::string& out, bool json) {
+  auto workspace = control_unit::Workspace::Open(out, control_unit::OpenMode::kReadOnlyView);
+  if (!workspace.ok()) return Fail(workspace.status());
+  auto& ws = **workspace;
+  auto records = ws.registry().All();
+  if (!records.ok()) return Fail(records.status());
+  auto totals = ws.exchanges().Totals();
+  if (!totals.ok()) return Fail(totals.status());
+  auto head = ws.store().Head();
+  if (!head.ok()) return Fail(head.status());
+  auto files = ws.store().List(*head);
+  if (!files.ok()) return Fail(files.status());
+  auto state = ws.GetMeta("state");
+  auto provider = ws.GetMeta("provider");
+  std::string state_text = state.ok() && *state ? **state : "unknown";
+  std::string provider_text = provider.ok() && *provider ? **provider : "unknown";
+
+  if (json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& r : *records) {
+      list.push_back({{"id", r.instruction.id},
+                      {"text", r.instruction.text},
+                      {"depends_on", r.instruction.depends_on},
+                      {"status", registry::InstructionStatusName(r.status)},
+                      {"attempts", r.attempts},
+                      {"context_restarts", r.context_restarts},
+                      {"model_calls", r.model_calls},
+                      {"prompt_tokens", r.prompt_tokens},
+                      {"completion_tokens", r.completion_tokens},
+                      {"commit", r.commit_id},
+                      {"failure", r.failure}});
+    }
+    nlohmann::json doc = {{"state", state_text},
+                          {"provider", provider_text},
+                          {"instructions", list},
+                          {"model_calls", totals->calls},
+                          {"prompt_tokens", totals->prompt_tokens},
+                          {"completion_tokens", totals->completion_tokens},
+                          {"head_commit", *head},
+                          {"files", files->size()}};
+    std::cout << doc.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::cout << fmt::format("Run in {}: {} (model: {})\n\n", out, state_text, provider_text);
+  if (records->empty()) std::cout << "No prompt program yet (planning did not finish).\n";
+  std::cout << fmt::format("{:<6} {:<10} {:>8} {:>8} {:>6} {:>14}  {}\n", "id", "status",
+                           "attempts", "restarts", "calls", "tokens in/out", "instruction");
+  for (const auto& r : *records) {
+    std::string text = r.instruction.text.substr(0, r.instruction.text.find('\n'));
+    if (text.size() > 60) text = text.substr(0, 57) + "...";
+    std::cout << fmt::format("{:<6} {:<10} {:>8} {:>8} {:>6} {:>14}  {}\n", r.instruction.id,
+                             registry::InstructionStatusName(r.status), r.attempts,
+                             r.context_restarts, r.model_calls,
+                             fmt::format("{}/{}", r.prompt_tokens, r.completion_tokens), text);
+    if (!r.failure.empty()) std::cout << "       why: " << r.failure << "\n";
+  }
+  std::cout << fmt::format(
+      "\nTotal: {} model calls, {} prompt + {} completion tokens; {} files "
+      "at commit {}\n",
+      totals->calls, totals->prompt_tokens, totals->completion_tokens, files->size(), *head);
+  return kExitOk;
+}
+
+int TranscriptCommand(const std::string& out) {
+  auto workspace = control_unit::Workspace::Open(out, control_unit::OpenMode::kReadOnlyView);
+  if (!workspace.ok()) return Fail(workspace.status());
+  Status status = (*workspace)->exchanges().WriteTranscript(std::cout);
+  if (!status.ok()) return Fail(status);
+  std::cout.flush();
+  return kExitOk;
+}
+
+}  // namespace l2mac::cli

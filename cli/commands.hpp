@@ -1,0 +1,43 @@
+// The l2mac subcommands. Each returns the process exit status (see exit_codes.hpp) and
+// prints errors to stderr as one clear line naming the problem and the fix.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "cli/provider_setup.hpp"
+
+namespace l2mac::cli {
+
+struct RunFlags {
+  std::string spec;  // path to the spec file; or empty with task_text
+  std::string task_text;
+  std::string out;
+  std::string program;
+  std::string domain = "codebase";
+  std::string prompts;
+  ProviderFlags provider;
+  int64_t context_window = 128000;
+  int max_context_restarts = 6;
+  int max_attempts = 4;
+  int max_turns = 80;
+  double check_timeout_seconds = 120;
+};
+
+// Limits given on `resume`; unset ones keep the stored values.
+struct ResumeFlags {
+  std::string out;
+  ProviderFlags provider;
+  std::optional<int64_t> context_window;
+  std::optional<int> max_context_restarts;
+  std::optional<int> max_attempts;
+  std::optional<int> max_turns;
+  std::optional<double> check_timeout_seconds;
+};
+
+int RunCommand(const RunFlags& flags);
+int ResumeCommand(const ResumeFlags& flags);
+int StatusCommand(const std::string& out, bool json);
+int TranscriptCommand(const std::string& out);
+
+}  // namespace l2mac::cli

@@ -1,0 +1,24 @@
+// The l2mac executable's exit statuses. Documented in the README and `l2mac --help`;
+// scripts depend on them, so values never change meaning.
+#pragma once
+
+#include "core/status.hpp"
+
+namespace l2mac::cli {
+
+enum ExitCode : int {
+  kExitOk = 0,          // the run completed: every instruction committed
+  kExitInternal = 1,    // a bug in l2mac
+  kExitUsage = 2,       // bad command line, or no model configured
+  kExitBadInput = 3,    // malformed spec, prompt program, transcript, prompts or config
+  kExitModel = 4,       // the model could not be used: auth, not found, unreachable
+  kExitIncomplete = 5,  // the run ended with failed (or skipped) instructions
+  kExitWorkspace = 6,   // the output folder: holds a run already, has none, or is busy
+  kExitIo = 7,          // the file system or the state database failed
+};
+
+// The exit status for an error that stopped a command. `model_failed` says whether the
+// model provider reported the failure.
+int ExitCodeFor(const Status& status, bool model_failed);
+
+}  // namespace l2mac::cli

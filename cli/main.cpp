@@ -1,0 +1,156 @@
+// The l2mac command line: parses flags with CLI11 and dispatches to the subcommands.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include <exception>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+
+namespace {
+
+using l2mac::cli::ProviderFlags;
+
+constexpr const char* kExitCodesHelp =
+    "Exit status: 0 completed; 1 internal error; 2 usage error or no model configured;\n"
+    "3 malformed input (spec, program, transcript, prompts); 4 model unusable (auth, not\n"
+    "found, unreachable, replay exhausted); 5 run ended with failed instructions;\n"
+    "6 output folder conflict (holds a run, has none, or is busy); 7 file system or\n"
+    "database error.";
+
+void AddProviderFlags(CLI::App& command, ProviderFlags& flags) {
+  command
+      .add_option("--base-url", flags.base_url,
+                  "OpenAI-compatible endpoint ending in /v1 (default $OPENAI_BASE_URL or "
+                  "OpenAI's); e.g. http://localhost:11434/v1 for Ollama")
+      ->group("Model");
+  command.add_option("--model", flags.model, "model name (default $L2MAC_MODEL or gpt-4o)")
+      ->group("Model");
+  command
+      .add_option("--api-key-env", flags.api_key_env, "environment variable holding the API key")
+      ->capture_default_str()
+      ->group("Model");
+  command
+      .add_option("--replay", flags.replay,
+                  "serve the model's responses from a recorded JSONL transcript, in order")
+      ->group("Model");
+  command
+      .add_option("--max-retries", flags.max_retries,
+                  "retries of a model call after 429, 5xx or a dropped connection")
+      ->capture_default_str()
+      ->group("Model");
+}
+
+void SetUpLogging(int verbosity) {
+  auto logger = spdlog::stderr_color_mt("l2mac");
+  logger->set_pattern("%^l2mac: %v%$");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(verbosity > 0   ? spdlog::level::debug
+                    : verbosity < 0 ? spdlog::level::warn
+                                    : spdlog::level::info);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "l2mac: an LLM automatic computer. It turns a task (a spec for a codebase, an outline\n"
+      "for a book) into an output far larger than a model's context: a planner writes a\n"
+      "prompt program, each instruction runs in a fresh context with tools on a versioned\n"
+      "file store, and commits only when its checks pass.",
+      "l2mac"};
+  app.footer(kExitCodesHelp);
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "l2mac 0.1.0");
+  int verbosity = 0;
+  app.add_flag_function(
+      "-v,--verbose", [&](int64_t count) { verbosity = static_cast<int>(count); },
+      "more detail on stderr");
+  app.add_flag_function(
+      "-q,--quiet", [&](int64_t) { verbosity = -1; }, "only warnings and errors on stderr");
+
+  l2mac::cli::RunFlags run;
+  auto* run_cmd = app.add_subcommand(
+      "run", "Run a task into a new output folder: plan, execute, check, commit.");
+  run_cmd->add_option("SPEC", run.spec, "the task's spec file (Markdown or text)");
+  run_cmd->add_option("--task", run.task_text, "the task as text, instead of a SPEC file");
+  run_cmd->add_option("-o,--out", run.out, "output folder (must not hold a run yet)")->required();
+  run_cmd->add_option("--program", run.program,
+                      "a prompt program to use instead of planning: JSON {\"instructions\": "
+                      "[{\"id\", \"text\", \"depends_on\"}]}");
+  run_cmd->add_option("--domain", run.domain, "codebase, book or custom")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"codebase", "book", "custom"}));
+  run_cmd->add_option("--prompts", run.prompts,
+                      "folder with planner.md and worker.md (custom domain)");
+  run_cmd
+      ->add_option("--context-window", run.context_window, "the model's context window in tokens")
+      ->capture_default_str()
+      ->group("Limits");
+  run_cmd
+      ->add_option("--max-context-restarts", run.max_context_restarts,
+                   "context summaries-and-restarts allowed per instruction")
+      ->capture_default_str()
+      ->group("Limits");
+  run_cmd
+      ->add_option("--max-attempts", run.max_attempts,
+                   "failed checks allowed per instruction before it fails")
+      ->capture_default_str()
+      ->group("Limits");
+  run_cmd->add_option("--max-turns", run.max_turns, "model calls allowed per instruction")
+      ->capture_default_str()
+      ->group("Limits");
+  run_cmd
+      ->add_option("--check-timeout", run.check_timeout_seconds,
+                   "seconds each check (syntax, tests) may take; a timeout is a failure")
+      ->capture_default_str()
+      ->group("Limits");
+  AddProviderFlags(*run_cmd, run.provider);
+  run_cmd->footer(kExitCodesHelp);
+
+  l2mac::cli::ResumeFlags resume;
+  auto* resume_cmd = app.add_subcommand(
+      "resume", "Continue an interrupted run; committed instructions are not redone.");
+  resume_cmd->add_option("DIR", resume.out, "the run's output folder")->required();
+  resume_cmd->add_option("--context-window", resume.context_window, "override")->group("Limits");
+  resume_cmd->add_option("--max-context-restarts", resume.max_context_restarts, "override")
+      ->group("Limits");
+  resume_cmd->add_option("--max-attempts", resume.max_attempts, "override")->group("Limits");
+  resume_cmd->add_option("--max-turns", resume.max_turns, "override")->group("Limits");
+  resume_cmd->add_option("--check-timeout", resume.check_timeout_seconds, "override")
+      ->group("Limits");
+  AddProviderFlags(*resume_cmd, resume.provider);
+  resume_cmd->footer(kExitCodesHelp);
+
+  std::string status_dir;
+  bool status_json = false;
+  auto* status_cmd = app.add_subcommand(
+      "status", "Print the prompt program with each instruction's status, attempts and tokens.");
+  status_cmd->add_option("DIR", status_dir, "the run's output folder")->required();
+  status_cmd->add_flag("--json", status_json, "machine-readable output");
+
+  std::string transcript_dir;
+  auto* transcript_cmd = app.add_subcommand(
+      "transcript", "Write the run's model exchanges as JSONL, the format --replay reads.");
+  transcript_cmd->add_option("DIR", transcript_dir, "the run's output folder")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : l2mac::cli::kExitUsage;
+  }
+  SetUpLogging(verbosity);
+  try {
+    if (*run_cmd) return l2mac::cli::RunCommand(run);
+    if (*resume_cmd) return l2mac::cli::ResumeCommand(resume);
+    if (*status_cmd) return l2mac::cli::StatusCommand(status_dir, status_json);
+    if (*transcript_cmd) return l2mac::cli::TranscriptCommand(transcript_dir);
+  } catch (const std::exception& e) {
+    std::cerr << "l2mac: internal error: " << e.what() << "\n";
+    return l2mac::cli::kExitInternal;
+  }
+  return l2mac::cli::kExitUsage;
+}

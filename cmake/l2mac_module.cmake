@@ -1,0 +1,30 @@
+# l2mac_add_module(NAME SOURCES ... DEPS ...)
+# Defines the static library l2mac_<NAME> for one top-level module. Headers are included
+# as "<module>/<file>.hpp" from the source tree and from <prefix>/include/l2mac once
+# installed.
+function(l2mac_add_module name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  set(target l2mac_${name})
+  add_library(${target} STATIC ${ARG_SOURCES})
+  add_library(l2mac::${name} ALIAS ${target})
+  target_include_directories(${target} PUBLIC
+    $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/l2mac>)
+  target_link_libraries(${target} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  l2mac_set_warnings(${target})
+  set_property(GLOBAL APPEND PROPERTY L2MAC_MODULE_TARGETS ${target})
+endfunction()
+
+function(l2mac_set_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
+                                           -Wnon-virtual-dtor -Wold-style-cast)
+  if(L2MAC_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+if(L2MAC_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined
+                      -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()

@@ -1,0 +1,104 @@
+#include "control_unit/exchange_log.hpp"
+
+#include "core/json_text.hpp"
+#include "core/llm/transcript.hpp"
+
+namespace l2mac::control_unit {
+namespace {
+
+const std::vector<std::string> kMigrations = {
+    "CREATE TABLE exchanges ("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " purpose TEXT NOT NULL,"
+    " instruction_id TEXT NOT NULL,"
+    " request TEXT NOT NULL,"
+    " response TEXT NOT NULL,"
+    " prompt_tokens INTEGER NOT NULL,"
+    " completion_tokens INTEGER NOT NULL,"
+    " latency_ms INTEGER NOT NULL,"
+    " superseded INTEGER NOT NULL DEFAULT 0,"
+    " created_ms INTEGER NOT NULL DEFAULT (CAST((julianday('now') - 2440587.5) * 86400000 AS "
+    "INTEGER)))",
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ExchangeLog>> ExchangeLog::Open(Database& db) {
+  L2MAC_RETURN_IF_ERROR(db.ApplyMigrations("exchanges", kMigrations));
+  return std::make_unique<ExchangeLog>(PassKey{}, db);
+}
+
+Status ExchangeLog::Record(const std::string& purpose, const std::string& instruction_id,
+                           const llm::ChatRequest& request, const llm::ChatResponse& response,
+                           int64_t latency_ms) {
+  nlohmann::json line = llm::ExchangeToTranscriptJson(request, response);
+  L2MAC_ASSIGN_OR_RETURN(
+      Statement insert,
+      db_.Prepare("INSERT INTO exchanges(purpose, instruction_id, request, response,"
+                  " prompt_tokens, completion_tokens, latency_ms) VALUES(?, ?, ?, ?, ?, ?, ?)"));
+  insert.Bind(1, purpose)
+      .Bind(2, instruction_id)
+      .Bind(3, DumpJson(line["request"]))
+      .Bind(4, DumpJson(line["response"]))
+      .Bind(5, response.usage.prompt_tokens)
+      .Bind(6, response.usage.completion_tokens)
+      .Bind(7, latency_ms);
+  return insert.Run();
+}
+
+Status ExchangeLog::Supersede(const std::vector<std::string>& instruction_ids,
+                              bool planning_unfinished) {
+  L2MAC_ASSIGN_OR_RETURN(
+      Statement update,
+      db_.Prepare("UPDATE exchanges SET superseded = 1 WHERE instruction_id = ? AND purpose != "
+                  "'plan'"));
+  for (const auto& id : instruction_ids) {
+    update.Bind(1, id);
+    L2MAC_RETURN_IF_ERROR(update.Run());
+  }
+  if (planning_unfinished) {
+    L2MAC_RETURN_IF_ERROR(db_.Exec("UPDATE exchanges SET superseded = 1 WHERE purpose = 'plan'"));
+  }
+  return Status::Ok();
+}
+
+Result<int64_t> ExchangeLog::CountActive() {
+  L2MAC_ASSIGN_OR_RETURN(Statement query,
+                         db_.Prepare("SELECT COUNT(*) FROM exchanges WHERE superseded = 0"));
+  L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
+  return row ? query.ColumnInt(0) : 0;
+}
+
+Result<ExchangeTotals> ExchangeLog::Totals() {
+  L2MAC_ASSIGN_OR_RETURN(Statement query,
+                         db_.Prepare("SELECT COUNT(*), COALESCE(SUM(prompt_tokens), 0),"
+                                     " COALESCE(SUM(completion_tokens), 0) FROM exchanges"));
+  L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
+  ExchangeTotals totals;
+  if (row) {
+    totals.calls = query.ColumnInt(0);
+    totals.prompt_tokens = query.ColumnInt(1);
+    totals.completion_tokens = query.ColumnInt(2);
+  }
+  return totals;
+}
+
+Status ExchangeLog::WriteTranscript(std::ostream& out) {
+  L2MAC_ASSIGN_OR_RETURN(
+      Statement query,
+      db_.Prepare("SELECT request, response FROM exchanges WHERE superseded = 0 ORDER BY seq"));
+  while (true) {
+    L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
+    if (!row) break;
+    auto request = nlohmann::json::parse(query.ColumnText(0), nullptr, false);
+    auto response = nlohmann::json::parse(query.ColumnText(1), nullptr, false);
+    if (request.is_discarded() || response.is_discarded()) {
+      return Status::Corruption("an exchange in the state database is not valid JSON");
+    }
+    out << DumpJson({{"request", request}, {"response", response}}) << '\n';
+  }
+  if (!out) return Status::IoError("cannot write the transcript (output closed or disk full)");
+  return Status::Ok();
+}
+
+}  // namespace l2mac::control_unit

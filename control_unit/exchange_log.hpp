@@ -1,0 +1,53 @@
+// Every model exchange of a run, stored in the workspace database before the agent acts
+// on the reply. It is what `l2mac transcript` prints and what a replay serves.
+//
+// Exchanges of an instruction that was interrupted (and will be redone on resume) are
+// marked superseded: they stay in the database for inspection but are not part of the
+// run's transcript. Borrows the Database; one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "core/llm/message.hpp"
+#include "core/sqlite.hpp"
+#include "core/status.hpp"
+
+namespace l2mac::control_unit {
+
+struct ExchangeTotals {
+  int64_t calls = 0;
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+};
+
+class ExchangeLog {
+ public:
+  static Result<std::unique_ptr<ExchangeLog>> Open(Database& db);
+  struct PassKey {
+   private:
+    PassKey() = default;
+    friend class ExchangeLog;
+  };
+  ExchangeLog(PassKey, Database& db) : db_(db) {}
+
+  // `instruction_id` is empty for planning.
+  Status Record(const std::string& purpose, const std::string& instruction_id,
+                const llm::ChatRequest& request, const llm::ChatResponse& response,
+                int64_t latency_ms);
+  // Marks the exchanges of these unfinished instructions (and of planning when
+  // `planning_unfinished`) as superseded.
+  Status Supersede(const std::vector<std::string>& instruction_ids, bool planning_unfinished);
+  // Exchanges that are part of the run (not superseded).
+  Result<int64_t> CountActive();
+  Result<ExchangeTotals> Totals();
+  // Writes the active exchanges as JSONL (see core/llm/transcript.hpp).
+  Status WriteTranscript(std::ostream& out);
+
+ private:
+  Database& db_;
+};
+
+}  // namespace l2mac::control_unit

@@ -1,0 +1,25 @@
+#include "control_unit/recording_gateway.hpp"
+
+#include <chrono>
+
+namespace l2mac::control_unit {
+
+Result<llm::ChatResponse> RecordingGateway::Call(const llm::ChatRequest& request,
+                                                 agents::CallPurpose purpose) {
+  auto start = std::chrono::steady_clock::now();
+  auto response = provider_.Complete(request);
+  if (!response.ok()) return response.status().WithContext("model call failed");
+  auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  L2MAC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(workspace_.db()));
+  L2MAC_RETURN_IF_ERROR(workspace_.exchanges().Record(
+      agents::CallPurposeName(purpose), instruction_id_, request, *response, latency.count()));
+  if (!instruction_id_.empty()) {
+    L2MAC_RETURN_IF_ERROR(workspace_.registry().AddUsage(
+        instruction_id_, response->usage.prompt_tokens, response->usage.completion_tokens));
+  }
+  L2MAC_RETURN_IF_ERROR(txn->Commit());
+  return response;
+}
+
+}  // namespace l2mac::control_unit

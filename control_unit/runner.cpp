@@ -1,0 +1,355 @@
+#include "control_unit/runner.hpp"
+
+#include <spdlog/spdlog.h>
+#include <stdlib.h>
+
+#include <algorithm>
+
+#include "agents/planner.hpp"
+#include "agents/prompt_set.hpp"
+#include "agents/toolchains/gate.hpp"
+#include "agents/worker.hpp"
+#include "control_unit/recording_gateway.hpp"
+#include "control_unit/workspace.hpp"
+#include "core/json_text.hpp"
+
+namespace l2mac::control_unit {
+namespace {
+
+using registry::InstructionStatus;
+
+// A temporary folder removed when the object goes out of scope.
+class TempDir {
+ public:
+  static Result<TempDir> Create(const std::string& prefix) {
+    std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "XXXXXX")).string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      return Status::IoError("cannot create a temporary folder under " +
+                             std::filesystem::temp_directory_path().string());
+    }
+    return TempDir(pattern);
+  }
+  TempDir(TempDir&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
+  TempDir(const TempDir&) = delete;
+  ~TempDir() {
+    if (path_.empty()) return;
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  explicit TempDir(std::filesystem::path path) : path_(std::move(path)) {}
+  std::filesystem::path path_;
+};
+
+toolchains::GateDomain GateDomainFor(agents::Domain domain) {
+  return domain == agents::Domain::kBook ? toolchains::GateDomain::kBook
+                                         : toolchains::GateDomain::kCodebase;
+}
+
+class RunLoop {
+ public:
+  RunLoop(Workspace& workspace, llm::Provider& provider, RunOptions options)
+      : workspace_(workspace), gateway_(provider, workspace), options_(std::move(options)) {}
+
+  Result<RunReport> Run() {
+    L2MAC_ASSIGN_OR_RETURN(prompts_, agents::LoadPromptSet(options_.domain, options_.prompts_dir));
+    L2MAC_ASSIGN_OR_RETURN(bool has_program, workspace_.registry().HasProgram());
+    if (!has_program) L2MAC_RETURN_IF_ERROR(Plan());
+    L2MAC_ASSIGN_OR_RETURN(auto materialized, workspace_.store().Materialize(workspace_.dir()));
+    NoteUserEdits(materialized);
+    while (true) {
+      L2MAC_ASSIGN_OR_RETURN(auto next, workspace_.registry().NextReady());
+      if (!next) break;
+      L2MAC_RETURN_IF_ERROR(Execute(*next));
+    }
+    L2MAC_RETURN_IF_ERROR(workspace_.SetMeta("state", "finished"));
+    return Report();
+  }
+
+ private:
+  Status Plan() {
+    registry::Program program;
+    if (options_.program) {
+      program = *options_.program;
+      spdlog::info("using the supplied prompt program ({} instructions)",
+                   program.instructions.size());
+    } else {
+      spdlog::info("planning: asking the model for a prompt program");
+      gateway_.set_instruction("");
+      L2MAC_ASSIGN_OR_RETURN(auto view, workspace_.store().Begin());
+      agents::PlannerLimits limits;
+      limits.budget = agents::ContextBudget::ForWindow(options_.context_window);
+      L2MAC_ASSIGN_OR_RETURN(program,
+                             agents::RunPlanner(options_.task, prompts_, gateway_, *view, limits));
+      spdlog::info("planned {} instructions", program.instructions.size());
+    }
+    return workspace_.registry().SaveProgram(program);
+  }
+
+  Result<toolchains::GateReport> RunChecks(filestore::StoreTransaction& txn,
+                                           const std::vector<std::string>& test_paths) {
+    L2MAC_ASSIGN_OR_RETURN(TempDir snapshot, TempDir::Create("l2mac-snapshot-"));
+    L2MAC_RETURN_IF_ERROR(txn.WriteSnapshot(snapshot.path()));
+    toolchains::GateOptions gate_options;
+    gate_options.timeout = options_.check_timeout;
+    (void)test_paths;  // the gate runs the whole suite: earlier tests must keep passing
+    return toolchains::RunGate(GateDomainFor(options_.domain), snapshot.path(), txn.ChangedPaths(),
+                               gate_options);
+  }
+
+  Status Execute(const registry::InstructionRecord& record) {
+    const std::string& id = record.instruction.id;
+    spdlog::info("instruction {}: started", id);
+    L2MAC_RETURN_IF_ERROR(workspace_.registry().MarkRunning(id));
+    gateway_.set_instruction(id);
+    L2MAC_ASSIGN_OR_RETURN(auto txn, workspace_.store().Begin());
+
+    agents::WorkerInput input;
+    input.task = options_.task;
+    input.instruction_id = id;
+    input.instruction_text = record.instruction.text;
+    L2MAC_ASSIGN_OR_RETURN(auto all, workspace_.registry().All());
+    input.instruction_count = static_cast<int>(all.size());
+    for (const auto& other : all) {
+      if (other.status == InstructionStatus::kCommitted) {
+        input.earlier_summaries.push_back("[" + other.instruction.id + "] " + other.summary);
+      }
+    }
+
+    agents::WorkerLimits limits;
+    limits.budget = agents::ContextBudget::ForWindow(options_.context_window);
+    limits.max_context_restarts = options_.max_context_restarts;
+    limits.max_gate_failures = options_.max_gate_failures;
+    limits.max_turns = options_.max_turns;
+    Status observer_status;
+    agents::WorkerObserver observer;
+    observer.on_context_restart = [&](int) {
+      Status s = workspace_.registry().AddContextRestart(id);
+      if (observer_status.ok()) observer_status = s;
+    };
+    observer.on_gate_failure = [&](const toolchains::GateReport& report) {
+      spdlog::info("instruction {}: checks failed ({}); the failure goes back to the model", id,
+                   report.OneLine());
+      Status s = workspace_.registry().AddAttempt(id);
+      if (observer_status.ok()) observer_status = s;
+    };
+    filestore::StoreTransaction& staged = *txn;
+    agents::Worker worker(
+        prompts_, gateway_, staged, workspace_.dir(),
+        [this, &staged](const std::vector<std::string>& paths) { return RunChecks(staged, paths); },
+        limits, observer);
+    L2MAC_ASSIGN_OR_RETURN(auto outcome, worker.Run(input));
+    L2MAC_RETURN_IF_ERROR(observer_status);
+
+    if (!outcome.completed) {
+      spdlog::warn("instruction {}: failed: {}", id, outcome.failure);
+      txn->Discard();
+      L2MAC_RETURN_IF_ERROR(workspace_.registry().MarkFailed(id, outcome.failure));
+      L2MAC_ASSIGN_OR_RETURN(int skipped, workspace_.registry().SkipBlocked());
+      if (skipped > 0) spdlog::warn("{} dependent instructions skipped", skipped);
+      return Status::Ok();
+    }
+    {
+      // The store commit and the registry's record of it land together or not at all.
+      L2MAC_ASSIGN_OR_RETURN(auto db_txn, Transaction::Begin(workspace_.db()));
+      L2MAC_ASSIGN_OR_RETURN(int64_t commit_id,
+                             txn->Commit("instruction " + id + ": " + FirstLine(outcome.summary),
+                                         "instruction " + id));
+      L2MAC_RETURN_IF_ERROR(workspace_.registry().MarkCommitted(id, outcome.summary, commit_id));
+      L2MAC_RETURN_IF_ERROR(db_txn->Commit());
+    }
+    L2MAC_ASSIGN_OR_RETURN(auto materialized, workspace_.store().Materialize(workspace_.dir()));
+    NoteUserEdits(materialized);
+    spdlog::info("instruction {}: committed ({} files written to {})", id,
+                 materialized.written.size() + materialized.removed.size(),
+                 workspace_.dir().string());
+    return Status::Ok();
+  }
+
+  static std::string FirstLine(const std::string& text) {
+    std::string line = text.substr(0, text.find('\n'));
+    return line.size() > 120 ? line.substr(0, 117) + "..." : line;
+  }
+
+  void NoteUserEdits(const filestore::MaterializeReport& report) {
+    for (const auto& path : report.kept_user_edits) {
+      if (std::find(kept_user_edits_.begin(), kept_user_edits_.end(), path) ==
+          kept_user_edits_.end()) {
+        spdlog::warn("{} was changed in the output folder outside l2mac; it was left as it is",
+                     path);
+        kept_user_edits_.push_back(path);
+      }
+    }
+  }
+
+  Result<RunReport> Report() {
+    RunReport report;
+    L2MAC_ASSIGN_OR_RETURN(auto all, workspace_.registry().All());
+    for (const auto& record : all) {
+      ++report.instructions;
+      report.context_restarts += record.context_restarts;
+      report.gate_failures += record.attempts;
+      switch (record.status) {
+        case InstructionStatus::kCommitted:
+          ++report.committed;
+          break;
+        case InstructionStatus::kFailed:
+          ++report.failed;
+          break;
+        case InstructionStatus::kSkipped:
+          ++report.skipped;
+          break;
+        default:
+          break;
+      }
+      if (record.status == InstructionStatus::kFailed ||
+          record.status == InstructionStatus::kSkipped) {
+        report.problems.push_back({record.instruction.id,
+                                   registry::InstructionStatusName(record.status), record.failure});
+      }
+    }
+    report.outcome =
+        report.committed == report.instructions ? RunOutcome::kCompleted : RunOutcome::kIncomplete;
+    L2MAC_ASSIGN_OR_RETURN(auto totals, workspace_.exchanges().Totals());
+    report.model_calls = totals.calls;
+    report.prompt_tokens = totals.prompt_tokens;
+    report.completion_tokens = totals.completion_tokens;
+    L2MAC_ASSIGN_OR_RETURN(int64_t head, workspace_.store().Head());
+    L2MAC_ASSIGN_OR_RETURN(auto files, workspace_.store().List(head));
+    report.files = static_cast<int64_t>(files.size());
+    report.kept_user_edits = kept_user_edits_;
+    return report;
+  }
+
+  Workspace& workspace_;
+  RecordingGateway gateway_;
+  RunOptions options_;
+  agents::PromptSet prompts_;
+  std::vector<std::string> kept_user_edits_;
+};
+
+}  // namespace
+
+nlohmann::json RunOptions::ToJson() const {
+  return {{"task_source", task_source},
+          {"domain", agents::DomainName(domain)},
+          {"prompts_dir", prompts_dir.string()},
+          {"context_window", context_window},
+          {"max_context_restarts", max_context_restarts},
+          {"max_gate_failures", max_gate_failures},
+          {"max_turns", max_turns},
+          {"check_timeout_ms", check_timeout.count()},
+          {"provider", provider_settings}};
+}
+
+Status RunOptions::ApplyJson(const nlohmann::json& json, RunOptions& options) {
+  if (!json.is_object()) return Status::Corruption("stored run options are not a JSON object");
+  try {
+    if (json.contains("task_source"))
+      options.task_source = json.at("task_source").get<std::string>();
+    if (json.contains("domain")) {
+      L2MAC_ASSIGN_OR_RETURN(options.domain,
+                             agents::ParseDomain(json.at("domain").get<std::string>()));
+    }
+    if (json.contains("prompts_dir")) {
+      options.prompts_dir = json.at("prompts_dir").get<std::string>();
+    }
+    if (json.contains("context_window")) {
+      options.context_window = json.at("context_window").get<int64_t>();
+    }
+    if (json.contains("max_context_restarts")) {
+      options.max_context_restarts = json.at("max_context_restarts").get<int>();
+    }
+    if (json.contains("max_gate_failures")) {
+      options.max_gate_failures = json.at("max_gate_failures").get<int>();
+    }
+    if (json.contains("provider")) options.provider_settings = json.at("provider");
+    if (json.contains("max_turns")) options.max_turns = json.at("max_turns").get<int>();
+    if (json.contains("check_timeout_ms")) {
+      options.check_timeout = std::chrono::milliseconds(json.at("check_timeout_ms").get<int64_t>());
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return Status::InvalidArgument(std::string("run options have a field of the wrong type: ") +
+                                   e.what());
+  }
+  return Status::Ok();
+}
+
+Result<RunReport> StartRun(const RunOptions& options, llm::Provider& provider) {
+  if (options.task.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Status::InvalidArgument("the task is empty: write the spec in the file, or pass --task");
+  }
+  // Check the prompts before creating anything, so a bad --prompts folder leaves no trace.
+  L2MAC_RETURN_IF_ERROR(agents::LoadPromptSet(options.domain, options.prompts_dir).status());
+  L2MAC_ASSIGN_OR_RETURN(auto workspace, Workspace::Open(options.out_dir, OpenMode::kCreate));
+  L2MAC_RETURN_IF_ERROR(workspace->SetMeta("task", options.task));
+  L2MAC_RETURN_IF_ERROR(workspace->SetMeta("options", DumpJson(options.ToJson())));
+  L2MAC_RETURN_IF_ERROR(workspace->SetMeta("provider", provider.Describe()));
+  L2MAC_RETURN_IF_ERROR(workspace->SetMeta("state", "running"));
+  RunLoop loop(*workspace, provider, options);
+  return loop.Run();
+}
+
+Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider& provider,
+                            const std::optional<nlohmann::json>& overrides) {
+  L2MAC_ASSIGN_OR_RETURN(auto workspace, Workspace::Open(out_dir, OpenMode::kExisting));
+  RunOptions options;
+  options.out_dir = out_dir;
+  L2MAC_ASSIGN_OR_RETURN(auto task, workspace->GetMeta("task"));
+  L2MAC_ASSIGN_OR_RETURN(auto stored, workspace->GetMeta("options"));
+  if (!task || !stored) {
+    return Status::Corruption("the run in " + out_dir.string() +
+                              " has no stored task; start a new run in another folder");
+  }
+  options.task = *task;
+  auto json = nlohmann::json::parse(*stored, nullptr, false);
+  L2MAC_RETURN_IF_ERROR(RunOptions::ApplyJson(json, options));
+  if (overrides) L2MAC_RETURN_IF_ERROR(RunOptions::ApplyJson(*overrides, options));
+  L2MAC_RETURN_IF_ERROR(workspace->SetMeta("options", DumpJson(options.ToJson())));
+  L2MAC_RETURN_IF_ERROR(workspace->SetMeta("provider", provider.Describe()));
+
+  // Whatever was in flight when the run stopped starts over from the last commit.
+  L2MAC_ASSIGN_OR_RETURN(auto all, workspace->registry().All());
+  std::vector<std::string> unfinished;
+  for (const auto& record : all) {
+    if (record.status == InstructionStatus::kRunning ||
+        record.status == InstructionStatus::kPending) {
+      unfinished.push_back(record.instruction.id);
+    }
+  }
+  L2MAC_ASSIGN_OR_RETURN(bool has_program, workspace->registry().HasProgram());
+  L2MAC_RETURN_IF_ERROR(workspace->exchanges().Supersede(unfinished, !has_program));
+  L2MAC_ASSIGN_OR_RETURN(int reset, workspace->registry().ResetInterrupted());
+  if (reset > 0) spdlog::info("resuming: {} interrupted instruction(s) start over", reset);
+  L2MAC_RETURN_IF_ERROR(workspace->SetMeta("state", "running"));
+  RunLoop loop(*workspace, provider, options);
+  return loop.Run();
+}
+
+Result<nlohmann::json> ReadStoredOptions(const std::filesystem::path& out_dir) {
+  L2MAC_ASSIGN_OR_RETURN(auto workspace, Workspace::Open(out_dir, OpenMode::kReadOnlyView));
+  L2MAC_ASSIGN_OR_RETURN(auto stored, workspace->GetMeta("options"));
+  if (!stored)
+    return Status::Corruption("the run in " + out_dir.string() + " has no stored options");
+  auto json = nlohmann::json::parse(*stored, nullptr, false);
+  if (!json.is_object()) return Status::Corruption("the stored run options are not valid JSON");
+  return json;
+}
+
+Result<int64_t> CountRecordedExchanges(const std::filesystem::path& out_dir) {
+  L2MAC_ASSIGN_OR_RETURN(auto workspace, Workspace::Open(out_dir, OpenMode::kReadOnlyView));
+  L2MAC_ASSIGN_OR_RETURN(bool has_program, workspace->registry().HasProgram());
+  L2MAC_ASSIGN_OR_RETURN(
+      Statement query,
+      workspace->db().Prepare("SELECT COUNT(*) FROM exchanges e WHERE e.superseded = 0 AND ("
+                              " (e.purpose = 'plan' AND ?1 = 1) OR"
+                              " e.instruction_id IN (SELECT id FROM instructions"
+                              "   WHERE status IN ('committed', 'failed', 'skipped')))"));
+  query.Bind(1, static_cast<int64_t>(has_program ? 1 : 0));
+  L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
+  return row ? query.ColumnInt(0) : 0;
+}
+
+}  // namespace l2mac::control_unit

@@ -1,0 +1,93 @@
+// The control unit's run loop: plan, then run each ready instruction in a fresh agent
+// context, gate it, and commit its writes or roll them back.
+//
+// State lives in the workspace database and is written before it is acted on, so a run
+// killed at any moment continues with Resume(): committed instructions are not redone
+// and committed files are not lost; an interrupted instruction starts over from the last
+// commit. The output folder always shows the committed head.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "agents/domain.hpp"
+#include "core/llm/provider.hpp"
+#include "core/status.hpp"
+#include "registry/program.hpp"
+
+namespace l2mac::control_unit {
+
+struct RunOptions {
+  std::filesystem::path out_dir;
+  std::string task;         // the spec's text, or --task
+  std::string task_source;  // the spec's path, or "--task"
+  agents::Domain domain = agents::Domain::kCodebase;
+  std::filesystem::path prompts_dir;         // custom domain templates
+  std::optional<registry::Program> program;  // --program: skips planning
+
+  int64_t context_window = 128000;                  // tokens
+  int max_context_restarts = 6;                     // per instruction
+  int max_gate_failures = 4;                        // per instruction
+  int max_turns = 80;                               // model calls per instruction
+  std::chrono::milliseconds check_timeout{120000};  // per check (syntax, tests)
+  // How the caller reached the model (base URL, model, key variable name, replay file),
+  // stored for resume. Never holds a secret.
+  nlohmann::json provider_settings = nlohmann::json::object();
+
+  // The settings that shape a run, stored so that resume repeats them.
+  nlohmann::json ToJson() const;
+  // Restores what ToJson() wrote into `options` (out_dir, task and program excepted).
+  static Status ApplyJson(const nlohmann::json& json, RunOptions& options);
+};
+
+enum class RunOutcome {
+  kCompleted,   // every instruction committed
+  kIncomplete,  // some instruction failed its checks (or was skipped because of one)
+};
+
+struct InstructionSummary {
+  std::string id;
+  std::string status;
+  std::string failure;
+};
+
+struct RunReport {
+  RunOutcome outcome = RunOutcome::kCompleted;
+  int instructions = 0;
+  int committed = 0;
+  int failed = 0;
+  int skipped = 0;
+  int context_restarts = 0;
+  int gate_failures = 0;
+  int64_t model_calls = 0;
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  int64_t files = 0;
+  std::vector<InstructionSummary> problems;  // failed and skipped instructions
+  std::vector<std::string> kept_user_edits;  // files in the folder the user changed
+};
+
+// Starts a new run in options.out_dir. Borrows `provider` for the duration.
+// Errors: kAlreadyExists (the folder holds a run), kInvalidArgument (bad input),
+// model errors from the provider, I/O and database errors. A run whose instructions fail
+// their checks is not an error: see RunReport::outcome.
+Result<RunReport> StartRun(const RunOptions& options, llm::Provider& provider);
+
+// Continues the run in `out_dir` with its stored options; `overrides` (when given)
+// replaces the stored limits, e.g. a larger context window.
+Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider& provider,
+                            const std::optional<nlohmann::json>& overrides = std::nullopt);
+
+// The options stored with the run in `out_dir` (as RunOptions::ToJson() wrote them).
+Result<nlohmann::json> ReadStoredOptions(const std::filesystem::path& out_dir);
+
+// How many model exchanges of the run in `out_dir` are already recorded and kept; a
+// replay provider resuming this run skips that many responses.
+Result<int64_t> CountRecordedExchanges(const std::filesystem::path& out_dir);
+
+}  // namespace l2mac::control_unit

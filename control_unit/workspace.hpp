@@ -1,0 +1,65 @@
+// A workspace: an output folder DIR whose files are the materialized head of the store,
+// and DIR/.l2mac/state.db, the database holding everything needed to resume a run.
+//
+// Open() takes an exclusive lock (DIR/.l2mac/lock, released when the Workspace is
+// destroyed or the process dies), so two l2mac processes never run in one folder.
+// The Workspace owns the database and the module objects that borrow it.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "control_unit/exchange_log.hpp"
+#include "core/sqlite.hpp"
+#include "core/status.hpp"
+#include "filestore/file_store.hpp"
+#include "registry/instruction_registry.hpp"
+
+namespace l2mac::control_unit {
+
+enum class OpenMode {
+  kCreate,        // a new run: DIR must not hold one already
+  kExisting,      // resume: DIR must hold a run
+  kReadOnlyView,  // status and transcript: DIR must hold a run; no lock is taken
+};
+
+class Workspace {
+ public:
+  static Result<std::unique_ptr<Workspace>> Open(const std::filesystem::path& dir, OpenMode mode);
+  ~Workspace();
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+
+  const std::filesystem::path& dir() const { return dir_; }
+  Database& db() { return *db_; }
+  filestore::FileStore& store() { return *store_; }
+  registry::InstructionRegistry& registry() { return *registry_; }
+  ExchangeLog& exchanges() { return *exchanges_; }
+
+  // Run settings kept for resume and status (never secrets).
+  Status SetMeta(const std::string& key, const std::string& value);
+  Result<std::optional<std::string>> GetMeta(const std::string& key);
+
+  static std::filesystem::path StatePath(const std::filesystem::path& dir);
+
+  struct PassKey {
+   private:
+    PassKey() = default;
+    friend class Workspace;
+  };
+  Workspace(PassKey, std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+ private:
+  std::filesystem::path dir_;
+  int lock_fd_ = -1;
+  // Declared before the objects that borrow it, so it is destroyed after them.
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<filestore::FileStore> store_;
+  std::unique_ptr<registry::InstructionRegistry> registry_;
+  std::unique_ptr<ExchangeLog> exchanges_;
+};
+
+}  // namespace l2mac::control_unit

@@ -1,0 +1,76 @@
+// Plain value types for a conversation with a chat model, independent of any provider's
+// wire format. Providers translate these to and from their own JSON.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace l2mac::llm {
+
+enum class Role { kSystem, kUser, kAssistant, kTool };
+
+const char* RoleName(Role role);  // "system", "user", "assistant", "tool"
+
+// One tool invocation requested by the model. `arguments` is the raw JSON text exactly as
+// the model produced it: it may be invalid JSON, which the agent reports back to the model
+// rather than trusting.
+struct ToolCall {
+  std::string id;
+  std::string name;
+  std::string arguments;
+
+  bool operator==(const ToolCall&) const = default;
+};
+
+struct ChatMessage {
+  Role role = Role::kUser;
+  std::string content;
+  std::vector<ToolCall> tool_calls;  // assistant messages only
+  std::string tool_call_id;          // tool messages only: the call this answers
+
+  static ChatMessage System(std::string text) { return {Role::kSystem, std::move(text), {}, {}}; }
+  static ChatMessage User(std::string text) { return {Role::kUser, std::move(text), {}, {}}; }
+  static ChatMessage Assistant(std::string text, std::vector<ToolCall> calls = {}) {
+    return {Role::kAssistant, std::move(text), std::move(calls), {}};
+  }
+  static ChatMessage ToolResult(std::string call_id, std::string text) {
+    return {Role::kTool, std::move(text), {}, std::move(call_id)};
+  }
+
+  bool operator==(const ChatMessage&) const = default;
+};
+
+// A tool the model may call: `parameters` is a JSON Schema object.
+struct ToolSchema {
+  std::string name;
+  std::string description;
+  nlohmann::json parameters;
+};
+
+struct ChatRequest {
+  std::vector<ChatMessage> messages;
+  std::vector<ToolSchema> tools;  // empty: the model must answer in text
+  int max_output_tokens = 4096;
+  double temperature = 0.0;
+};
+
+struct Usage {
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+
+  bool operator==(const Usage&) const = default;
+};
+
+struct ChatResponse {
+  ChatMessage message;        // role is kAssistant
+  std::string finish_reason;  // "stop", "tool_calls", "length", ... as the server said
+  Usage usage;
+  std::string model;  // the model that answered, when the server says
+
+  bool operator==(const ChatResponse&) const = default;
+};
+
+}  // namespace l2mac::llm

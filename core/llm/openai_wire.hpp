@@ -1,0 +1,29 @@
+// Translation between l2mac's chat value types and the OpenAI chat-completions JSON.
+// Parsing is strict: a field of the wrong type is an error naming the field, never a
+// silent default.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "core/llm/message.hpp"
+#include "core/status.hpp"
+
+namespace l2mac::llm {
+
+// One message in OpenAI format: {"role", "content", "tool_calls"?, "tool_call_id"?}.
+nlohmann::json MessageToOpenAiJson(const ChatMessage& message);
+Result<ChatMessage> MessageFromOpenAiJson(const nlohmann::json& json);
+
+// The body of POST /chat/completions.
+nlohmann::json RequestToOpenAiJson(const ChatRequest& request, const std::string& model);
+
+// The body of a non-streaming chat-completions response (first choice).
+Result<ChatResponse> ParseOpenAiResponse(std::string_view body);
+
+// A response in OpenAI format, as the simulated server and tests produce it.
+nlohmann::json ResponseToOpenAiJson(const ChatResponse& response);
+
+}  // namespace l2mac::llm

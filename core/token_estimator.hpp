@@ -1,0 +1,26 @@
+// Token estimation for context budgeting. Deterministic and provider-independent: the
+// same messages always give the same count, so that context restarts happen at the same
+// points in a run and in its replay.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "core/llm/message.hpp"
+
+namespace l2mac {
+
+// About four bytes per token, rounded up: close for English and code with BPE tokenizers,
+// and on the safe (high) side for most.
+int64_t EstimateTokens(std::string_view text);
+
+// A message: its content, each tool call's name and arguments, and a fixed overhead of
+// 4 tokens per message and per tool call for the wire format's framing.
+int64_t EstimateMessageTokens(const llm::ChatMessage& message);
+
+// A whole request: every message plus each tool schema serialized as JSON.
+int64_t EstimateRequestTokens(const std::vector<llm::ChatMessage>& messages,
+                              const std::vector<llm::ToolSchema>& tools);
+
+}  // namespace l2mac

@@ -1,0 +1,252 @@
+#include "registry/instruction_registry.hpp"
+
+#include <map>
+#include <set>
+
+namespace l2mac::registry {
+namespace {
+
+const std::vector<std::string> kMigrations = {
+    "CREATE TABLE instructions ("
+    " seq INTEGER PRIMARY KEY,"
+    " id TEXT NOT NULL UNIQUE,"
+    " text TEXT NOT NULL,"
+    " depends_on TEXT NOT NULL,"
+    " status TEXT NOT NULL DEFAULT 'pending',"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " context_restarts INTEGER NOT NULL DEFAULT 0,"
+    " prompt_tokens INTEGER NOT NULL DEFAULT 0,"
+    " completion_tokens INTEGER NOT NULL DEFAULT 0,"
+    " model_calls INTEGER NOT NULL DEFAULT 0,"
+    " summary TEXT NOT NULL DEFAULT '',"
+    " failure TEXT NOT NULL DEFAULT '',"
+    " commit_id INTEGER NOT NULL DEFAULT 0)",
+};
+
+constexpr const char* kSelectColumns =
+    "SELECT seq, id, text, depends_on, status, attempts, context_restarts, prompt_tokens,"
+    " completion_tokens, model_calls, summary, failure, commit_id FROM instructions";
+
+Result<InstructionRecord> ReadRecord(const Statement& row) {
+  InstructionRecord record;
+  record.seq = row.ColumnInt(0);
+  record.instruction.id = row.ColumnText(1);
+  record.instruction.text = row.ColumnText(2);
+  auto deps = nlohmann::json::parse(row.ColumnText(3), nullptr, false);
+  if (!deps.is_array()) {
+    return Status::Corruption("instruction '" + record.instruction.id +
+                              "' has unreadable dependencies in the state database");
+  }
+  for (const auto& dep : deps) {
+    if (!dep.is_string()) return Status::Corruption("bad dependency in the state database");
+    record.instruction.depends_on.push_back(dep.get<std::string>());
+  }
+  L2MAC_ASSIGN_OR_RETURN(record.status, ParseInstructionStatus(row.ColumnText(4)));
+  record.attempts = static_cast<int>(row.ColumnInt(5));
+  record.context_restarts = static_cast<int>(row.ColumnInt(6));
+  record.prompt_tokens = row.ColumnInt(7);
+  record.completion_tokens = row.ColumnInt(8);
+  record.model_calls = row.ColumnInt(9);
+  record.summary = row.ColumnText(10);
+  record.failure = row.ColumnText(11);
+  record.commit_id = row.ColumnInt(12);
+  return record;
+}
+
+}  // namespace
+
+const char* InstructionStatusName(InstructionStatus status) {
+  switch (status) {
+    case InstructionStatus::kPending:
+      return "pending";
+    case InstructionStatus::kRunning:
+      return "running";
+    case InstructionStatus::kCommitted:
+      return "committed";
+    case InstructionStatus::kFailed:
+      return "failed";
+    case InstructionStatus::kSkipped:
+      return "skipped";
+  }
+  return "pending";
+}
+
+Result<InstructionStatus> ParseInstructionStatus(const std::string& name) {
+  for (auto status :
+       {InstructionStatus::kPending, InstructionStatus::kRunning, InstructionStatus::kCommitted,
+        InstructionStatus::kFailed, InstructionStatus::kSkipped}) {
+    if (name == InstructionStatusName(status)) return status;
+  }
+  return Status::Corruption("unknown instruction status '" + name + "' in the state database");
+}
+
+Result<std::unique_ptr<InstructionRegistry>> InstructionRegistry::Open(Database& db) {
+  L2MAC_RETURN_IF_ERROR(db.ApplyMigrations("registry", kMigrations));
+  return std::make_unique<InstructionRegistry>(PassKey{}, db);
+}
+
+Status InstructionRegistry::SaveProgram(const Program& program) {
+  L2MAC_ASSIGN_OR_RETURN(bool has, HasProgram());
+  if (has) return Status::FailedPrecondition("this workspace already has a prompt program");
+  L2MAC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db_));
+  L2MAC_ASSIGN_OR_RETURN(Statement insert,
+                         db_.Prepare("INSERT INTO instructions(seq, id, text, depends_on) "
+                                     "VALUES(?, ?, ?, ?)"));
+  int64_t seq = 0;
+  for (const auto& instruction : TopologicalOrder(program)) {
+    insert.Bind(1, ++seq)
+        .Bind(2, instruction.id)
+        .Bind(3, instruction.text)
+        .Bind(4, nlohmann::json(instruction.depends_on).dump());
+    L2MAC_RETURN_IF_ERROR(insert.Run());
+  }
+  return txn->Commit();
+}
+
+Result<bool> InstructionRegistry::HasProgram() {
+  L2MAC_ASSIGN_OR_RETURN(Statement query, db_.Prepare("SELECT COUNT(*) FROM instructions"));
+  L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
+  return row && query.ColumnInt(0) > 0;
+}
+
+Result<Program> InstructionRegistry::LoadProgram() {
+  L2MAC_ASSIGN_OR_RETURN(auto records, All());
+  Program program;
+  for (auto& record : records) program.instructions.push_back(std::move(record.instruction));
+  return program;
+}
+
+Result<std::vector<InstructionRecord>> InstructionRegistry::All() {
+  L2MAC_ASSIGN_OR_RETURN(Statement query,
+                         db_.Prepare(std::string(kSelectColumns) + " ORDER BY seq"));
+  std::vector<InstructionRecord> records;
+  while (true) {
+    L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
+    if (!row) break;
+    L2MAC_ASSIGN_OR_RETURN(auto record, ReadRecord(query));
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+Result<InstructionRecord> InstructionRegistry::Get(const std::string& id) {
+  L2MAC_ASSIGN_OR_RETURN(Statement query,
+                         db_.Prepare(std::string(kSelectColumns) + " WHERE id = ?"));
+  query.Bind(1, id);
+  L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
+  if (!row) return Status::NotFound("no instruction with id '" + id + "'");
+  return ReadRecord(query);
+}
+
+Result<std::optional<InstructionRecord>> InstructionRegistry::NextReady() {
+  L2MAC_ASSIGN_OR_RETURN(auto records, All());
+  std::set<std::string> committed;
+  for (const auto& record : records) {
+    if (record.status == InstructionStatus::kCommitted) committed.insert(record.instruction.id);
+  }
+  for (auto& record : records) {
+    if (record.status != InstructionStatus::kPending) continue;
+    bool ready = true;
+    for (const auto& dep : record.instruction.depends_on) ready = ready && committed.count(dep);
+    if (ready) return std::optional<InstructionRecord>(std::move(record));
+  }
+  return std::optional<InstructionRecord>();
+}
+
+Status InstructionRegistry::UpdateStatus(const std::string& id, InstructionStatus status) {
+  L2MAC_ASSIGN_OR_RETURN(Statement update,
+                         db_.Prepare("UPDATE instructions SET status = ? WHERE id = ?"));
+  update.Bind(1, InstructionStatusName(status)).Bind(2, id);
+  L2MAC_RETURN_IF_ERROR(update.Run());
+  if (db_.Changes() == 0) return Status::NotFound("no instruction with id '" + id + "'");
+  return Status::Ok();
+}
+
+Status InstructionRegistry::MarkRunning(const std::string& id) {
+  return UpdateStatus(id, InstructionStatus::kRunning);
+}
+
+Status InstructionRegistry::MarkCommitted(const std::string& id, const std::string& summary,
+                                          int64_t commit_id) {
+  L2MAC_ASSIGN_OR_RETURN(Statement update,
+                         db_.Prepare("UPDATE instructions SET status = 'committed', summary = ?,"
+                                     " commit_id = ?, failure = '' WHERE id = ?"));
+  update.Bind(1, summary).Bind(2, commit_id).Bind(3, id);
+  L2MAC_RETURN_IF_ERROR(update.Run());
+  if (db_.Changes() == 0) return Status::NotFound("no instruction with id '" + id + "'");
+  return Status::Ok();
+}
+
+Status InstructionRegistry::MarkFailed(const std::string& id, const std::string& reason) {
+  L2MAC_ASSIGN_OR_RETURN(
+      Statement update,
+      db_.Prepare("UPDATE instructions SET status = 'failed', failure = ? WHERE id = ?"));
+  update.Bind(1, reason).Bind(2, id);
+  L2MAC_RETURN_IF_ERROR(update.Run());
+  if (db_.Changes() == 0) return Status::NotFound("no instruction with id '" + id + "'");
+  return Status::Ok();
+}
+
+Result<int> InstructionRegistry::SkipBlocked() {
+  L2MAC_ASSIGN_OR_RETURN(auto records, All());
+  std::set<std::string> blocked;
+  for (const auto& record : records) {
+    if (record.status == InstructionStatus::kFailed ||
+        record.status == InstructionStatus::kSkipped) {
+      blocked.insert(record.instruction.id);
+    }
+  }
+  int skipped = 0;
+  // Records are in dependency order, so one pass reaches transitive dependents.
+  for (const auto& record : records) {
+    if (record.status != InstructionStatus::kPending) continue;
+    for (const auto& dep : record.instruction.depends_on) {
+      if (!blocked.count(dep)) continue;
+      L2MAC_ASSIGN_OR_RETURN(
+          Statement update,
+          db_.Prepare("UPDATE instructions SET status = 'skipped', failure = ? WHERE id = ?"));
+      update.Bind(1, "skipped because instruction '" + dep + "' did not complete")
+          .Bind(2, record.instruction.id);
+      L2MAC_RETURN_IF_ERROR(update.Run());
+      blocked.insert(record.instruction.id);
+      ++skipped;
+      break;
+    }
+  }
+  return skipped;
+}
+
+Result<int> InstructionRegistry::ResetInterrupted() {
+  L2MAC_RETURN_IF_ERROR(
+      db_.Exec("UPDATE instructions SET status = 'pending' WHERE status = 'running'"));
+  return static_cast<int>(db_.Changes());
+}
+
+Status InstructionRegistry::AddUsage(const std::string& id, int64_t prompt_tokens,
+                                     int64_t completion_tokens) {
+  L2MAC_ASSIGN_OR_RETURN(
+      Statement update,
+      db_.Prepare("UPDATE instructions SET prompt_tokens = prompt_tokens + ?,"
+                  " completion_tokens = completion_tokens + ?, model_calls = model_calls + 1"
+                  " WHERE id = ?"));
+  update.Bind(1, prompt_tokens).Bind(2, completion_tokens).Bind(3, id);
+  return update.Run();
+}
+
+Status InstructionRegistry::AddAttempt(const std::string& id) {
+  L2MAC_ASSIGN_OR_RETURN(
+      Statement update,
+      db_.Prepare("UPDATE instructions SET attempts = attempts + 1 WHERE id = ?"));
+  update.Bind(1, id);
+  return update.Run();
+}
+
+Status InstructionRegistry::AddContextRestart(const std::string& id) {
+  L2MAC_ASSIGN_OR_RETURN(
+      Statement update,
+      db_.Prepare("UPDATE instructions SET context_restarts = context_restarts + 1 WHERE id = ?"));
+  update.Bind(1, id);
+  return update.Run();
+}
+
+}  // namespace l2mac::registry

@@ -1,0 +1,98 @@
+#include "registry/instruction_registry.hpp"
+
+#include <gtest/gtest.h>
+
+namespace l2mac::registry {
+namespace {
+
+class InstructionRegistryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = Database::Open(":memory:");
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(db).value();
+    auto registry = InstructionRegistry::Open(*db_);
+    ASSERT_TRUE(registry.ok()) << registry.status().ToString();
+    registry_ = std::move(registry).value();
+    auto program = ParseProgram(nlohmann::json::parse(R"({"instructions": [
+        {"id": "1", "text": "base"},
+        {"id": "2", "text": "needs 1", "depends_on": ["1"]},
+        {"id": "3", "text": "needs 2", "depends_on": ["2"]},
+        {"id": "4", "text": "independent"}]})"));
+    ASSERT_TRUE(program.ok());
+    ASSERT_TRUE(registry_->SaveProgram(*program).ok());
+  }
+
+  std::string NextId() {
+    auto next = registry_->NextReady();
+    EXPECT_TRUE(next.ok());
+    return next.ok() && next->has_value() ? (*next)->instruction.id : "";
+  }
+
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<InstructionRegistry> registry_;
+};
+
+TEST_F(InstructionRegistryTest, SchedulesInDependencyOrder) {
+  EXPECT_EQ(NextId(), "1");
+  ASSERT_TRUE(registry_->MarkRunning("1").ok());
+  EXPECT_EQ(NextId(), "4");  // 1 is running, 2 waits for it
+  ASSERT_TRUE(registry_->MarkCommitted("1", "made base", 7).ok());
+  EXPECT_EQ(NextId(), "2");
+  auto record = registry_->Get("1");
+  ASSERT_TRUE(record.ok());
+  EXPECT_EQ(record->status, InstructionStatus::kCommitted);
+  EXPECT_EQ(record->summary, "made base");
+  EXPECT_EQ(record->commit_id, 7);
+}
+
+TEST_F(InstructionRegistryTest, RefusesSecondProgram) {
+  auto program =
+      ParseProgram(nlohmann::json::parse(R"({"instructions": [{"id": "x", "text": "y"}]})"));
+  ASSERT_TRUE(program.ok());
+  EXPECT_EQ(registry_->SaveProgram(*program).code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(InstructionRegistryTest, FailureSkipsTransitiveDependents) {
+  ASSERT_TRUE(registry_->MarkFailed("1", "checks failed").ok());
+  auto skipped = registry_->SkipBlocked();
+  ASSERT_TRUE(skipped.ok());
+  EXPECT_EQ(*skipped, 2);
+  EXPECT_EQ(registry_->Get("3")->status, InstructionStatus::kSkipped);
+  EXPECT_EQ(registry_->Get("4")->status, InstructionStatus::kPending);
+  EXPECT_EQ(NextId(), "4");
+}
+
+TEST_F(InstructionRegistryTest, ResetInterruptedAndCounters) {
+  ASSERT_TRUE(registry_->MarkRunning("1").ok());
+  ASSERT_TRUE(registry_->AddUsage("1", 100, 20).ok());
+  ASSERT_TRUE(registry_->AddUsage("1", 50, 5).ok());
+  ASSERT_TRUE(registry_->AddAttempt("1").ok());
+  ASSERT_TRUE(registry_->AddContextRestart("1").ok());
+  auto reset = registry_->ResetInterrupted();
+  ASSERT_TRUE(reset.ok());
+  EXPECT_EQ(*reset, 1);
+  auto record = registry_->Get("1");
+  ASSERT_TRUE(record.ok());
+  EXPECT_EQ(record->status, InstructionStatus::kPending);
+  EXPECT_EQ(record->prompt_tokens, 150);
+  EXPECT_EQ(record->completion_tokens, 25);
+  EXPECT_EQ(record->model_calls, 2);
+  EXPECT_EQ(record->attempts, 1);
+  EXPECT_EQ(record->context_restarts, 1);
+}
+
+TEST_F(InstructionRegistryTest, UnknownIdIsNotFound) {
+  EXPECT_EQ(registry_->MarkRunning("nope").code(), StatusCode::kNotFound);
+  EXPECT_EQ(registry_->Get("nope").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(InstructionRegistryTest, LoadProgramPreservesOrderAndDependencies) {
+  auto program = registry_->LoadProgram();
+  ASSERT_TRUE(program.ok());
+  ASSERT_EQ(program->instructions.size(), 4u);
+  EXPECT_EQ(program->instructions[2].depends_on, std::vector<std::string>{"2"});
+}
+
+}  // namespace
+}  // namespace l2mac::registry

@@ -1,0 +1,89 @@
+#include "registry/program.hpp"
+
+#include <gtest/gtest.h>
+
+namespace l2mac::registry {
+namespace {
+
+using nlohmann::json;
+
+TEST(ProgramTest, ParsesValidProgram) {
+  auto program = ParseProgramText(
+      R"({"instructions": [{"id": "1", "text": "a", "depends_on": []},
+                           {"id": "2", "text": "b", "depends_on": ["1"]}]})",
+      "p.json");
+  ASSERT_TRUE(program.ok()) << program.status().ToString();
+  ASSERT_EQ(program->instructions.size(), 2u);
+  EXPECT_EQ(program->instructions[1].depends_on, std::vector<std::string>{"1"});
+}
+
+TEST(ProgramTest, AcceptsIntegerIdsAndMissingDependsOn) {
+  auto program = ParseProgram(json::parse(R"({"instructions": [{"id": 1, "text": "a"},
+                                                               {"id": 2, "text": "b", "depends_on": [1]}]})"));
+  ASSERT_TRUE(program.ok()) << program.status().ToString();
+  EXPECT_EQ(program->instructions[0].id, "1");
+  EXPECT_EQ(program->instructions[1].depends_on, std::vector<std::string>{"1"});
+}
+
+struct BadProgram {
+  const char* text;
+  const char* expected_fragment;
+};
+
+class BadProgramTest : public ::testing::TestWithParam<BadProgram> {};
+
+TEST_P(BadProgramTest, RejectedWithClearMessage) {
+  auto program = ParseProgramText(GetParam().text, "plan.json");
+  ASSERT_FALSE(program.ok());
+  EXPECT_EQ(program.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(program.status().message().find(GetParam().expected_fragment), std::string::npos)
+      << program.status().message();
+  EXPECT_NE(program.status().message().find("plan.json"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, BadProgramTest,
+    ::testing::Values(
+        BadProgram{"not json", "not valid JSON"}, BadProgram{"[]", "must be a JSON object"},
+        BadProgram{R"({"steps": []})", "\"instructions\" array"},
+        BadProgram{R"({"instructions": []})", "no instructions"},
+        BadProgram{R"({"instructions": [{"id": "1"}]})", "has no \"text\""},
+        BadProgram{R"({"instructions": [{"id": "", "text": "x"}]})", "empty id"},
+        BadProgram{R"({"instructions": [{"id": "1", "text": "  "}]})", "empty text"},
+        BadProgram{R"({"instructions": [{"id": "1", "text": "a"}, {"id": "1", "text": "b"}]})",
+                   "duplicate instruction id '1'"},
+        BadProgram{R"({"instructions": [{"id": "1", "text": "a", "depends_on": ["9"]}]})",
+                   "depends on '9', which is not in the program"},
+        BadProgram{R"({"instructions": [{"id": "1", "text": "a", "depends_on": ["1"]}]})",
+                   "depends on itself"},
+        BadProgram{R"({"instructions": [{"id": "1", "text": "a", "depends_on": ["3"]},
+                                         {"id": "2", "text": "b", "depends_on": ["1"]},
+                                         {"id": "3", "text": "c", "depends_on": ["2"]}]})",
+                   "cycle"},
+        BadProgram{R"({"instructions": [{"id": "1", "text": "a", "depends_on": "2"}]})",
+                   "must be an array"}));
+
+TEST(ProgramTest, TopologicalOrderKeepsGivenOrderWhenPossible) {
+  auto program = ParseProgram(json::parse(R"({"instructions": [
+      {"id": "a", "text": "x", "depends_on": ["c"]},
+      {"id": "b", "text": "x"},
+      {"id": "c", "text": "x"}]})"));
+  ASSERT_TRUE(program.ok());
+  auto order = TopologicalOrder(*program);
+  ASSERT_EQ(order.size(), 3u);
+  EXPECT_EQ(order[0].id, "b");
+  EXPECT_EQ(order[1].id, "c");
+  EXPECT_EQ(order[2].id, "a");
+}
+
+TEST(ProgramTest, RoundTripsThroughJson) {
+  auto program = ParseProgram(json::parse(
+      R"({"instructions": [{"id": "1", "text": "a"}, {"id": "2", "text": "b", "depends_on": ["1"]}]})"));
+  ASSERT_TRUE(program.ok());
+  auto again = ParseProgram(ProgramToJson(*program));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->instructions, program->instructions);
+}
+
+}  // namespace
+}  // namespace l2mac::registry
