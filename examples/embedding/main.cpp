@@ -1,0 +1,44 @@
+// Embedding l2mac: run a task from C++ with the library API instead of the CLI.
+//
+//   embed_run SPEC.md OUT_DIR TRANSCRIPT.jsonl [CONTEXT_WINDOW]
+//
+// replays a recorded transcript (swap in llm::MakeOpenAiProvider for a live model) and
+// prints the run report. Exit status 0 when every instruction committed.
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "control_unit/runner.hpp"
+#include "core/llm/replay_provider.hpp"
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    std::cerr << "usage: embed_run SPEC.md OUT_DIR TRANSCRIPT.jsonl [CONTEXT_WINDOW]\n";
+    return 2;
+  }
+  std::ifstream spec(argv[1]);
+  std::stringstream task;
+  task << spec.rdbuf();
+
+  auto provider = l2mac::llm::OpenReplayProvider(argv[3]);
+  if (!provider.ok()) {
+    std::cerr << provider.status().ToString() << "\n";
+    return 3;
+  }
+  l2mac::control_unit::RunOptions options;
+  options.task = task.str();
+  options.task_source = argv[1];
+  options.out_dir = argv[2];
+  if (argc > 4) options.context_window = std::atoll(argv[4]);
+
+  auto report = l2mac::control_unit::StartRun(options, **provider);
+  if (!report.ok()) {
+    std::cerr << report.status().ToString() << "\n";
+    return 4;
+  }
+  std::cout << report->committed << " of " << report->instructions
+            << " instructions committed, " << report->files << " files, "
+            << report->context_restarts << " context restarts\n";
+  return report->outcome == l2mac::control_unit::RunOutcome::kCompleted ? 0 : 5;
+}

@@ -1,0 +1,285 @@
+#include "agents/worker.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "agent_test_support.hpp"
+#include "agents/planner.hpp"
+#include "core/token_estimator.hpp"
+
+namespace l2mac::agents {
+namespace {
+
+using nlohmann::json;
+using testing::Call;
+using testing::Reply;
+using testing::ScriptedGateway;
+
+class WorkerTest : public ::testing::Test {
+ protected:
+  WorkerTest() : prompts_(std::move(LoadPromptSet(Domain::kCodebase)).value()) {}
+
+  // The gate used by these tests: passes when the staged a.py says "good".
+  CheckRunner Gate() {
+    return [this](const std::vector<std::string>&) {
+      ++gate_runs_;
+      toolchains::GateReport report;
+      auto content = mem_.txn->Read("a.py");
+      bool good = content.ok() && content->has_value() && **content == "good";
+      report.passed = good;
+      toolchains::CheckOutcome check;
+      check.name = "pytest";
+      check.passed = good;
+      check.detail = good ? "" : "AssertionError: a.py is bad";
+      report.checks.push_back(check);
+      return Result<toolchains::GateReport>(report);
+    };
+  }
+
+  Result<WorkerOutcome> RunWorker(ScriptedGateway& gateway, WorkerLimits limits = {}) {
+    Worker worker(prompts_, gateway, *mem_.txn, {}, Gate(), limits);
+    WorkerInput input;
+    input.task = "Build a thing.";
+    input.instruction_id = "1";
+    input.instruction_text = "Write a.py.";
+    return worker.Run(input);
+  }
+
+  testing::MemoryStore mem_;
+  PromptSet prompts_;
+  int gate_runs_ = 0;
+};
+
+TEST_F(WorkerTest, CompletesWhenGatePasses) {
+  ScriptedGateway gateway({Reply({Call("c1", "write_file", {{"path", "a.py"}, {"content", "good"}}),
+                                  Call("c2", "step_complete", {{"summary", "wrote a.py"}})})});
+  auto outcome = RunWorker(gateway);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_TRUE(outcome->completed);
+  EXPECT_EQ(outcome->summary, "wrote a.py");
+  EXPECT_EQ(gate_runs_, 1);
+  EXPECT_EQ(gateway.requests.size(), 1u);
+  // The base context carries the instruction and the manifest.
+  EXPECT_NE(gateway.requests[0].messages[1].content.find("Write a.py."), std::string::npos);
+}
+
+TEST_F(WorkerTest, GateFailureGoesBackToModelThenFixPasses) {
+  ScriptedGateway gateway({Reply({Call("c1", "write_file", {{"path", "a.py"}, {"content", "bad"}}),
+                                  Call("c2", "step_complete", {{"summary", "done"}})}),
+                           Reply({Call("c3", "write_file", {{"path", "a.py"}, {"content", "good"}}),
+                                  Call("c4", "step_complete", {{"summary", "fixed"}})})});
+  auto outcome = RunWorker(gateway);
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_TRUE(outcome->completed);
+  EXPECT_EQ(outcome->gate_failures, 1);
+  ASSERT_EQ(gateway.requests.size(), 2u);
+  const auto& last = gateway.requests[1].messages.back();
+  EXPECT_EQ(last.role, llm::Role::kTool);
+  EXPECT_EQ(last.tool_call_id, "c2");
+  EXPECT_NE(last.content.find("AssertionError: a.py is bad"), std::string::npos);
+}
+
+TEST_F(WorkerTest, FailsAfterBoundedGateFailures) {
+  std::deque<llm::ChatResponse> replies;
+  for (int i = 0; i < 5; ++i) {
+    replies.push_back(Reply({Call("w" + std::to_string(i), "write_file",
+                                  {{"path", "a.py"}, {"content", "bad" + std::to_string(i)}}),
+                             Call("s" + std::to_string(i), "step_complete", {{"summary", "x"}})}));
+  }
+  ScriptedGateway gateway(replies);
+  WorkerLimits limits;
+  limits.max_gate_failures = 3;
+  auto outcome = RunWorker(gateway, limits);
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_FALSE(outcome->completed);
+  EXPECT_EQ(outcome->gate_failures, 3);
+  EXPECT_NE(outcome->failure.find("after 3 attempts"), std::string::npos);
+}
+
+TEST_F(WorkerTest, CallsAfterAcceptedStepCompleteAreNotExecuted) {
+  ScriptedGateway gateway({Reply({Call("c1", "write_file", {{"path", "a.py"}, {"content", "good"}}),
+                                  Call("c2", "step_complete", {{"summary", "ok"}}),
+                                  Call("c3", "delete_file", {{"path", "a.py"}})})});
+  auto outcome = RunWorker(gateway);
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_TRUE(outcome->completed);
+  EXPECT_TRUE(mem_.txn->Read("a.py")->has_value());
+}
+
+TEST_F(WorkerTest, IdleRepliesAreNudgedThenBounded) {
+  ScriptedGateway gateway({Reply({}, "thinking"), Reply({}, "still thinking"), Reply({}, "hmm")});
+  auto outcome = RunWorker(gateway);
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_FALSE(outcome->completed);
+  EXPECT_NE(outcome->failure.find("without calling a tool"), std::string::npos);
+  EXPECT_EQ(gateway.requests[1].messages.back().content, prompts_.nudge);
+}
+
+TEST_F(WorkerTest, LoopDetectorStopsRepeatedIdenticalCalls) {
+  std::deque<llm::ChatResponse> replies;
+  for (int i = 0; i < 6; ++i) replies.push_back(Reply({Call("r", "list_files", json::object())}));
+  ScriptedGateway gateway(replies);
+  auto outcome = RunWorker(gateway);
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_FALSE(outcome->completed);
+  EXPECT_NE(outcome->failure.find("loop detected"), std::string::npos);
+}
+
+TEST_F(WorkerTest, ModelErrorIsAnErrorNotAFailedInstruction) {
+  ScriptedGateway gateway({});
+  auto outcome = RunWorker(gateway);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), StatusCode::kResourceExhausted);
+}
+
+TEST_F(WorkerTest, ContextRestartsWithSummaryBeforeOverflow) {
+  std::string big(7000, 'x');  // about 1750 tokens per write
+  ScriptedGateway gateway(
+      {Reply({Call("c1", "write_file", {{"path", "b1.txt"}, {"content", big}})}),
+       Reply({Call("c2", "write_file", {{"path", "b2.txt"}, {"content", big}})}),
+       Reply({}, "SUMMARY: wrote b1.txt and b2.txt; next write a.py"),
+       Reply({Call("c3", "write_file", {{"path", "a.py"}, {"content", "good"}}),
+              Call("c4", "step_complete", {{"summary", "done"}})})});
+  WorkerLimits limits;
+  limits.budget = ContextBudget::ForWindow(6000);  // usable: 6000 - 1500 - 300 = 4200
+  auto outcome = RunWorker(gateway, limits);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_TRUE(outcome->completed) << outcome->failure;
+  EXPECT_EQ(outcome->context_restarts, 1);
+  ASSERT_EQ(gateway.purposes.size(), 4u);
+  EXPECT_EQ(gateway.purposes[2], CallPurpose::kSummary);
+  EXPECT_TRUE(gateway.requests[2].tools.empty());
+  // After the restart: base messages plus the summary, none of the earlier tool traffic.
+  const auto& restarted = gateway.requests[3].messages;
+  ASSERT_EQ(restarted.size(), 3u);
+  EXPECT_NE(restarted[2].content.find("SUMMARY: wrote b1.txt"), std::string::npos);
+  // The new base lists the files written before the restart: memory outlives the context.
+  EXPECT_NE(restarted[1].content.find("b2.txt"), std::string::npos);
+  for (const auto& request : gateway.requests) {
+    EXPECT_LE(EstimateRequestTokens(request.messages, request.tools), limits.budget.usable());
+  }
+}
+
+TEST_F(WorkerTest, RestartBoundIsReported) {
+  std::string big(7000, 'y');
+  std::deque<llm::ChatResponse> replies;
+  for (int i = 0; i < 10; ++i) {
+    replies.push_back(Reply({Call("w" + std::to_string(i), "write_file",
+                                  {{"path", "f" + std::to_string(i)}, {"content", big}})}));
+    replies.push_back(Reply({Call("v" + std::to_string(i), "write_file",
+                                  {{"path", "g" + std::to_string(i)}, {"content", big}})}));
+    replies.push_back(Reply({}, "summary " + std::to_string(i)));
+  }
+  ScriptedGateway gateway(replies);
+  WorkerLimits limits;
+  limits.budget = ContextBudget::ForWindow(6000);
+  limits.max_context_restarts = 2;
+  auto outcome = RunWorker(gateway, limits);
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_FALSE(outcome->completed);
+  EXPECT_EQ(outcome->context_restarts, 2);
+  EXPECT_NE(outcome->failure.find("bound on context restarts"), std::string::npos);
+}
+
+TEST(FormatManifestTest, ListsAndCuts) {
+  std::vector<filestore::FileInfo> files = {
+      {"a.py", 10, 2, "h"}, {"b.py", 20, 3, "h"}, {"c.py", 30, 4, "h"}};
+  EXPECT_EQ(FormatManifest({}, 10), "(no files yet)");
+  std::string manifest = FormatManifest(files, 2);
+  EXPECT_NE(manifest.find("a.py (2 lines, 10 bytes)"), std::string::npos);
+  EXPECT_EQ(manifest.find("c.py"), std::string::npos);
+  EXPECT_NE(manifest.find("1 more files"), std::string::npos);
+}
+
+TEST(ContextBudgetTest, SummaryRequestDropsOldestWholeTurns) {
+  ContextBudget budget = ContextBudget::ForWindow(4000);  // usable 2800
+  AgentContext context({llm::ChatMessage::System("sys"), llm::ChatMessage::User("task")}, {},
+                       budget);
+  for (int i = 0; i < 6; ++i) {
+    std::string id = "c" + std::to_string(i);
+    context.Append(llm::ChatMessage::Assistant(
+        "", {{id, "write_file", json({{"content", std::string(2000, 'z')}}).dump()}}));
+    context.Append(llm::ChatMessage::ToolResult(id, "{\"ok\":true}"));
+  }
+  EXPECT_TRUE(context.NeedsRestart());
+  auto messages = context.SummaryRequestMessages("summarize");
+  EXPECT_LE(EstimateRequestTokens(messages, {}), budget.usable());
+  EXPECT_EQ(messages.front().content, "sys");
+  EXPECT_EQ(messages.back().content, "summarize");
+  // Every tool result still follows the assistant message that asked for it.
+  for (size_t i = 0; i < messages.size(); ++i) {
+    if (messages[i].role != llm::Role::kTool) continue;
+    ASSERT_GT(i, 0u);
+    ASSERT_EQ(messages[i - 1].role, llm::Role::kAssistant);
+    EXPECT_EQ(messages[i - 1].tool_calls[0].id, messages[i].tool_call_id);
+  }
+  // The newest turn is kept.
+  EXPECT_EQ(messages[messages.size() - 2].tool_call_id, "c5");
+}
+
+class PlannerTest : public ::testing::Test {
+ protected:
+  PlannerTest() : prompts_(std::move(LoadPromptSet(Domain::kCodebase)).value()) {}
+  testing::MemoryStore mem_;
+  PromptSet prompts_;
+};
+
+TEST_F(PlannerTest, InvalidPlanIsCorrectedByTheModel) {
+  json cyclic = {{"instructions",
+                  {{{"id", "1"}, {"text", "a"}, {"depends_on", {"2"}}},
+                   {{"id", "2"}, {"text", "b"}, {"depends_on", {"1"}}}}}};
+  json good = {{"instructions", {{{"id", "1"}, {"text", "a"}}, {{"id", "2"}, {"text", "b"}}}}};
+  ScriptedGateway gateway(
+      {Reply({Call("p1", "submit_plan", cyclic)}), Reply({Call("p2", "submit_plan", good)})});
+  auto program = RunPlanner("task", prompts_, gateway, *mem_.txn, {});
+  ASSERT_TRUE(program.ok()) << program.status().ToString();
+  EXPECT_EQ(program->instructions.size(), 2u);
+  ASSERT_EQ(gateway.requests.size(), 2u);
+  EXPECT_NE(gateway.requests[1].messages.back().content.find("cycle"), std::string::npos);
+}
+
+TEST_F(PlannerTest, PlanInPlainTextIsAccepted) {
+  ScriptedGateway gateway({Reply(
+      {},
+      "Here is the plan:\n```json\n{\"instructions\": [{\"id\": \"1\", \"text\": \"x\"}]}\n```")});
+  auto program = RunPlanner("task", prompts_, gateway, *mem_.txn, {});
+  ASSERT_TRUE(program.ok()) << program.status().ToString();
+  EXPECT_EQ(program->instructions[0].text, "x");
+}
+
+TEST_F(PlannerTest, GivesUpAfterTurnBound) {
+  ScriptedGateway gateway({Reply({}, "no"), Reply({}, "no"), Reply({}, "no")});
+  PlannerLimits limits;
+  limits.max_turns = 3;
+  auto program = RunPlanner("task", prompts_, gateway, *mem_.txn, limits);
+  ASSERT_FALSE(program.ok());
+  EXPECT_NE(program.status().message().find("--program"), std::string::npos);
+}
+
+TEST(PromptSetTest, CustomDomainNeedsTemplates) {
+  auto missing = LoadPromptSet(Domain::kCustom, {});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("--prompts"), std::string::npos);
+  auto dir =
+      std::filesystem::temp_directory_path() / ("l2mac-prompts-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto no_worker = LoadPromptSet(Domain::kCustom, dir);
+  ASSERT_FALSE(no_worker.ok());
+  EXPECT_NE(no_worker.status().message().find("planner.md"), std::string::npos);
+  std::ofstream(dir / "planner.md") << "Plan poems.";
+  std::ofstream(dir / "worker.md") << "Write poems.";
+  auto custom = LoadPromptSet(Domain::kCustom, dir);
+  ASSERT_TRUE(custom.ok()) << custom.status().ToString();
+  EXPECT_EQ(custom->planner_system, "Plan poems.");
+  EXPECT_FALSE(custom->worker_user.empty());  // falls back to the built-in template
+  std::filesystem::remove_all(dir);
+}
+
+TEST(PromptSetTest, RenderFillsKnownPlaceholdersOnly) {
+  EXPECT_EQ(Render("a {{x}} b {{y}} {{x}}", {{"x", "1"}}), "a 1 b {{y}} 1");
+  EXPECT_EQ(Render("{{unterminated", {{"unterminated", "z"}}), "{{unterminated");
+}
+
+}  // namespace
+}  // namespace l2mac::agents
