@@ -37,25 +37,6 @@ Result<std::string> ReadOverride(const std::filesystem::path& dir, const std::st
 
 }  // namespace
 
-const char* DomainName(Domain domain) {
-  switch (domain) {
-    case Domain::kCodebase:
-      return "codebase";
-    case Domain::kBook:
-      return "book";
-    case Domain::kCustom:
-      return "custom";
-  }
-  return "codebase";
-}
-
-Result<Domain> ParseDomain(const std::string& name) {
-  for (auto domain : {Domain::kCodebase, Domain::kBook, Domain::kCustom}) {
-    if (name == DomainName(domain)) return domain;
-  }
-  return Status::InvalidArgument("unknown domain '" + name + "': choose codebase, book or custom");
-}
-
 Result<PromptSet> LoadPromptSet(Domain domain, const std::filesystem::path& custom_dir) {
   PromptSet set;
   set.planner_user = Builtin("common/planner_user.md");

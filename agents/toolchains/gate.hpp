@@ -22,6 +22,9 @@ struct GateOptions {
   std::chrono::milliseconds timeout{120000};  // per check
   size_t max_report_bytes = 6000;
   std::string python;  // interpreter with pytest; empty: FindPythonWithPytest()
+  // Store paths of the tests to run (the run_tests tool's "paths"); empty: every test.
+  // Each must exist in the snapshot. step_complete always runs every test.
+  std::vector<std::string> test_paths;
 };
 
 struct CheckOutcome {

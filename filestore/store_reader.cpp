@@ -1,0 +1,175 @@
+#include "filestore/store_reader.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+
+namespace l2mac::filestore {
+namespace {
+
+// The ancestry of ?1 (itself at depth 0, its parent at depth 1, ...).
+constexpr std::string_view kAncestry =
+    "WITH RECURSIVE ancestry(id, depth) AS ("
+    " SELECT id, 0 FROM commits WHERE id = ?1"
+    " UNION ALL"
+    " SELECT commits.parent, ancestry.depth + 1 FROM ancestry"
+    " JOIN commits ON commits.id = ancestry.id WHERE commits.parent IS NOT NULL) ";
+
+// Byte-wise range [lower, upper) of the paths that start with `prefix`. Valid UTF-8 never
+// contains a byte above 0xf4, so a prefix holding one matches nothing (nullopt) and 0xff
+// bounds every path from above.
+std::optional<std::pair<std::string, std::string>> PrefixRange(std::string_view prefix) {
+  for (char c : prefix) {
+    if (static_cast<unsigned char>(c) > 0xf4) return std::nullopt;
+  }
+  if (prefix.empty()) return std::make_pair(std::string(), std::string("\xff"));
+  std::string upper(prefix);
+  upper.back() = static_cast<char>(static_cast<unsigned char>(upper.back()) + 1);
+  return std::make_pair(std::string(prefix), upper);
+}
+
+FileInfo ReadFileInfo(const Statement& row) {
+  FileInfo info;
+  info.path = row.ColumnText(0);
+  info.hash = row.ColumnText(1);
+  info.size = row.ColumnInt(2);
+  info.lines = row.ColumnInt(3);
+  return info;
+}
+
+}  // namespace
+
+Result<int64_t> StoreReader::Head() const {
+  L2MAC_ASSIGN_OR_RETURN(Statement query,
+                         db_.Prepare("SELECT commit_id FROM refs WHERE name = 'main'"));
+  L2MAC_ASSIGN_OR_RETURN(bool found, query.Step());
+  return found ? query.ColumnInt(0) : int64_t{0};
+}
+
+Status StoreReader::CheckCommitExists(int64_t commit, int64_t head) const {
+  L2MAC_ASSIGN_OR_RETURN(Statement query, db_.Prepare("SELECT 1 FROM commits WHERE id = ?"));
+  query.Bind(1, commit);
+  L2MAC_ASSIGN_OR_RETURN(bool found, query.Step());
+  if (found) return Status::Ok();
+  return Status::NotFound("commit " + std::to_string(commit) +
+                          " does not exist in the file store (the head is commit " +
+                          std::to_string(head) + "); pick a commit from the store's log");
+}
+
+Result<std::vector<FileInfo>> StoreReader::List(int64_t commit, std::string_view prefix) const {
+  std::vector<FileInfo> files;
+  if (commit == 0) return files;
+  auto range = PrefixRange(prefix);
+  L2MAC_ASSIGN_OR_RETURN(int64_t head, Head());
+  if (commit != head) L2MAC_RETURN_IF_ERROR(CheckCommitExists(commit, head));
+  if (!range) return files;
+  std::string sql;
+  if (commit == head) {
+    sql =
+        "SELECT path, hash, size, lines FROM head_files"
+        " WHERE path >= ?2 AND path < ?3 ORDER BY path";
+  } else {
+    // SQLite takes the bare columns of a MIN() aggregate from the row holding the minimum:
+    // for each path, the change made by the nearest ancestor.
+    sql = std::string(kAncestry) +
+          ", latest AS ("
+          " SELECT commit_changes.path AS path, commit_changes.hash AS hash, MIN(ancestry.depth)"
+          " FROM ancestry JOIN commit_changes ON commit_changes.commit_id = ancestry.id"
+          " WHERE commit_changes.path >= ?2 AND commit_changes.path < ?3"
+          " GROUP BY commit_changes.path)"
+          " SELECT latest.path, latest.hash, blobs.size, blobs.lines"
+          " FROM latest JOIN blobs ON blobs.hash = latest.hash ORDER BY latest.path";
+  }
+  L2MAC_ASSIGN_OR_RETURN(Statement query, db_.Prepare(sql));
+  query.Bind(1, commit).Bind(2, range->first).Bind(3, range->second);
+  while (true) {
+    L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
+    if (!row) break;
+    files.push_back(ReadFileInfo(query));
+  }
+  return files;
+}
+
+Result<std::optional<FileInfo>> StoreReader::Stat(int64_t commit, std::string_view path) const {
+  if (commit == 0) return std::optional<FileInfo>();
+  L2MAC_ASSIGN_OR_RETURN(int64_t head, Head());
+  std::string sql;
+  if (commit == head) {
+    sql = "SELECT path, hash, size, lines FROM head_files WHERE path = ?2";
+  } else {
+    L2MAC_RETURN_IF_ERROR(CheckCommitExists(commit, head));
+    // The nearest ancestor that touched the path decides; a deletion there (NULL hash)
+    // finds no blob, so the file is absent.
+    sql = std::string(kAncestry) +
+          ", nearest AS ("
+          " SELECT commit_changes.path AS path, commit_changes.hash AS hash"
+          " FROM ancestry JOIN commit_changes ON commit_changes.commit_id = ancestry.id"
+          " AND commit_changes.path = ?2 ORDER BY ancestry.depth LIMIT 1)"
+          " SELECT nearest.path, nearest.hash, blobs.size, blobs.lines"
+          " FROM nearest JOIN blobs ON blobs.hash = nearest.hash";
+  }
+  L2MAC_ASSIGN_OR_RETURN(Statement query, db_.Prepare(sql));
+  if (commit != head) query.Bind(1, commit);
+  query.Bind(2, path);
+  L2MAC_ASSIGN_OR_RETURN(bool found, query.Step());
+  if (!found) return std::optional<FileInfo>();
+  return std::optional<FileInfo>(ReadFileInfo(query));
+}
+
+Result<std::optional<std::string>> StoreReader::Read(int64_t commit, std::string_view path) const {
+  L2MAC_ASSIGN_OR_RETURN(std::optional<FileInfo> info, Stat(commit, path));
+  if (!info) return std::optional<std::string>();
+  L2MAC_ASSIGN_OR_RETURN(std::string content, ReadBlob(info->hash));
+  return std::optional<std::string>(std::move(content));
+}
+
+Result<std::string> StoreReader::ReadBlob(std::string_view hash) const {
+  L2MAC_ASSIGN_OR_RETURN(Statement query, db_.Prepare("SELECT content FROM blobs WHERE hash = ?"));
+  query.Bind(1, hash);
+  L2MAC_ASSIGN_OR_RETURN(bool found, query.Step());
+  if (!found) {
+    return Status::Corruption("the file store has no content for hash " + std::string(hash) +
+                              " although a file refers to it; the state database is damaged: "
+                              "restore it from a backup or start a new output folder");
+  }
+  return query.ColumnText(0);
+}
+
+Result<std::vector<CommitInfo>> StoreReader::Log(size_t limit) const {
+  std::vector<CommitInfo> commits;
+  L2MAC_ASSIGN_OR_RETURN(int64_t head, Head());
+  if (head == 0 || limit == 0) return commits;
+  L2MAC_ASSIGN_OR_RETURN(
+      Statement query,
+      db_.Prepare(std::string(kAncestry) +
+                  "SELECT commits.id, commits.parent, commits.message, commits.author,"
+                  " commits.time_ms FROM ancestry JOIN commits ON commits.id = ancestry.id"
+                  " ORDER BY ancestry.depth LIMIT ?2"));
+  query.Bind(1, head).Bind(2, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+  while (true) {
+    L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
+    if (!row) break;
+    CommitInfo info;
+    info.id = query.ColumnInt(0);
+    if (!query.ColumnIsNull(1)) info.parent = query.ColumnInt(1);
+    info.message = query.ColumnText(2);
+    info.author = query.ColumnText(3);
+    info.time_ms = query.ColumnInt(4);
+    commits.push_back(std::move(info));
+  }
+  L2MAC_ASSIGN_OR_RETURN(
+      Statement changes,
+      db_.Prepare("SELECT path FROM commit_changes WHERE commit_id = ? ORDER BY path"));
+  for (CommitInfo& info : commits) {
+    changes.Bind(1, info.id);
+    while (true) {
+      L2MAC_ASSIGN_OR_RETURN(bool row, changes.Step());
+      if (!row) break;
+      info.changed_paths.push_back(changes.ColumnText(0));
+    }
+    changes.Reset();
+  }
+  return commits;
+}
+
+}  // namespace l2mac::filestore

@@ -1,0 +1,44 @@
+// Read-only queries over the store's tables (see store_schema.hpp), shared by FileStore and
+// its transactions.
+//
+// Paths given to it must already be normalized. Reads of the head commit use `head_files`;
+// reads of an older commit walk its ancestry through `commit_changes`, so they cost time in
+// proportion to the history. Borrows the Database; one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/sqlite.hpp"
+#include "core/status.hpp"
+#include "filestore/file_store.hpp"
+
+namespace l2mac::filestore {
+
+class StoreReader {
+ public:
+  explicit StoreReader(Database& db) : db_(db) {}
+
+  // The commit "main" points to; 0 before the first commit.
+  Result<int64_t> Head() const;
+  // Files at `commit` (0 = empty tree) whose path starts with `prefix`, sorted by path.
+  // kNotFound for a commit that does not exist.
+  Result<std::vector<FileInfo>> List(int64_t commit, std::string_view prefix) const;
+  // The file at `path` in `commit`, without its content; nullopt when absent.
+  Result<std::optional<FileInfo>> Stat(int64_t commit, std::string_view path) const;
+  Result<std::optional<std::string>> Read(int64_t commit, std::string_view path) const;
+  // Content by hash; kCorruption when the blob is missing.
+  Result<std::string> ReadBlob(std::string_view hash) const;
+  // The history of "main", newest first, at most `limit` commits.
+  Result<std::vector<CommitInfo>> Log(size_t limit) const;
+
+ private:
+  Status CheckCommitExists(int64_t commit, int64_t head) const;
+
+  Database& db_;
+};
+
+}  // namespace l2mac::filestore

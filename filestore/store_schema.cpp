@@ -1,0 +1,46 @@
+#include "filestore/store_schema.hpp"
+
+#include <string>
+#include <vector>
+
+namespace l2mac::filestore {
+
+Status ApplyStoreSchema(Database& db) {
+  static const std::vector<std::string> kMigrations = {
+      R"sql(
+CREATE TABLE blobs(
+  hash TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  lines INTEGER NOT NULL,
+  content BLOB NOT NULL);
+CREATE TABLE commits(
+  id INTEGER PRIMARY KEY,
+  parent INTEGER REFERENCES commits(id),
+  message TEXT NOT NULL,
+  author TEXT NOT NULL,
+  time_ms INTEGER NOT NULL);
+CREATE TABLE commit_changes(
+  commit_id INTEGER NOT NULL REFERENCES commits(id),
+  path TEXT NOT NULL,
+  hash TEXT REFERENCES blobs(hash),
+  PRIMARY KEY(commit_id, path)) WITHOUT ROWID;
+CREATE TABLE head_files(
+  path TEXT PRIMARY KEY,
+  hash TEXT NOT NULL REFERENCES blobs(hash),
+  size INTEGER NOT NULL,
+  lines INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE refs(
+  name TEXT PRIMARY KEY,
+  commit_id INTEGER NOT NULL REFERENCES commits(id)) WITHOUT ROWID;
+CREATE TABLE materialized(
+  root TEXT NOT NULL,
+  path TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  stamp TEXT NOT NULL,
+  PRIMARY KEY(root, path)) WITHOUT ROWID;
+)sql",
+  };
+  return db.ApplyMigrations("filestore", kMigrations);
+}
+
+}  // namespace l2mac::filestore

@@ -1,0 +1,21 @@
+// The file store's tables in the workspace database, created and upgraded through
+// Database::ApplyMigrations under the module name "filestore".
+//
+//   blobs           content by SHA-256, stored once however many files and commits use it
+//   commits         one row per commit; `parent` links the history of "main"
+//   commit_changes  what each commit wrote (hash) or deleted (hash NULL)
+//   head_files      the tree of the head commit, kept up to date by every commit
+//   refs            branch name -> commit id ("main")
+//   materialized    per output folder (absolute path) and file: the hash l2mac last wrote
+//                   there and a stamp of the file on disk as l2mac left it
+#pragma once
+
+#include "core/sqlite.hpp"
+#include "core/status.hpp"
+
+namespace l2mac::filestore {
+
+// Creates or upgrades the tables; safe to call on every open.
+Status ApplyStoreSchema(Database& db);
+
+}  // namespace l2mac::filestore
