@@ -1,0 +1,183 @@
+#include "core/llm/http_client.hpp"
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <system_error>
+
+#include "core/llm/redact.hpp"
+
+namespace l2mac::llm {
+namespace {
+
+// A response body larger than this is refused rather than held in memory.
+constexpr size_t kMaxResponseBytes = size_t{64} << 20;
+
+struct Transfer {
+  HttpResponse response;
+  bool body_too_large = false;
+};
+
+struct CurlEasyDeleter {
+  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+};
+struct CurlSlistDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+using HeaderList = std::unique_ptr<curl_slist, CurlSlistDeleter>;
+
+// curl_slist_append returns the head of the list, or null (leaving the list as it was).
+bool AppendHeader(HeaderList& list, const std::string& line) {
+  curl_slist* head = curl_slist_append(list.get(), line.c_str());
+  if (head == nullptr) return false;
+  static_cast<void>(list.release());
+  list.reset(head);
+  return true;
+}
+
+Status GlobalInit() {
+  static std::once_flag once;
+  static CURLcode code = CURLE_OK;
+  std::call_once(once, [] { code = curl_global_init(CURL_GLOBAL_DEFAULT); });
+  if (code != CURLE_OK) {
+    return Status::Internal(
+        fmt::format("libcurl failed to initialize: {}", curl_easy_strerror(code)));
+  }
+  return Status::Ok();
+}
+
+size_t OnBody(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  size_t bytes = size * count;
+  if (transfer->response.body.size() + bytes > kMaxResponseBytes) {
+    transfer->body_too_large = true;
+    return 0;  // makes curl stop with CURLE_WRITE_ERROR
+  }
+  transfer->response.body.append(data, bytes);
+  return bytes;
+}
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+size_t OnHeader(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  size_t bytes = size * count;
+  std::string_view line(data, bytes);
+  if (line.starts_with("HTTP/")) {
+    // A new status line (after "100 Continue" or a redirect): earlier headers are stale.
+    transfer->response.headers.clear();
+    return bytes;
+  }
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return bytes;
+  std::string name(Trim(line.substr(0, colon)));
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  transfer->response.headers[name] = std::string(Trim(line.substr(colon + 1)));
+  return bytes;
+}
+
+Status TransportError(CURLcode code, const std::string& detail, const std::string& url,
+                      const HttpRequest& request) {
+  switch (code) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return Status::Unavailable(fmt::format(
+          "cannot connect to {}: {}; is the server running? check --base-url", url, detail));
+    case CURLE_OPERATION_TIMEDOUT:
+      return Status::DeadlineExceeded(fmt::format(
+          "no response from {} within the time limit (connect {} ms, total {} ms): {}; the "
+          "server may be overloaded or the model slow: retry later or raise the timeout",
+          url, request.connect_timeout.count(), request.total_timeout.count(), detail));
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      return Status::InvalidArgument(
+          fmt::format("cannot use the URL {}: {}; check --base-url", url, detail));
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+      return Status::FailedPrecondition(fmt::format(
+          "the TLS certificate of {} could not be verified: {}; check --base-url and the "
+          "system's CA certificates",
+          url, detail));
+    case CURLE_OUT_OF_MEMORY:
+      return Status::Internal(fmt::format("out of memory talking to {}", url));
+    default:
+      return Status::Unavailable(fmt::format(
+          "the connection to {} failed: {}; check the network and --base-url", url, detail));
+  }
+}
+
+}  // namespace
+
+Result<HttpResponse> HttpPost(const HttpRequest& request) {
+  L2MAC_RETURN_IF_ERROR(GlobalInit());
+  const std::string display_url = UrlForDisplay(request.url);
+  std::unique_ptr<CURL, CurlEasyDeleter> handle(curl_easy_init());
+  if (!handle) return Status::Internal("libcurl could not create a request handle");
+
+  HeaderList header_list;
+  for (const auto& [name, value] : request.headers) {
+    if (!AppendHeader(header_list, name + ": " + value)) {
+      return Status::Internal("libcurl could not build the request headers");
+    }
+  }
+  // Send the body at once rather than waiting for "100 Continue" on large requests.
+  if (!AppendHeader(header_list, "Expect:")) {
+    return Status::Internal("libcurl could not build the request headers");
+  }
+
+  Transfer transfer;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  CURL* h = handle.get();
+  curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_POST, 1L);
+  curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
+  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, header_list.get());
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(request.connect_timeout.count()));
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.total_timeout.count()));
+  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &transfer);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
+
+  CURLcode code = curl_easy_perform(h);
+  if (transfer.body_too_large) {
+    return Status::ResourceExhausted(
+        fmt::format("the response from {} is larger than {} MiB; check --base-url", display_url,
+                    kMaxResponseBytes >> 20));
+  }
+  if (code != CURLE_OK) {
+    std::string detail =
+        error_buffer[0] != '\0' ? std::string(error_buffer) : std::string(curl_easy_strerror(code));
+    long os_errno = 0;
+    if (code == CURLE_COULDNT_CONNECT &&
+        curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK && os_errno != 0) {
+      // "Connection refused" says more than curl's "Couldn't connect to server".
+      detail = std::error_code(static_cast<int>(os_errno), std::generic_category()).message();
+    }
+    return TransportError(code, detail, display_url, request);
+  }
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &transfer.response.status);
+  return std::move(transfer.response);
+}
+
+}  // namespace l2mac::llm
