@@ -95,7 +95,7 @@ Result<registry::Program> RunPlanner(const std::string& task, const PromptSet& p
     }
     if (accepted) return std::move(*accepted);
   }
-  return Status::FailedPrecondition(
+  return Status::ResourceExhausted(
       "the planner did not submit a valid plan in " + std::to_string(limits.max_turns) +
       " model calls" + (last_error.empty() ? "" : " (last problem: " + last_error + ")") +
       "; supply a prompt program with --program FILE instead");

@@ -23,7 +23,7 @@ struct PlannerLimits {
 };
 
 // `store_view` is a transaction on the current head, used only for reading. Returns
-// kFailedPrecondition when the model never submitted a valid plan within the turn bound.
+// kResourceExhausted when the model never submitted a valid plan within the turn bound.
 Result<registry::Program> RunPlanner(const std::string& task, const PromptSet& prompts,
                                      ModelGateway& model, filestore::StoreTransaction& store_view,
                                      const PlannerLimits& limits);

@@ -24,9 +24,12 @@ int Fail(const Status& status, bool model_failed = false) {
 int FinishRun(const Result<control_unit::RunReport>& result,
               const FailureTrackingProvider& provider, const std::string& out) {
   if (!result.ok()) {
-    std::cerr << "l2mac: the run stopped; what was committed is kept in " << out
-              << " and `l2mac resume " << out << "` continues it.\n";
-    return Fail(result.status(), provider.failed());
+    int code = Fail(result.status(), provider.failed());
+    if (code != kExitWorkspace && code != kExitBadInput) {
+      std::cerr << "l2mac: the run stopped; what was committed is kept in " << out
+                << ", and `l2mac resume " << out << "` continues it.\n";
+    }
+    return code;
   }
   const auto& report = *result;
   std::cerr << fmt::format(

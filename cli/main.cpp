@@ -16,9 +16,9 @@ using l2mac::cli::ProviderFlags;
 constexpr const char* kExitCodesHelp =
     "Exit status: 0 completed; 1 internal error; 2 usage error or no model configured;\n"
     "3 malformed input (spec, program, transcript, prompts); 4 model unusable (auth, not\n"
-    "found, unreachable, replay exhausted); 5 run ended with failed instructions;\n"
-    "6 output folder conflict (holds a run, has none, or is busy); 7 file system or\n"
-    "database error.";
+    "found, unreachable, replay exhausted); 5 run incomplete (failed instructions, planner\n"
+    "gave up); 6 output folder conflict (holds a run, has none, or is busy); 7 file\n"
+    "system or database error.";
 
 void AddProviderFlags(CLI::App& command, ProviderFlags& flags) {
   command
