@@ -59,8 +59,10 @@ std::vector<llm::ChatMessage> AgentContext::SummaryRequestMessages(
 
 void AgentContext::Restart(std::vector<llm::ChatMessage> new_base, llm::ChatMessage carry_over) {
   messages_ = std::move(new_base);
-  base_size_ = messages_.size();
   messages_.push_back(std::move(carry_over));
+  // The carry-over joins the base: a later summary request must never drop the progress
+  // summarized before.
+  base_size_ = messages_.size();
 }
 
 }  // namespace l2mac::agents

@@ -49,7 +49,8 @@ class AgentContext {
   std::vector<llm::ChatMessage> SummaryRequestMessages(const std::string& summary_prompt) const;
 
   // Starts over from `new_base` (freshly built, e.g. with an updated manifest) plus
-  // `carry_over` (the restart message with the summary).
+  // `carry_over` (the restart message with the summary), which from then on counts as
+  // part of the base.
   void Restart(std::vector<llm::ChatMessage> new_base, llm::ChatMessage carry_over);
 
  private:

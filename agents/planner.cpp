@@ -19,23 +19,34 @@ std::optional<nlohmann::json> PlanFromText(const std::string& text) {
   return json;
 }
 
+std::vector<llm::ChatMessage> PlannerBase(const std::string& task, const PromptSet& prompts,
+                                          const std::string& manifest) {
+  return {llm::ChatMessage::System(prompts.planner_system),
+          llm::ChatMessage::User(
+              Render(prompts.planner_user, {{"task", task}, {"manifest", manifest}}))};
+}
+
+Status TooLong(const ContextBudget& budget) {
+  return Status::InvalidArgument("the task is too long for the context window (" +
+                                 std::to_string(budget.window_tokens) +
+                                 " tokens): shorten the spec or raise --context-window");
+}
+
 }  // namespace
+
+Status CheckPlannerFits(const std::string& task, const PromptSet& prompts,
+                        const ContextBudget& budget) {
+  AgentContext context(PlannerBase(task, prompts, "(no files yet)"), PlannerToolSchemas(), budget);
+  return context.BaseTooLarge() ? TooLong(budget) : Status::Ok();
+}
 
 Result<registry::Program> RunPlanner(const std::string& task, const PromptSet& prompts,
                                      ModelGateway& model, filestore::StoreTransaction& store_view,
                                      const PlannerLimits& limits) {
   L2MAC_ASSIGN_OR_RETURN(auto files, store_view.List(""));
-  std::string user =
-      Render(prompts.planner_user,
-             {{"task", task}, {"manifest", FormatManifest(files, limits.max_manifest_entries)}});
-  AgentContext context(
-      {llm::ChatMessage::System(prompts.planner_system), llm::ChatMessage::User(user)},
-      PlannerToolSchemas(), limits.budget);
-  if (context.BaseTooLarge()) {
-    return Status::InvalidArgument("the task is too long for the context window (" +
-                                   std::to_string(limits.budget.window_tokens) +
-                                   " tokens): shorten the spec or raise --context-window");
-  }
+  const std::string manifest = FormatManifest(files, limits.max_manifest_entries);
+  AgentContext context(PlannerBase(task, prompts, manifest), PlannerToolSchemas(), limits.budget);
+  if (context.BaseTooLarge()) return TooLong(limits.budget);
   // Read-only tools share the worker's implementation; writes are refused below.
   ToolBox reader(store_view, {}, [](const std::vector<std::string>&) {
     return Result<toolchains::GateReport>(
@@ -43,6 +54,15 @@ Result<registry::Program> RunPlanner(const std::string& task, const PromptSet& p
   });
   std::string last_error;
   for (int turn = 0; turn < limits.max_turns; ++turn) {
+    if (context.NeedsRestart()) {
+      // The planner has no progress worth summarizing: start over with the last problem.
+      context.Restart(
+          PlannerBase(task, prompts, manifest),
+          llm::ChatMessage::User("Your earlier attempts did not produce a valid plan" +
+                                 (last_error.empty() ? std::string(".") : ": " + last_error + ".") +
+                                 " Call submit_plan with a corrected plan."));
+      if (context.NeedsRestart()) return TooLong(limits.budget);
+    }
     llm::ChatRequest request;
     request.messages = context.messages();
     request.tools = context.tools();

@@ -22,6 +22,11 @@ struct PlannerLimits {
   size_t max_manifest_entries = 300;
 };
 
+// kInvalidArgument when the planner's first request (prompts, task and tool schemas)
+// would not fit `budget`: the task is too long for the context window.
+Status CheckPlannerFits(const std::string& task, const PromptSet& prompts,
+                        const ContextBudget& budget);
+
 // `store_view` is a transaction on the current head, used only for reading. Returns
 // kResourceExhausted when the model never submitted a valid plan within the turn bound.
 Result<registry::Program> RunPlanner(const std::string& task, const PromptSet& prompts,

@@ -124,9 +124,15 @@ json ToolBox::ListFiles(const json& args) {
   if (!files.ok()) return ToolError(files.status().message());
   json list = json::array();
   for (const auto& file : *files) {
+    if (list.size() == options_.max_list_entries) break;
     list.push_back({{"path", file.path}, {"size", file.size}, {"lines", file.lines}});
   }
-  return {{"ok", true}, {"files", list}, {"count", list.size()}};
+  json result = {{"ok", true}, {"files", list}, {"count", files->size()}};
+  if (list.size() < files->size()) {
+    result["note"] = "showing " + std::to_string(list.size()) + " of " +
+                     std::to_string(files->size()) + " files: pass a longer prefix to see the rest";
+  }
+  return result;
 }
 
 json ToolBox::ReadFile(const json& args) {
@@ -158,6 +164,10 @@ json ToolBox::ReadFile(const json& args) {
   if (start < 1) start = 1;
   int64_t end = end_arg->value_or(start + static_cast<int64_t>(options_.max_read_lines) - 1);
   if (end > total) end = total;
+  if (end_arg->has_value() && **end_arg < start) {
+    return ToolError("end_line " + std::to_string(**end_arg) + " is before start_line " +
+                     std::to_string(start) + ": give a range with start_line <= end_line");
+  }
   if (total > 0 && start > total) {
     return ToolError("start_line " + std::to_string(start) + " is past the end of '" + *path +
                      "', which has " + std::to_string(total) + " lines");
@@ -174,7 +184,7 @@ json ToolBox::ReadFile(const json& args) {
   json result = {{"ok", true},           {"path", *path},
                  {"start_line", start},  {"end_line", shown_end},
                  {"total_lines", total}, {"content", numbered}};
-  if (shown_end < total && !end_arg->has_value()) {
+  if (shown_end < end || (shown_end < total && !end_arg->has_value())) {
     result["note"] = "the file continues: read_file with start_line " +
                      std::to_string(shown_end + 1) + " for more";
   }

@@ -33,6 +33,7 @@ using CheckRunner =
 struct ToolBoxOptions {
   size_t max_read_lines = 400;  // a read_file without a range returns at most this many
   size_t max_read_bytes = 48 * 1024;
+  size_t max_list_entries = 1000;  // list_files says how many more there are
   size_t max_report_bytes = 6000;
 };
 

@@ -2,8 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "agents/tool_schemas.hpp"
 #include "core/json_text.hpp"
+#include "core/token_estimator.hpp"
 
 namespace l2mac::agents {
 namespace {
@@ -57,27 +60,54 @@ Worker::Worker(const PromptSet& prompts, ModelGateway& model, filestore::StoreTr
       limits_(limits),
       observer_(std::move(observer)) {}
 
-std::string Worker::Manifest() const {
-  auto files = txn_.List("");
-  if (!files.ok()) return "(the file list is unavailable: " + files.status().message() + ")";
-  return FormatManifest(*files, limits_.max_manifest_entries);
+ToolBoxOptions ToolOptionsFor(const ContextBudget& budget, size_t max_report_bytes) {
+  // A quarter of the usable tokens, at about four bytes a token.
+  auto quarter_in_bytes = static_cast<size_t>(std::max<int64_t>(budget.usable(), 0));
+  ToolBoxOptions options;
+  options.max_read_bytes = std::clamp<size_t>(quarter_in_bytes, 2048, 48 * 1024);
+  options.max_report_bytes = std::clamp<size_t>(quarter_in_bytes, 1500, max_report_bytes);
+  return options;
 }
 
-std::vector<llm::ChatMessage> Worker::BaseMessages(const WorkerInput& input) const {
+std::string Worker::Manifest(size_t max_entries) const {
+  auto files = txn_.List("");
+  if (!files.ok()) return "(the file list is unavailable: " + files.status().message() + ")";
+  return FormatManifest(*files, max_entries);
+}
+
+std::vector<llm::ChatMessage> Worker::BaseMessagesWithin(const WorkerInput& input,
+                                                         size_t manifest_entries,
+                                                         size_t summaries_bytes) const {
   std::string user =
       Render(prompts_.worker_user,
              {{"task", input.task},
               {"instruction", input.instruction_text},
               {"instruction_id", input.instruction_id},
               {"instruction_count", std::to_string(input.instruction_count)},
-              {"manifest", Manifest()},
-              {"summaries", JoinSummaries(input.earlier_summaries, limits_.max_summaries_bytes)}});
+              {"manifest", Manifest(manifest_entries)},
+              {"summaries", JoinSummaries(input.earlier_summaries, summaries_bytes)}});
   return {llm::ChatMessage::System(prompts_.worker_system), llm::ChatMessage::User(user)};
+}
+
+std::vector<llm::ChatMessage> Worker::BaseMessages(const WorkerInput& input) const {
+  size_t entries = limits_.max_manifest_entries;
+  size_t summaries = limits_.max_summaries_bytes;
+  auto base = BaseMessagesWithin(input, entries, summaries);
+  const auto tools = WorkerToolSchemas();
+  // Leave at least half the budget for the conversation.
+  while (EstimateRequestTokens(base, tools) > limits_.budget.usable() / 2 &&
+         (entries > 20 || summaries > 1000)) {
+    entries = std::max<size_t>(20, entries / 2);
+    summaries = std::max<size_t>(1000, summaries / 2);
+    base = BaseMessagesWithin(input, entries, summaries);
+  }
+  return base;
 }
 
 Result<WorkerOutcome> Worker::Run(const WorkerInput& input) {
   WorkerOutcome outcome;
-  ToolBox tools(txn_, output_root_, run_checks_);
+  const ToolBoxOptions tool_options = ToolOptionsFor(limits_.budget, limits_.max_report_bytes);
+  ToolBox tools(txn_, output_root_, run_checks_, tool_options);
   AgentContext context(BaseMessages(input), WorkerToolSchemas(), limits_.budget);
   if (context.BaseTooLarge()) {
     outcome.failure = "the context window (" + std::to_string(limits_.budget.window_tokens) +
@@ -177,7 +207,7 @@ Result<WorkerOutcome> Worker::Run(const WorkerInput& input) {
             result = ToolError(
                 "The checks failed, so the instruction is not complete yet. First work out the "
                 "cause from the output below, then fix it and call step_complete again.");
-            result["failures"] = report.FailureText(limits_.max_report_bytes);
+            result["failures"] = report.FailureText(tool_options.max_report_bytes);
             if (outcome.gate_failures >= limits_.max_gate_failures) {
               context.Append(llm::ChatMessage::ToolResult(call.id, DumpJson(result)));
               outcome.failure = "the checks still failed after " +

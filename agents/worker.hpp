@@ -68,8 +68,13 @@ class Worker {
   Result<WorkerOutcome> Run(const WorkerInput& input);
 
  private:
+  // The base messages, with the manifest and the summaries shrunk (halved, down to a
+  // floor) until they fit the budget as a store grows.
   std::vector<llm::ChatMessage> BaseMessages(const WorkerInput& input) const;
-  std::string Manifest() const;
+  std::vector<llm::ChatMessage> BaseMessagesWithin(const WorkerInput& input,
+                                                   size_t manifest_entries,
+                                                   size_t summaries_bytes) const;
+  std::string Manifest(size_t max_entries) const;
 
   const PromptSet& prompts_;
   ModelGateway& model_;
@@ -79,6 +84,10 @@ class Worker {
   WorkerLimits limits_;
   WorkerObserver observer_;
 };
+
+// Caps on what one tool result may hold, scaled to the context budget so that a single
+// read never fills a small window.
+ToolBoxOptions ToolOptionsFor(const ContextBudget& budget, size_t max_report_bytes);
 
 // "path (N lines, M bytes)" per file, sorted, cut at `max_entries` with a count of the
 // rest; "(no files yet)" when empty.

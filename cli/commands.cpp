@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "cli/exit_codes.hpp"
@@ -10,11 +11,18 @@
 #include "control_unit/runner.hpp"
 #include "control_unit/workspace.hpp"
 #include "core/json_text.hpp"
+#include "core/text.hpp"
 
 namespace l2mac::cli {
 namespace {
 
 constexpr size_t kMaxSpecBytes = 1 << 20;
+
+// A provider that cannot be built failed on the user's input (a missing or malformed
+// replay file, a bad URL), never on the model or the output folder.
+Status InputError(const Status& status) {
+  return Status(StatusCode::kInvalidArgument, status.message());
+}
 
 int Fail(const Status& status, bool model_failed = false) {
   std::cerr << "l2mac: error: " << status.message() << "\n";
@@ -75,7 +83,24 @@ int RunCommand(const RunFlags& flags) {
   auto domain = agents::ParseDomain(flags.domain);
   if (!domain.ok()) return Fail(domain.status());
   options.domain = *domain;
-  options.prompts_dir = flags.prompts;
+  if (options.domain == agents::Domain::kCustom && flags.prompts.empty()) {
+    std::cerr << "l2mac: error: --domain custom needs --prompts DIR, a folder with planner.md "
+                 "and worker.md\n";
+    return kExitUsage;
+  }
+  if (!flags.prompts.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(flags.prompts, ec)) {
+      return Fail(Status::InvalidArgument("the --prompts folder '" + flags.prompts +
+                                          "' does not exist or is not a folder"));
+    }
+    // Stored with the run, so it must not depend on where resume is started from.
+    options.prompts_dir = std::filesystem::absolute(flags.prompts, ec);
+  }
+  if (flags.out.empty()) {
+    std::cerr << "l2mac: error: --out is empty: name the output folder\n";
+    return kExitUsage;
+  }
   if (!flags.program.empty()) {
     auto text = ReadUserTextFile(flags.program, "prompt program", kMaxSpecBytes);
     if (!text.ok()) return Fail(text.status());
@@ -93,14 +118,17 @@ int RunCommand(const RunFlags& flags) {
   options.max_turns = flags.max_turns;
   options.check_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(flags.check_timeout_seconds * 1000));
-  options.provider_settings = flags.provider.ToSettings();
+  if (Status url = CheckBaseUrl(flags.provider.base_url); !url.ok()) return Fail(url);
+  ProviderFlags provider_flags = flags.provider;
+  provider_flags.MakePathsAbsolute();
+  options.provider_settings = provider_flags.ToSettings();
 
-  if (!flags.provider.Configured()) {
+  if (!provider_flags.Configured()) {
     std::cerr << "l2mac: " << HowToConfigureProvider();
     return kExitUsage;
   }
-  auto made = MakeProvider(flags.provider);
-  if (!made.ok()) return Fail(made.status());
+  auto made = MakeProvider(provider_flags);
+  if (!made.ok()) return Fail(InputError(made.status()));
   FailureTrackingProvider provider(std::move(made).value());
   spdlog::info("model: {}", provider.Describe());
   auto result = control_unit::StartRun(options, provider);
@@ -110,7 +138,9 @@ int RunCommand(const RunFlags& flags) {
 int ResumeCommand(const ResumeFlags& flags) {
   auto stored = control_unit::ReadStoredOptions(flags.out);
   if (!stored.ok()) return Fail(stored.status());
+  if (Status url = CheckBaseUrl(flags.provider.base_url); !url.ok()) return Fail(url);
   ProviderFlags provider_flags = flags.provider;
+  provider_flags.MakePathsAbsolute();
   if (stored->contains("provider")) provider_flags.MergeStored((*stored)["provider"]);
   if (!provider_flags.Configured()) {
     std::cerr << "l2mac: " << HowToConfigureProvider();
@@ -123,7 +153,7 @@ int ResumeCommand(const ResumeFlags& flags) {
     skip = static_cast<size_t>(*recorded);
   }
   auto made = MakeProvider(provider_flags, skip);
-  if (!made.ok()) return Fail(made.status());
+  if (!made.ok()) return Fail(InputError(made.status()));
   FailureTrackingProvider provider(std::move(made).value());
 
   nlohmann::json overrides = nlohmann::json::object();
@@ -155,6 +185,9 @@ int StatusCommand(const std::string& out, bool json) {
   auto state = ws.GetMeta("state");
   auto provider = ws.GetMeta("provider");
   std::string state_text = state.ok() && *state ? **state : "unknown";
+  if (state_text == "running" && !control_unit::Workspace::IsBusy(out)) {
+    state_text = "interrupted (continue it with `l2mac resume " + out + "`)";
+  }
   std::string provider_text = provider.ok() && *provider ? **provider : "unknown";
 
   if (json) {
@@ -180,7 +213,7 @@ int StatusCommand(const std::string& out, bool json) {
                           {"completion_tokens", totals->completion_tokens},
                           {"head_commit", *head},
                           {"files", files->size()}};
-    std::cout << doc.dump(2) << "\n";
+    std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return kExitOk;
   }
   std::cout << fmt::format("Run in {}: {} (model: {})\n\n", out, state_text, provider_text);
@@ -188,8 +221,8 @@ int StatusCommand(const std::string& out, bool json) {
   std::cout << fmt::format("{:<6} {:<10} {:>8} {:>8} {:>6} {:>14}  {}\n", "id", "status",
                            "attempts", "restarts", "calls", "tokens in/out", "instruction");
   for (const auto& r : *records) {
-    std::string text = r.instruction.text.substr(0, r.instruction.text.find('\n'));
-    if (text.size() > 60) text = text.substr(0, 57) + "...";
+    std::string text =
+        TruncateUtf8(r.instruction.text.substr(0, r.instruction.text.find('\n')), 60);
     std::cout << fmt::format("{:<6} {:<10} {:>8} {:>8} {:>6} {:>14}  {}\n", r.instruction.id,
                              registry::InstructionStatusName(r.status), r.attempts,
                              r.context_restarts, r.model_calls,

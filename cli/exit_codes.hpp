@@ -7,14 +7,15 @@
 namespace l2mac::cli {
 
 enum ExitCode : int {
-  kExitOk = 0,          // the run completed: every instruction committed
-  kExitInternal = 1,    // a bug in l2mac
-  kExitUsage = 2,       // bad command line, or no model configured
-  kExitBadInput = 3,    // malformed spec, prompt program, transcript, prompts or config
-  kExitModel = 4,       // the model could not be used: auth, not found, unreachable
-  kExitIncomplete = 5,  // the run ended with failed (or skipped) instructions
-  kExitWorkspace = 6,   // the output folder: holds a run already, has none, or is busy
-  kExitIo = 7,          // the file system or the state database failed
+  kExitOk = 0,           // the run completed: every instruction committed
+  kExitInternal = 1,     // a bug in l2mac
+  kExitUsage = 2,        // bad command line, or no model configured
+  kExitBadInput = 3,     // malformed spec, prompt program, transcript, prompts or config
+  kExitModel = 4,        // the model could not be used: auth, not found, unreachable
+  kExitIncomplete = 5,   // the run ended with failed (or skipped) instructions
+  kExitWorkspace = 6,    // the output folder: holds a run already, has none, or is busy
+  kExitIo = 7,           // the file system or the state database failed
+  kExitEnvironment = 8,  // a tool the checks need is missing (e.g. Python with pytest)
 };
 
 // The exit status for an error that stopped a command. `model_failed` says whether the

@@ -18,7 +18,7 @@ constexpr const char* kExitCodesHelp =
     "3 malformed input (spec, program, transcript, prompts); 4 model unusable (auth, not\n"
     "found, unreachable, replay exhausted); 5 run incomplete (failed instructions, planner\n"
     "gave up); 6 output folder conflict (holds a run, has none, or is busy); 7 file\n"
-    "system or database error.";
+    "system or database error; 8 a tool the checks need is missing (Python with pytest).";
 
 void AddProviderFlags(CLI::App& command, ProviderFlags& flags) {
   command
@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
       "l2mac"};
   app.footer(kExitCodesHelp);
   app.require_subcommand(1);
+  app.fallthrough();  // -v and -q work after the subcommand too
   app.set_version_flag("--version", "l2mac 0.1.0");
   int verbosity = 0;
   app.add_flag_function(
@@ -88,24 +89,29 @@ int main(int argc, char** argv) {
   run_cmd
       ->add_option("--context-window", run.context_window, "the model's context window in tokens")
       ->capture_default_str()
+      ->check(CLI::Range(int64_t{1000}, int64_t{100000000}))
       ->group("Limits");
   run_cmd
       ->add_option("--max-context-restarts", run.max_context_restarts,
                    "context summaries-and-restarts allowed per instruction")
       ->capture_default_str()
+      ->check(CLI::Range(0, 1000))
       ->group("Limits");
   run_cmd
       ->add_option("--max-attempts", run.max_attempts,
                    "failed checks allowed per instruction before it fails")
       ->capture_default_str()
+      ->check(CLI::Range(1, 1000))
       ->group("Limits");
   run_cmd->add_option("--max-turns", run.max_turns, "model calls allowed per instruction")
       ->capture_default_str()
+      ->check(CLI::Range(1, 100000))
       ->group("Limits");
   run_cmd
       ->add_option("--check-timeout", run.check_timeout_seconds,
                    "seconds each check (syntax, tests) may take; a timeout is a failure")
       ->capture_default_str()
+      ->check(CLI::Range(0.1, 86400.0))
       ->group("Limits");
   AddProviderFlags(*run_cmd, run.provider);
   run_cmd->footer(kExitCodesHelp);
@@ -114,12 +120,20 @@ int main(int argc, char** argv) {
   auto* resume_cmd = app.add_subcommand(
       "resume", "Continue an interrupted run; committed instructions are not redone.");
   resume_cmd->add_option("DIR", resume.out, "the run's output folder")->required();
-  resume_cmd->add_option("--context-window", resume.context_window, "override")->group("Limits");
-  resume_cmd->add_option("--max-context-restarts", resume.max_context_restarts, "override")
+  resume_cmd->add_option("--context-window", resume.context_window, "override the stored value")
+      ->check(CLI::Range(int64_t{1000}, int64_t{100000000}))
       ->group("Limits");
-  resume_cmd->add_option("--max-attempts", resume.max_attempts, "override")->group("Limits");
-  resume_cmd->add_option("--max-turns", resume.max_turns, "override")->group("Limits");
+  resume_cmd->add_option("--max-context-restarts", resume.max_context_restarts, "override")
+      ->check(CLI::Range(0, 1000))
+      ->group("Limits");
+  resume_cmd->add_option("--max-attempts", resume.max_attempts, "override")
+      ->check(CLI::Range(1, 1000))
+      ->group("Limits");
+  resume_cmd->add_option("--max-turns", resume.max_turns, "override")
+      ->check(CLI::Range(1, 100000))
+      ->group("Limits");
   resume_cmd->add_option("--check-timeout", resume.check_timeout_seconds, "override")
+      ->check(CLI::Range(0.1, 86400.0))
       ->group("Limits");
   AddProviderFlags(*resume_cmd, resume.provider);
   resume_cmd->footer(kExitCodesHelp);

@@ -1,6 +1,7 @@
 #include "cli/provider_setup.hpp"
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "core/llm/openai_provider.hpp"
 #include "core/llm/replay_provider.hpp"
@@ -40,6 +41,26 @@ void ProviderFlags::MergeStored(const nlohmann::json& settings) {
       settings["api_key_env"].is_string() && !settings["api_key_env"].get<std::string>().empty()) {
     api_key_env = settings["api_key_env"].get<std::string>();
   }
+}
+
+void ProviderFlags::MakePathsAbsolute() {
+  if (replay.empty()) return;
+  std::error_code ec;
+  auto absolute = std::filesystem::absolute(replay, ec);
+  if (!ec) replay = absolute.string();
+}
+
+Status CheckBaseUrl(const std::string& base_url) {
+  size_t scheme = base_url.find("://");
+  size_t authority_start = scheme == std::string::npos ? 0 : scheme + 3;
+  size_t authority_end = base_url.find_first_of("/?#", authority_start);
+  std::string authority = base_url.substr(authority_start, authority_end - authority_start);
+  if (authority.find('@') != std::string::npos) {
+    return Status::InvalidArgument(
+        "--base-url contains credentials (user:password@): l2mac stores the URL with the run, "
+        "so put the key in an environment variable and name it with --api-key-env");
+  }
+  return Status::Ok();
 }
 
 bool ProviderFlags::Configured() const {

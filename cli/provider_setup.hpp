@@ -28,7 +28,13 @@ struct ProviderFlags {
   void MergeStored(const nlohmann::json& settings);
   // True when a replay file, a base URL or an API key in the environment is available.
   bool Configured() const;
+  // Makes a relative --replay path absolute, so that a stored run resumes from anywhere.
+  void MakePathsAbsolute();
 };
+
+// Refuses a base URL with credentials in it ("http://user:secret@host"): they would be
+// stored with the run. The key belongs in the variable named by --api-key-env.
+Status CheckBaseUrl(const std::string& base_url);
 
 // The text printed when no model is configured: how to set up OpenAI, an
 // OpenAI-compatible local server, or a replay.

@@ -12,6 +12,7 @@
 #include "control_unit/recording_gateway.hpp"
 #include "control_unit/workspace.hpp"
 #include "core/json_text.hpp"
+#include "core/text.hpp"
 
 namespace l2mac::control_unit {
 namespace {
@@ -22,10 +23,16 @@ using registry::InstructionStatus;
 class TempDir {
  public:
   static Result<TempDir> Create(const std::string& prefix) {
-    std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "XXXXXX")).string();
+    std::error_code ec;
+    std::filesystem::path base = std::filesystem::temp_directory_path(ec);
+    if (ec) {
+      return Status::IoError("no usable temporary folder (" + ec.message() +
+                             "): set TMPDIR to a writable folder");
+    }
+    std::string pattern = (base / (prefix + "XXXXXX")).string();
     if (::mkdtemp(pattern.data()) == nullptr) {
-      return Status::IoError("cannot create a temporary folder under " +
-                             std::filesystem::temp_directory_path().string());
+      return Status::IoError("cannot create a temporary folder under " + base.string() +
+                             ": set TMPDIR to a writable folder with free space");
     }
     return TempDir(pattern);
   }
@@ -57,6 +64,8 @@ class RunLoop {
     L2MAC_ASSIGN_OR_RETURN(prompts_, agents::LoadPromptSet(options_.domain, options_.prompts_dir));
     L2MAC_ASSIGN_OR_RETURN(bool has_program, workspace_.registry().HasProgram());
     if (!has_program) L2MAC_RETURN_IF_ERROR(Plan());
+    // Repairs a kill between marking a failure and skipping its dependents.
+    L2MAC_RETURN_IF_ERROR(workspace_.registry().SkipBlocked().status());
     L2MAC_ASSIGN_OR_RETURN(auto materialized, workspace_.store().Materialize(workspace_.dir()));
     NoteUserEdits(materialized);
     while (true) {
@@ -69,22 +78,16 @@ class RunLoop {
   }
 
  private:
+  // Asks the planner for the program. (A --program was saved when the run started.)
   Status Plan() {
-    registry::Program program;
-    if (options_.program) {
-      program = *options_.program;
-      spdlog::info("using the supplied prompt program ({} instructions)",
-                   program.instructions.size());
-    } else {
-      spdlog::info("planning: asking the model for a prompt program");
-      gateway_.set_instruction("");
-      L2MAC_ASSIGN_OR_RETURN(auto view, workspace_.store().Begin());
-      agents::PlannerLimits limits;
-      limits.budget = agents::ContextBudget::ForWindow(options_.context_window);
-      L2MAC_ASSIGN_OR_RETURN(program,
-                             agents::RunPlanner(options_.task, prompts_, gateway_, *view, limits));
-      spdlog::info("planned {} instructions", program.instructions.size());
-    }
+    spdlog::info("planning: asking the model for a prompt program");
+    gateway_.set_instruction("");
+    L2MAC_ASSIGN_OR_RETURN(auto view, workspace_.store().Begin());
+    agents::PlannerLimits limits;
+    limits.budget = agents::ContextBudget::ForWindow(options_.context_window);
+    L2MAC_ASSIGN_OR_RETURN(auto program,
+                           agents::RunPlanner(options_.task, prompts_, gateway_, *view, limits));
+    spdlog::info("planned {} instructions", program.instructions.size());
     return workspace_.registry().SaveProgram(program);
   }
 
@@ -96,8 +99,14 @@ class RunLoop {
     gate_options.timeout = options_.check_timeout;
     // step_complete passes no paths: the whole suite runs, so earlier tests keep passing.
     gate_options.test_paths = test_paths;
-    return toolchains::RunGate(GateDomainFor(options_.domain), snapshot.path(), txn.ChangedPaths(),
-                               gate_options);
+    auto report = toolchains::RunGate(GateDomainFor(options_.domain), snapshot.path(),
+                                      txn.ChangedPaths(), gate_options);
+    if (!report.ok()) {
+      // The checks themselves could not run (no interpreter, no pytest): a problem of this
+      // machine, not of the instruction, so the run stops rather than failing it.
+      return Status::Unavailable("the checks could not run: " + report.status().message());
+    }
+    return report;
   }
 
   Status Execute(const registry::InstructionRecord& record) {
@@ -147,8 +156,10 @@ class RunLoop {
     if (!outcome.completed) {
       spdlog::warn("instruction {}: failed: {}", id, outcome.failure);
       txn->Discard();
+      L2MAC_ASSIGN_OR_RETURN(auto db_txn, Transaction::Begin(workspace_.db()));
       L2MAC_RETURN_IF_ERROR(workspace_.registry().MarkFailed(id, outcome.failure));
       L2MAC_ASSIGN_OR_RETURN(int skipped, workspace_.registry().SkipBlocked());
+      L2MAC_RETURN_IF_ERROR(db_txn->Commit());
       if (skipped > 0) spdlog::warn("{} dependent instructions skipped", skipped);
       return Status::Ok();
     }
@@ -170,8 +181,7 @@ class RunLoop {
   }
 
   static std::string FirstLine(const std::string& text) {
-    std::string line = text.substr(0, text.find('\n'));
-    return line.size() > 120 ? line.substr(0, 117) + "..." : line;
+    return TruncateUtf8(text.substr(0, text.find('\n')), 120);
   }
 
   void NoteUserEdits(const filestore::MaterializeReport& report) {
@@ -278,19 +288,65 @@ Status RunOptions::ApplyJson(const nlohmann::json& json, RunOptions& options) {
   return Status::Ok();
 }
 
+Status ValidateLimits(const RunOptions& options) {
+  if (options.context_window < 1000 || options.context_window > 100'000'000) {
+    return Status::InvalidArgument("--context-window must be between 1000 and 100000000 tokens");
+  }
+  if (options.max_context_restarts < 0 || options.max_context_restarts > 1000) {
+    return Status::InvalidArgument("--max-context-restarts must be between 0 and 1000");
+  }
+  if (options.max_gate_failures < 1 || options.max_gate_failures > 1000) {
+    return Status::InvalidArgument("--max-attempts must be between 1 and 1000");
+  }
+  if (options.max_turns < 1 || options.max_turns > 100000) {
+    return Status::InvalidArgument("--max-turns must be between 1 and 100000");
+  }
+  if (options.check_timeout.count() < 100 || options.check_timeout.count() > 86'400'000) {
+    return Status::InvalidArgument("--check-timeout must be between 0.1 and 86400 seconds");
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+// Records why a run stopped (best effort: the run's own error is what gets reported).
+Result<RunReport> NoteStop(Workspace& workspace, Result<RunReport> result) {
+  if (!result.ok()) {
+    (void)workspace.SetMeta("state", "stopped: " + result.status().message());
+  }
+  return result;
+}
+
+}  // namespace
+
 Result<RunReport> StartRun(const RunOptions& options, llm::Provider& provider) {
+  // Everything that can be checked is checked before the output folder is touched, so
+  // bad input leaves no trace.
+  if (options.out_dir.empty()) {
+    return Status::InvalidArgument("the output folder is empty: pass --out DIR");
+  }
   if (options.task.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Status::InvalidArgument("the task is empty: write the spec in the file, or pass --task");
   }
-  // Check the prompts before creating anything, so a bad --prompts folder leaves no trace.
-  L2MAC_RETURN_IF_ERROR(agents::LoadPromptSet(options.domain, options.prompts_dir).status());
+  L2MAC_RETURN_IF_ERROR(ValidateLimits(options));
+  L2MAC_ASSIGN_OR_RETURN(auto prompts, agents::LoadPromptSet(options.domain, options.prompts_dir));
+  if (!options.program) {
+    L2MAC_RETURN_IF_ERROR(agents::CheckPlannerFits(
+        options.task, prompts, agents::ContextBudget::ForWindow(options.context_window)));
+  }
   L2MAC_ASSIGN_OR_RETURN(auto workspace, Workspace::Open(options.out_dir, OpenMode::kCreate));
-  L2MAC_RETURN_IF_ERROR(workspace->SetMeta("task", options.task));
-  L2MAC_RETURN_IF_ERROR(workspace->SetMeta("options", DumpJson(options.ToJson())));
-  L2MAC_RETURN_IF_ERROR(workspace->SetMeta("provider", provider.Describe()));
-  L2MAC_RETURN_IF_ERROR(workspace->SetMeta("state", "running"));
+  {
+    // The run exists once this lands: task, options and a supplied program together.
+    L2MAC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(workspace->db()));
+    L2MAC_RETURN_IF_ERROR(workspace->SetMeta("options", DumpJson(options.ToJson())));
+    L2MAC_RETURN_IF_ERROR(workspace->SetMeta("provider", provider.Describe()));
+    L2MAC_RETURN_IF_ERROR(workspace->SetMeta("state", "running"));
+    if (options.program) L2MAC_RETURN_IF_ERROR(workspace->registry().SaveProgram(*options.program));
+    L2MAC_RETURN_IF_ERROR(workspace->SetMeta("task", options.task));
+    L2MAC_RETURN_IF_ERROR(txn->Commit());
+  }
   RunLoop loop(*workspace, provider, options);
-  return loop.Run();
+  return NoteStop(*workspace, loop.Run());
 }
 
 Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider& provider,
@@ -302,31 +358,42 @@ Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider&
   L2MAC_ASSIGN_OR_RETURN(auto stored, workspace->GetMeta("options"));
   if (!task || !stored) {
     return Status::Corruption("the run in " + out_dir.string() +
-                              " has no stored task; start a new run in another folder");
+                              " has no stored task or options; start a new run in another folder");
   }
   options.task = *task;
   auto json = nlohmann::json::parse(*stored, nullptr, false);
   L2MAC_RETURN_IF_ERROR(RunOptions::ApplyJson(json, options));
   if (overrides) L2MAC_RETURN_IF_ERROR(RunOptions::ApplyJson(*overrides, options));
-  L2MAC_RETURN_IF_ERROR(workspace->SetMeta("options", DumpJson(options.ToJson())));
-  L2MAC_RETURN_IF_ERROR(workspace->SetMeta("provider", provider.Describe()));
+  L2MAC_RETURN_IF_ERROR(ValidateLimits(options));
 
-  // Whatever was in flight when the run stopped starts over from the last commit.
-  L2MAC_ASSIGN_OR_RETURN(auto all, workspace->registry().All());
-  std::vector<std::string> unfinished;
-  for (const auto& record : all) {
-    if (record.status == InstructionStatus::kRunning ||
-        record.status == InstructionStatus::kPending) {
-      unfinished.push_back(record.instruction.id);
+  {
+    // Whatever did not commit starts over from the last commit: instructions in flight
+    // when the run stopped, and those that failed or were skipped (a resume retries them,
+    // typically with raised limits). Their earlier exchanges leave the transcript, so the
+    // transcript stays the record of the run as it finally happened.
+    L2MAC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(workspace->db()));
+    L2MAC_RETURN_IF_ERROR(workspace->SetMeta("options", DumpJson(options.ToJson())));
+    L2MAC_RETURN_IF_ERROR(workspace->SetMeta("provider", provider.Describe()));
+    L2MAC_ASSIGN_OR_RETURN(auto all, workspace->registry().All());
+    std::vector<std::string> unfinished;
+    for (const auto& record : all) {
+      if (record.status != InstructionStatus::kCommitted) {
+        unfinished.push_back(record.instruction.id);
+      }
     }
+    L2MAC_ASSIGN_OR_RETURN(bool has_program, workspace->registry().HasProgram());
+    L2MAC_RETURN_IF_ERROR(workspace->exchanges().Supersede(unfinished, !has_program));
+    L2MAC_ASSIGN_OR_RETURN(int interrupted, workspace->registry().ResetInterrupted());
+    L2MAC_ASSIGN_OR_RETURN(int retried, workspace->registry().ResetFailed());
+    L2MAC_RETURN_IF_ERROR(workspace->SetMeta("state", "running"));
+    L2MAC_RETURN_IF_ERROR(txn->Commit());
+    if (interrupted > 0)
+      spdlog::info("resuming: {} interrupted instruction(s) start over", interrupted);
+    if (retried > 0)
+      spdlog::info("resuming: {} failed or skipped instruction(s) are retried", retried);
   }
-  L2MAC_ASSIGN_OR_RETURN(bool has_program, workspace->registry().HasProgram());
-  L2MAC_RETURN_IF_ERROR(workspace->exchanges().Supersede(unfinished, !has_program));
-  L2MAC_ASSIGN_OR_RETURN(int reset, workspace->registry().ResetInterrupted());
-  if (reset > 0) spdlog::info("resuming: {} interrupted instruction(s) start over", reset);
-  L2MAC_RETURN_IF_ERROR(workspace->SetMeta("state", "running"));
   RunLoop loop(*workspace, provider, options);
-  return loop.Run();
+  return NoteStop(*workspace, loop.Run());
 }
 
 Result<nlohmann::json> ReadStoredOptions(const std::filesystem::path& out_dir) {

@@ -72,6 +72,9 @@ struct RunReport {
   std::vector<std::string> kept_user_edits;  // files in the folder the user changed
 };
 
+// kInvalidArgument naming the flag when a limit is out of range.
+Status ValidateLimits(const RunOptions& options);
+
 // Starts a new run in options.out_dir. Borrows `provider` for the duration.
 // Errors: kAlreadyExists (the folder holds a run), kInvalidArgument (bad input),
 // model errors from the provider, I/O and database errors. A run whose instructions fail
@@ -79,7 +82,8 @@ struct RunReport {
 Result<RunReport> StartRun(const RunOptions& options, llm::Provider& provider);
 
 // Continues the run in `out_dir` with its stored options; `overrides` (when given)
-// replaces the stored limits, e.g. a larger context window.
+// replaces the stored limits, e.g. a larger context window. Instructions that did not
+// commit (interrupted, failed or skipped) run again from the last commit.
 Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider& provider,
                             const std::optional<nlohmann::json>& overrides = std::nullopt);
 

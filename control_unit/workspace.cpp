@@ -20,16 +20,20 @@ std::filesystem::path Workspace::StatePath(const std::filesystem::path& dir) {
   return dir / ".l2mac" / "state.db";
 }
 
+bool Workspace::IsBusy(const std::filesystem::path& dir) {
+  std::string lock_path = (StatePath(dir).parent_path() / "lock").string();
+  int fd = ::open(lock_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool busy = ::flock(fd, LOCK_SH | LOCK_NB) != 0;
+  ::close(fd);
+  return busy;
+}
+
 Result<std::unique_ptr<Workspace>> Workspace::Open(const std::filesystem::path& dir,
                                                    OpenMode mode) {
   std::error_code ec;
   std::filesystem::path state = StatePath(dir);
   bool exists = std::filesystem::exists(state, ec);
-  if (mode == OpenMode::kCreate && exists) {
-    return Status::AlreadyExists(dir.string() +
-                                 " already holds an l2mac run: continue it with `l2mac resume " +
-                                 dir.string() + "`, or choose another --out folder");
-  }
   if (mode != OpenMode::kCreate && !exists) {
     return Status::NotFound("no l2mac run in " + dir.string() + " (" + state.string() +
                             " is missing): start one with `l2mac run SPEC --out " + dir.string() +
@@ -61,6 +65,20 @@ Result<std::unique_ptr<Workspace>> Workspace::Open(const std::filesystem::path& 
   L2MAC_ASSIGN_OR_RETURN(workspace->store_, filestore::FileStore::Open(db));
   L2MAC_ASSIGN_OR_RETURN(workspace->registry_, registry::InstructionRegistry::Open(db));
   L2MAC_ASSIGN_OR_RETURN(workspace->exchanges_, ExchangeLog::Open(db));
+  // A run exists once its task is stored (StartRun writes it in its first transaction);
+  // a database without one is what a kill during start-up leaves, and is reused.
+  L2MAC_ASSIGN_OR_RETURN(auto task, workspace->GetMeta("task"));
+  if (mode == OpenMode::kCreate && task) {
+    return Status::AlreadyExists(dir.string() +
+                                 " already holds an l2mac run: continue it with `l2mac resume " +
+                                 dir.string() + "`, or choose another --out folder");
+  }
+  if (mode != OpenMode::kCreate && !task) {
+    return Status::NotFound("the run in " + dir.string() +
+                            " was stopped while starting, before it stored its task: start it "
+                            "again with `l2mac run ... --out " +
+                            dir.string() + "`");
+  }
   return workspace;
 }
 

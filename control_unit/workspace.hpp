@@ -20,8 +20,10 @@
 
 namespace l2mac::control_unit {
 
+// A folder "holds a run" once the run's task is stored in its database.
 enum class OpenMode {
-  kCreate,        // a new run: DIR must not hold one already
+  kCreate,        // a new run: DIR must not hold one already (a start-up that was killed
+                  // before storing its task is reused)
   kExisting,      // resume: DIR must hold a run
   kReadOnlyView,  // status and transcript: DIR must hold a run; no lock is taken
 };
@@ -44,6 +46,8 @@ class Workspace {
   Result<std::optional<std::string>> GetMeta(const std::string& key);
 
   static std::filesystem::path StatePath(const std::filesystem::path& dir);
+  // Whether an l2mac process holds the folder's lock right now (a live run).
+  static bool IsBusy(const std::filesystem::path& dir);
 
   struct PassKey {
    private:

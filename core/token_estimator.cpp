@@ -7,7 +7,19 @@ constexpr int64_t kFramingTokens = 4;
 }
 
 int64_t EstimateTokens(std::string_view text) {
-  return static_cast<int64_t>((text.size() + 3) / 4);
+  // ASCII runs at about four bytes a token; every other code point (CJK, accents, emoji)
+  // as a token of its own, which BPE tokenizers rarely beat.
+  size_t ascii = 0;
+  size_t other = 0;
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x80) {
+      ++ascii;
+    } else if ((byte & 0xC0) != 0x80) {
+      ++other;  // a lead byte: one code point
+    }
+  }
+  return static_cast<int64_t>((ascii + 3) / 4 + other);
 }
 
 int64_t EstimateMessageTokens(const llm::ChatMessage& message) {

@@ -11,8 +11,9 @@
 
 namespace l2mac {
 
-// About four bytes per token, rounded up: close for English and code with BPE tokenizers,
-// and on the safe (high) side for most.
+// About four ASCII bytes per token, rounded up, plus one token per non-ASCII code point:
+// close for English and code with BPE tokenizers, and on the safe (high) side for text in
+// other scripts.
 int64_t EstimateTokens(std::string_view text);
 
 // A message: its content, each tool call's name and arguments, and a fixed overhead of

@@ -222,6 +222,13 @@ Result<int> InstructionRegistry::ResetInterrupted() {
   return static_cast<int>(db_.Changes());
 }
 
+Result<int> InstructionRegistry::ResetFailed() {
+  L2MAC_RETURN_IF_ERROR(
+      db_.Exec("UPDATE instructions SET status = 'pending', failure = ''"
+               " WHERE status IN ('failed', 'skipped')"));
+  return static_cast<int>(db_.Changes());
+}
+
 Status InstructionRegistry::AddUsage(const std::string& id, int64_t prompt_tokens,
                                      int64_t completion_tokens) {
   L2MAC_ASSIGN_OR_RETURN(

@@ -68,6 +68,9 @@ class InstructionRegistry {
   Result<int> SkipBlocked();
   // Puts instructions left running by an interrupted run back to pending.
   Result<int> ResetInterrupted();
+  // Puts failed and skipped instructions back to pending (a resume retries them) and
+  // clears their failure text. Returns how many.
+  Result<int> ResetFailed();
 
   Status AddUsage(const std::string& id, int64_t prompt_tokens, int64_t completion_tokens);
   Status AddAttempt(const std::string& id);

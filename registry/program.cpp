@@ -1,7 +1,7 @@
 #include "registry/program.hpp"
 
-#include <functional>
 #include <map>
+#include <queue>
 #include <set>
 
 namespace l2mac::registry {
@@ -17,36 +17,33 @@ Result<std::string> RequireString(const nlohmann::json& object, const char* fiel
 }
 
 Status CheckNoCycle(const Program& program) {
-  std::map<std::string, const Instruction*> by_id;
-  for (const auto& instruction : program.instructions) by_id[instruction.id] = &instruction;
-  enum class Mark { kNone, kVisiting, kDone };
-  std::map<std::string, Mark> marks;
-  std::vector<std::string> path;
-  // Iterative DFS would be longer; programs are small (hundreds of instructions at most).
-  std::function<Status(const std::string&)> visit = [&](const std::string& id) -> Status {
-    Mark& mark = marks[id];
-    if (mark == Mark::kDone) return Status::Ok();
-    if (mark == Mark::kVisiting) {
-      std::string cycle;
-      bool in_cycle = false;
-      for (const auto& step : path) {
-        if (step == id) in_cycle = true;
-        if (in_cycle) cycle += "'" + step + "' -> ";
-      }
-      return Status::InvalidArgument("the dependencies form a cycle: " + cycle + "'" + id +
-                                     "'; remove one of these dependencies");
-    }
-    mark = Mark::kVisiting;
-    path.push_back(id);
-    for (const auto& dep : by_id[id]->depends_on) L2MAC_RETURN_IF_ERROR(visit(dep));
-    path.pop_back();
-    marks[id] = Mark::kDone;
-    return Status::Ok();
-  };
+  std::vector<Instruction> order = TopologicalOrder(program);
+  if (order.size() == program.instructions.size()) return Status::Ok();
+  // Every instruction left out of the order is on a cycle or depends on one. Walking
+  // dependencies among them from any one must come back to an instruction already seen.
+  std::set<std::string> placed;
+  for (const auto& instruction : order) placed.insert(instruction.id);
+  std::map<std::string, const Instruction*> left;
   for (const auto& instruction : program.instructions) {
-    L2MAC_RETURN_IF_ERROR(visit(instruction.id));
+    if (!placed.count(instruction.id)) left[instruction.id] = &instruction;
   }
-  return Status::Ok();
+  std::vector<std::string> path;
+  std::map<std::string, size_t> seen_at;
+  std::string current = left.begin()->first;
+  while (!seen_at.count(current)) {
+    seen_at[current] = path.size();
+    path.push_back(current);
+    for (const auto& dep : left[current]->depends_on) {
+      if (left.count(dep)) {
+        current = dep;
+        break;
+      }
+    }
+  }
+  std::string cycle;
+  for (size_t i = seen_at[current]; i < path.size(); ++i) cycle += "'" + path[i] + "' -> ";
+  return Status::InvalidArgument("the dependencies form a cycle: " + cycle + "'" + current +
+                                 "'; remove one of these dependencies");
 }
 
 }  // namespace
@@ -122,26 +119,35 @@ Result<Program> ParseProgramText(std::string_view text, const std::string& sourc
 }
 
 std::vector<Instruction> TopologicalOrder(const Program& program) {
-  std::vector<Instruction> order;
-  std::set<std::string> placed;
-  std::vector<bool> done(program.instructions.size(), false);
-  while (order.size() < program.instructions.size()) {
-    bool progressed = false;
-    for (size_t i = 0; i < program.instructions.size(); ++i) {
-      if (done[i]) continue;
-      const auto& instruction = program.instructions[i];
-      bool ready = true;
-      for (const auto& dep : instruction.depends_on) ready = ready && placed.count(dep);
-      if (!ready) continue;
-      order.push_back(instruction);
-      placed.insert(instruction.id);
-      done[i] = true;
-      progressed = true;
-      break;  // restart from the top to keep the original order where possible
+  // Kahn's algorithm, always taking the ready instruction that came first in the program.
+  const size_t n = program.instructions.size();
+  std::map<std::string, size_t> position;
+  for (size_t i = 0; i < n; ++i) position[program.instructions[i].id] = i;
+  std::vector<size_t> waiting_on(n, 0);
+  std::vector<std::vector<size_t>> dependents(n);
+  for (size_t i = 0; i < n; ++i) {
+    for (const auto& dep : program.instructions[i].depends_on) {
+      auto it = position.find(dep);
+      if (it == position.end()) continue;  // invalid program; ParseProgram rejects it
+      dependents[it->second].push_back(i);
+      ++waiting_on[i];
     }
-    if (!progressed) break;  // only on an invalid (cyclic) program
   }
-  return order;
+  std::priority_queue<size_t, std::vector<size_t>, std::greater<size_t>> ready;
+  for (size_t i = 0; i < n; ++i) {
+    if (waiting_on[i] == 0) ready.push(i);
+  }
+  std::vector<Instruction> order;
+  order.reserve(n);
+  while (!ready.empty()) {
+    size_t next = ready.top();
+    ready.pop();
+    order.push_back(program.instructions[next]);
+    for (size_t dependent : dependents[next]) {
+      if (--waiting_on[dependent] == 0) ready.push(dependent);
+    }
+  }
+  return order;  // shorter than the program only when it has a cycle
 }
 
 nlohmann::json ProgramToJson(const Program& program) {

@@ -87,3 +87,27 @@ TEST(ProgramTest, RoundTripsThroughJson) {
 
 }  // namespace
 }  // namespace l2mac::registry
+
+namespace l2mac::registry {
+namespace {
+
+TEST(ProgramTest, LongReverseChainOrdersQuickly) {
+  // 20,000 instructions, each depending on the next one in the list: the order must be
+  // the reverse, found in near-linear time (a quadratic scan takes tens of seconds).
+  nlohmann::json list = nlohmann::json::array();
+  const int n = 20000;
+  for (int i = 0; i < n; ++i) {
+    nlohmann::json deps = nlohmann::json::array();
+    if (i + 1 < n) deps.push_back(std::to_string(i + 1));
+    list.push_back({{"id", std::to_string(i)}, {"text", "t"}, {"depends_on", deps}});
+  }
+  auto program = ParseProgram({{"instructions", list}});
+  ASSERT_TRUE(program.ok()) << program.status().ToString();
+  auto order = TopologicalOrder(*program);
+  ASSERT_EQ(order.size(), static_cast<size_t>(n));
+  EXPECT_EQ(order.front().id, std::to_string(n - 1));
+  EXPECT_EQ(order.back().id, "0");
+}
+
+}  // namespace
+}  // namespace l2mac::registry

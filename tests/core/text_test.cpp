@@ -1,0 +1,30 @@
+#include "core/text.hpp"
+
+#include <gtest/gtest.h>
+
+namespace l2mac {
+namespace {
+
+TEST(TruncateUtf8Test, ShortTextUnchanged) { EXPECT_EQ(TruncateUtf8("abc", 10), "abc"); }
+
+TEST(TruncateUtf8Test, CutsWithEllipsisWithinBound) {
+  std::string cut = TruncateUtf8("abcdefghij", 8);
+  EXPECT_EQ(cut, "abcde...");
+  EXPECT_LE(cut.size(), 8u);
+}
+
+TEST(TruncateUtf8Test, NeverSplitsACodePoint) {
+  // "é" is two bytes; a cut between them backs up before it.
+  std::string text = "ab\xc3\xa9\xc3\xa9\xc3\xa9";
+  for (size_t bound = 3; bound <= text.size(); ++bound) {
+    std::string cut = TruncateUtf8(text, bound);
+    EXPECT_LE(cut.size(), bound);
+    size_t body = cut.size() >= 3 && cut.size() < text.size() ? cut.size() - 3 : cut.size();
+    if (body > 0) {
+      EXPECT_NE(static_cast<unsigned char>(cut[body - 1]), 0xC3) << bound;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace l2mac
