@@ -104,10 +104,22 @@ std::vector<llm::ChatMessage> Worker::BaseMessages(const WorkerInput& input) con
   return base;
 }
 
+Result<TestProtection> Worker::ProtectEarlierTests(const WorkerInput& input) const {
+  L2MAC_ASSIGN_OR_RETURN(auto files, txn_.List(""));
+  std::map<std::string, std::string> tests;
+  for (const auto& file : files) {
+    if (!TestProtection::IsTestFile(file.path)) continue;
+    L2MAC_ASSIGN_OR_RETURN(auto content, txn_.Read(file.path));
+    if (content) tests[file.path] = std::move(*content);
+  }
+  return TestProtection::FromFiles(tests, input.instruction_text);
+}
+
 Result<WorkerOutcome> Worker::Run(const WorkerInput& input) {
   WorkerOutcome outcome;
   const ToolBoxOptions tool_options = ToolOptionsFor(limits_.budget, limits_.max_report_bytes);
-  ToolBox tools(txn_, output_root_, run_checks_, tool_options);
+  L2MAC_ASSIGN_OR_RETURN(TestProtection protection, ProtectEarlierTests(input));
+  ToolBox tools(txn_, output_root_, run_checks_, tool_options, std::move(protection));
   AgentContext context(BaseMessages(input), WorkerToolSchemas(), limits_.budget);
   if (context.BaseTooLarge()) {
     outcome.failure = "the context window (" + std::to_string(limits_.budget.window_tokens) +

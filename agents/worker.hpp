@@ -75,6 +75,8 @@ class Worker {
                                                    size_t manifest_entries,
                                                    size_t summaries_bytes) const;
   std::string Manifest(size_t max_entries) const;
+  // The test files in the store before this instruction writes anything.
+  Result<TestProtection> ProtectEarlierTests(const WorkerInput& input) const;
 
   const PromptSet& prompts_;
   ModelGateway& model_;

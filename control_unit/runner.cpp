@@ -4,6 +4,8 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 #include "agents/planner.hpp"
 #include "agents/prompt_set.hpp"
@@ -22,17 +24,14 @@ using registry::InstructionStatus;
 // A temporary folder removed when the object goes out of scope.
 class TempDir {
  public:
-  static Result<TempDir> Create(const std::string& prefix) {
+  // A fresh folder inside `parent` (created if needed).
+  static Result<TempDir> Create(const std::filesystem::path& parent, const std::string& prefix) {
     std::error_code ec;
-    std::filesystem::path base = std::filesystem::temp_directory_path(ec);
-    if (ec) {
-      return Status::IoError("no usable temporary folder (" + ec.message() +
-                             "): set TMPDIR to a writable folder");
-    }
-    std::string pattern = (base / (prefix + "XXXXXX")).string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      return Status::IoError("cannot create a temporary folder under " + base.string() +
-                             ": set TMPDIR to a writable folder with free space");
+    std::filesystem::create_directories(parent, ec);
+    std::string pattern = (parent / (prefix + "XXXXXX")).string();
+    if (ec || ::mkdtemp(pattern.data()) == nullptr) {
+      return Status::IoError("cannot create a snapshot folder in " + parent.string() +
+                             ": check that the output folder is writable and has free space");
     }
     return TempDir(pattern);
   }
@@ -60,14 +59,19 @@ class RunLoop {
   RunLoop(Workspace& workspace, llm::Provider& provider, RunOptions options)
       : workspace_(workspace), gateway_(provider, workspace), options_(std::move(options)) {}
 
+  // Gate snapshots live in the workspace, so a run killed during a check leaves nothing
+  // behind elsewhere; whatever a killed run left there is removed when the next starts.
+  std::filesystem::path SnapshotRoot() const { return workspace_.dir() / ".l2mac" / "tmp"; }
+
   Result<RunReport> Run() {
+    std::error_code ignored;
+    std::filesystem::remove_all(SnapshotRoot(), ignored);
     L2MAC_ASSIGN_OR_RETURN(prompts_, agents::LoadPromptSet(options_.domain, options_.prompts_dir));
+    L2MAC_RETURN_IF_ERROR(ImportUserEdits());
     L2MAC_ASSIGN_OR_RETURN(bool has_program, workspace_.registry().HasProgram());
     if (!has_program) L2MAC_RETURN_IF_ERROR(Plan());
     // Repairs a kill between marking a failure and skipping its dependents.
     L2MAC_RETURN_IF_ERROR(workspace_.registry().SkipBlocked().status());
-    L2MAC_ASSIGN_OR_RETURN(auto materialized, workspace_.store().Materialize(workspace_.dir()));
-    NoteUserEdits(materialized);
     while (true) {
       L2MAC_ASSIGN_OR_RETURN(auto next, workspace_.registry().NextReady());
       if (!next) break;
@@ -93,7 +97,7 @@ class RunLoop {
 
   Result<toolchains::GateReport> RunChecks(filestore::StoreTransaction& txn,
                                            const std::vector<std::string>& test_paths) {
-    L2MAC_ASSIGN_OR_RETURN(TempDir snapshot, TempDir::Create("l2mac-snapshot-"));
+    L2MAC_ASSIGN_OR_RETURN(TempDir snapshot, TempDir::Create(SnapshotRoot(), "snapshot-"));
     L2MAC_RETURN_IF_ERROR(txn.WriteSnapshot(snapshot.path()));
     toolchains::GateOptions gate_options;
     gate_options.timeout = options_.check_timeout;
@@ -182,6 +186,45 @@ class RunLoop {
 
   static std::string FirstLine(const std::string& text) {
     return TruncateUtf8(text.substr(0, text.find('\n')), 120);
+  }
+
+  // Brings the output folder up to date, and makes the edits the user made there between
+  // runs part of the store as one commit, so every instruction reads and builds on them.
+  Status ImportUserEdits() {
+    L2MAC_ASSIGN_OR_RETURN(auto report, workspace_.store().Materialize(workspace_.dir()));
+    if (report.kept_user_edits.empty()) return Status::Ok();
+    L2MAC_ASSIGN_OR_RETURN(auto txn, workspace_.store().Begin());
+    std::vector<std::string> imported;
+    for (const auto& path : report.kept_user_edits) {
+      std::filesystem::path file = workspace_.dir() / path;
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(std::filesystem::symlink_status(file, ec))) continue;
+      std::ifstream in(file, std::ios::binary);
+      std::ostringstream content;
+      content << in.rdbuf();
+      if (!in) {
+        spdlog::warn("cannot read your edit of {}; it is left as it is", path);
+        continue;
+      }
+      Status written = txn->Write(path, content.str());
+      if (!written.ok()) {
+        spdlog::warn("your edit of {} cannot be imported: {}", path, written.message());
+        continue;
+      }
+      imported.push_back(path);
+    }
+    if (!txn->HasChanges()) {
+      NoteUserEdits(report);
+      return Status::Ok();
+    }
+    L2MAC_ASSIGN_OR_RETURN(int64_t commit,
+                           txn->Commit("import edits made in the output folder", "user"));
+    for (const auto& path : imported) {
+      spdlog::info("imported your edit of {} (commit {})", path, commit);
+    }
+    L2MAC_ASSIGN_OR_RETURN(auto after, workspace_.store().Materialize(workspace_.dir()));
+    NoteUserEdits(after);
+    return Status::Ok();
   }
 
   void NoteUserEdits(const filestore::MaterializeReport& report) {

@@ -73,6 +73,7 @@ class SqliteStoreTransaction final : public StoreTransaction {
           " bytes, above the file store's limit of " + std::to_string(options_.max_file_bytes) +
           " bytes per file: split the file into smaller modules");
     }
+    L2MAC_RETURN_IF_ERROR(CheckNoFileFolderClash(normalized));
     L2MAC_ASSIGN_OR_RETURN(std::string hash, Sha256Hex(content));
     L2MAC_ASSIGN_OR_RETURN(std::optional<FileInfo> at_base, reader_.Stat(base_, normalized));
     if (at_base && at_base->hash == hash) {
@@ -84,6 +85,29 @@ class SqliteStoreTransaction final : public StoreTransaction {
     staged.hash = std::move(hash);
     staged.content = std::move(content);
     staged_[normalized] = std::move(staged);
+    return Status::Ok();
+  }
+
+  // A path cannot be both a file and a folder: refuses "a/b" while "a" is a file, and "a"
+  // while files exist under "a/".
+  Status CheckNoFileFolderClash(const std::string& path) const {
+    for (size_t slash = path.find('/'); slash != std::string::npos;
+         slash = path.find('/', slash + 1)) {
+      std::string parent = path.substr(0, slash);
+      L2MAC_ASSIGN_OR_RETURN(std::optional<std::string> existing, Read(parent));
+      if (existing) {
+        return Status::InvalidArgument("cannot write '" + path + "': '" + parent +
+                                       "' is a file, so it cannot also be a folder; choose "
+                                       "another path or delete '" +
+                                       parent + "' first");
+      }
+    }
+    L2MAC_ASSIGN_OR_RETURN(std::vector<FileInfo> inside, List(path + "/"));
+    if (!inside.empty()) {
+      return Status::InvalidArgument("cannot write '" + path + "': it is a folder holding " +
+                                     std::to_string(inside.size()) + " files (such as '" +
+                                     inside.front().path + "'); choose another path");
+    }
     return Status::Ok();
   }
 

@@ -74,8 +74,17 @@ std::string_view LastLine(std::string_view text) {
   return {};
 }
 
+// The checked code's temporary files (pytest's tmp_path among them) go to a hidden folder
+// inside the snapshot, removed with it, never to the user's temporary folder.
 std::vector<std::string> PythonEnvironment(const std::filesystem::path& snapshot) {
-  std::vector<std::string> env = CleanEnvironment();
+  std::vector<std::string> env;
+  for (auto& variable : CleanEnvironment()) {
+    if (variable.rfind("TMPDIR=", 0) != 0) env.push_back(std::move(variable));
+  }
+  std::filesystem::path tmp = snapshot / ".tmp";
+  std::error_code ec;
+  std::filesystem::create_directories(tmp, ec);
+  if (!ec) env.push_back("TMPDIR=" + tmp.string());
   env.push_back("PYTHONDONTWRITEBYTECODE=1");
   env.push_back("PYTHONUNBUFFERED=1");
   env.push_back("PYTHONPATH=" + snapshot.string());
@@ -232,6 +241,10 @@ Result<CheckOutcome> RunPytest(const std::string& python, const std::filesystem:
   ProcessOptions process;
   process.argv = {python,       "-m", "pytest",  "-v", "--tb=short", "-p", "no:cacheprovider",
                   "--color=no", "-o", "addopts="};
+  // The snapshot is the whole project: no configuration or conftest.py from the folders
+  // around it (the output folder, the user's home) may change how its tests run.
+  process.argv.push_back("--rootdir=" + snapshot.string());
+  process.argv.push_back("--confcutdir=" + snapshot.string());
   if (!options.test_paths.empty()) process.argv.push_back("--");
   for (const auto& path : options.test_paths) process.argv.push_back(path);
   process.cwd = snapshot.string();

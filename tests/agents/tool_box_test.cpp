@@ -149,3 +149,71 @@ TEST_F(ToolBoxTest, BinaryFileIsDescribedNotDumped) {
 
 }  // namespace
 }  // namespace l2mac::agents
+
+namespace l2mac::agents {
+namespace {
+
+class TestProtectionTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<ToolBox> MakeTools(const std::string& instruction) {
+    auto protection = TestProtection::FromFiles(
+        {{"tests/test_calc.py", "def test_add():\n    pass\n\nasync def test_sub():\n    pass\n"}},
+        instruction);
+    EXPECT_TRUE(mem_.txn
+                    ->Write("tests/test_calc.py",
+                            "def test_add():\n    pass\n\n"
+                            "async def test_sub():\n    pass\n")
+                    .ok());
+    return std::make_unique<ToolBox>(
+        *mem_.txn, std::filesystem::path(),
+        [](const std::vector<std::string>&) {
+          return Result<toolchains::GateReport>(toolchains::GateReport{});
+        },
+        ToolBoxOptions{}, protection);
+  }
+  testing::MemoryStore mem_;
+};
+
+TEST(TestProtectionStaticTest, RecognizesTestFilesAndCountsTests) {
+  EXPECT_TRUE(TestProtection::IsTestFile("tests/test_a.py"));
+  EXPECT_TRUE(TestProtection::IsTestFile("pkg/a_test.py"));
+  EXPECT_FALSE(TestProtection::IsTestFile("pkg/testing.py"));
+  EXPECT_FALSE(TestProtection::IsTestFile("test_data.json"));
+  EXPECT_EQ(TestProtection::CountTests("def test_a():\n  pass\n    def test_b(self):\n"
+                                       "def helper():\n  async def test_c(): pass\n"),
+            3);
+}
+
+TEST_F(TestProtectionTest, EarlierTestsCannotBeDeletedOrReduced) {
+  auto tools = MakeTools("Add a multiply function.");
+  auto deleted = tools->Execute(Call("c1", "delete_file", {{"path", "tests/test_calc.py"}}));
+  EXPECT_FALSE(deleted.result["ok"].get<bool>());
+  EXPECT_NE(deleted.result["error"].get<std::string>().find("earlier instruction"),
+            std::string::npos);
+  auto reduced = tools->Execute(
+      Call("c2", "write_file",
+           {{"path", "tests/test_calc.py"}, {"content", "def test_add():\n  pass\n"}}));
+  EXPECT_FALSE(reduced.result["ok"].get<bool>());
+  auto weakened = tools->Execute(Call("c3", "edit_file",
+                                      {{"path", "tests/test_calc.py"},
+                                       {"search", "async def test_sub():\n    pass\n"},
+                                       {"replace", ""}}));
+  EXPECT_FALSE(weakened.result["ok"].get<bool>());
+  // Adding tests is fine.
+  auto extended =
+      tools->Execute(Call("c4", "edit_file",
+                          {{"path", "tests/test_calc.py"},
+                           {"search", "def test_add():"},
+                           {"replace", "def test_mul():\n    pass\n\ndef test_add():"}}));
+  EXPECT_TRUE(extended.result["ok"].get<bool>()) << extended.result.dump();
+  EXPECT_TRUE(mem_.txn->Read("tests/test_calc.py")->has_value());
+}
+
+TEST_F(TestProtectionTest, InstructionNamingTheFileLiftsProtection) {
+  auto tools = MakeTools("Replace tests/test_calc.py by tests/test_arith.py.");
+  auto deleted = tools->Execute(Call("c1", "delete_file", {{"path", "tests/test_calc.py"}}));
+  EXPECT_TRUE(deleted.result["ok"].get<bool>()) << deleted.result.dump();
+}
+
+}  // namespace
+}  // namespace l2mac::agents

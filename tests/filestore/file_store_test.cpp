@@ -183,6 +183,25 @@ TEST_F(FileStoreTest, DestroyedTransactionLeavesNoTrace) {
   EXPECT_EQ(CountRows("head_files"), 0);
 }
 
+TEST_F(FileStoreTest, PathCannotBeBothFileAndFolder) {
+  ASSERT_GT(CommitChanges({{"pkg/mod.py", "x = 1\n"}, {"notes", "n"}}), 0);
+  auto txn = store_->Begin();
+  ASSERT_TRUE(txn.ok());
+  Status over_folder = (*txn)->Write("pkg", "oops");
+  EXPECT_EQ(over_folder.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(over_folder.message().find("folder"), std::string::npos) << over_folder.message();
+  Status under_file = (*txn)->Write("notes/today.md", "n");
+  EXPECT_EQ(under_file.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(under_file.message().find("'notes' is a file"), std::string::npos)
+      << under_file.message();
+  // Staged files count too, and deleting the file frees the path for a folder.
+  ASSERT_TRUE((*txn)->Write("new/a.py", "a").ok());
+  EXPECT_FALSE((*txn)->Write("new", "b").ok());
+  ASSERT_TRUE((*txn)->Delete("notes").ok());
+  EXPECT_TRUE((*txn)->Write("notes/today.md", "n").ok());
+  EXPECT_TRUE((*txn)->HasChanges());
+}
+
 TEST_F(FileStoreTest, SameContentIsStoredOnce) {
   ASSERT_EQ(CommitChanges({{"a.txt", "shared"}, {"b/c.txt", "shared"}}), 1);
   ASSERT_EQ(CommitChanges({{"d.txt", "shared"}, {"e.txt", "other"}}), 2);

@@ -101,11 +101,15 @@ class OnDiskTest : public ::testing::Test {
       ADD_FAILURE() << txn.status().ToString();
       return -1;
     }
-    for (const auto& [path, content] : changes) {
-      Status status = content ? (*txn)->Write(path, *content) : (*txn)->Delete(path);
-      if (!status.ok()) {
-        ADD_FAILURE() << path << ": " << status.ToString();
-        return -1;
+    // Deletions first, so that a folder can become a file in one change set.
+    for (bool deleting : {true, false}) {
+      for (const auto& [path, content] : changes) {
+        if (content.has_value() == deleting) continue;
+        Status status = content ? (*txn)->Write(path, *content) : (*txn)->Delete(path);
+        if (!status.ok()) {
+          ADD_FAILURE() << path << ": " << status.ToString();
+          return -1;
+        }
       }
     }
     auto id = (*txn)->Commit("change", "test");
