@@ -37,8 +37,7 @@ int main(int argc, char** argv) {
     std::cerr << report.status().ToString() << "\n";
     return 4;
   }
-  std::cout << report->committed << " of " << report->instructions
-            << " instructions committed, " << report->files << " files, "
-            << report->context_restarts << " context restarts\n";
+  std::cout << report->committed << " of " << report->instructions << " instructions committed, "
+            << report->files << " files, " << report->context_restarts << " context restarts\n";
   return report->outcome == l2mac::control_unit::RunOutcome::kCompleted ? 0 : 5;
 }
