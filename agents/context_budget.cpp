@@ -22,6 +22,18 @@ AgentContext::AgentContext(std::vector<llm::ChatMessage> base, std::vector<llm::
 
 int64_t AgentContext::EstimatedTokens() const { return EstimateRequestTokens(messages_, tools_); }
 
+Result<llm::ChatMessage> AgentContext::Ask(ModelGateway& model, CallPurpose purpose) {
+  llm::ChatRequest request;
+  request.messages = messages_;
+  request.tools = tools_;
+  request.max_output_tokens = static_cast<int>(budget_.reserved_output_tokens);
+  L2MAC_ASSIGN_OR_RETURN(auto response, model.Call(request, purpose));
+  llm::ChatMessage reply = std::move(response.message);
+  reply.role = llm::Role::kAssistant;
+  messages_.push_back(reply);
+  return reply;
+}
+
 bool AgentContext::BaseTooLarge() const {
   std::vector<llm::ChatMessage> base(messages_.begin(),
                                      messages_.begin() + static_cast<std::ptrdiff_t>(base_size_));

@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "agents/model_gateway.hpp"
 #include "core/llm/message.hpp"
+#include "core/status.hpp"
 
 namespace l2mac::agents {
 
@@ -35,6 +37,9 @@ class AgentContext {
   const ContextBudget& budget() const { return budget_; }
 
   void Append(llm::ChatMessage message) { messages_.push_back(std::move(message)); }
+  // Sends the context (messages and tool schemas, with the reserved output tokens as the
+  // reply's limit) to the model and appends the reply as an assistant message.
+  Result<llm::ChatMessage> Ask(ModelGateway& model, CallPurpose purpose);
   int64_t EstimatedTokens() const;
   // True when the current messages (and tool schemas) no longer fit the usable budget.
   bool NeedsRestart() const { return EstimatedTokens() > budget_.usable(); }

@@ -63,14 +63,7 @@ Result<registry::Program> RunPlanner(const std::string& task, const PromptSet& p
                                  " Call submit_plan with a corrected plan."));
       if (context.NeedsRestart()) return TooLong(limits.budget);
     }
-    llm::ChatRequest request;
-    request.messages = context.messages();
-    request.tools = context.tools();
-    request.max_output_tokens = static_cast<int>(limits.budget.reserved_output_tokens);
-    L2MAC_ASSIGN_OR_RETURN(auto response, model.Call(request, CallPurpose::kPlan));
-    llm::ChatMessage reply = response.message;
-    reply.role = llm::Role::kAssistant;
-    context.Append(reply);
+    L2MAC_ASSIGN_OR_RETURN(llm::ChatMessage reply, context.Ask(model, CallPurpose::kPlan));
 
     if (reply.tool_calls.empty()) {
       if (auto json = PlanFromText(reply.content)) {

@@ -171,14 +171,7 @@ Result<WorkerOutcome> Worker::Run(const WorkerInput& input) {
     spdlog::debug("instruction {}: call {} with {} of {} usable context tokens",
                   input.instruction_id, outcome.turns, context.EstimatedTokens(),
                   limits_.budget.usable());
-    llm::ChatRequest request;
-    request.messages = context.messages();
-    request.tools = context.tools();
-    request.max_output_tokens = static_cast<int>(limits_.budget.reserved_output_tokens);
-    L2MAC_ASSIGN_OR_RETURN(auto response, model_.Call(request, CallPurpose::kWork));
-    llm::ChatMessage reply = response.message;
-    reply.role = llm::Role::kAssistant;
-    context.Append(reply);
+    L2MAC_ASSIGN_OR_RETURN(llm::ChatMessage reply, context.Ask(model_, CallPurpose::kWork));
 
     if (reply.tool_calls.empty()) {
       if (++idle_replies >= limits_.max_idle_replies) {
