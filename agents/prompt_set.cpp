@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 #include <string_view>
+#include <tuple>
 
 namespace l2mac::agents {
 
@@ -69,6 +70,17 @@ Result<PromptSet> LoadPromptSet(Domain domain, const std::filesystem::path& cust
       L2MAC_ASSIGN_OR_RETURN(set.restart,
                              ReadOverride(custom_dir, "restart.md", false, set.restart));
       L2MAC_ASSIGN_OR_RETURN(set.nudge, ReadOverride(custom_dir, "nudge.md", false, set.nudge));
+      // A template that drops what only it carries would silently starve the model.
+      for (const auto& [text, name, key] :
+           {std::tuple{&set.planner_user, "planner_user.md", "{{task}}"},
+            std::tuple{&set.worker_user, "worker_user.md", "{{instruction}}"},
+            std::tuple{&set.restart, "restart.md", "{{summary}}"}}) {
+        if (text->find(key) == std::string::npos) {
+          return Status::InvalidArgument(std::string("the custom template ") + name + " in " +
+                                         custom_dir.string() + " has no " + key +
+                                         " placeholder: add it where that text belongs");
+        }
+      }
       break;
     }
   }

@@ -272,7 +272,11 @@ TEST(PromptSetTest, CustomDomainNeedsTemplates) {
   auto custom = LoadPromptSet(Domain::kCustom, dir);
   ASSERT_TRUE(custom.ok()) << custom.status().ToString();
   EXPECT_EQ(custom->planner_system, "Plan poems.");
-  EXPECT_FALSE(custom->worker_user.empty());  // falls back to the built-in template
+  EXPECT_FALSE(custom->worker_user.empty());                 // falls back to the built-in template
+  std::ofstream(dir / "worker_user.md") << "Do the thing.";  // no {{instruction}}
+  auto starved = LoadPromptSet(Domain::kCustom, dir);
+  ASSERT_FALSE(starved.ok());
+  EXPECT_NE(starved.status().message().find("{{instruction}}"), std::string::npos);
   std::filesystem::remove_all(dir);
 }
 
