@@ -7,6 +7,8 @@
 #   scripts/setup.sh --no-build   install only
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache hits across clones in different folders (paths inside the tree become relative).
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git clang-format

@@ -8,6 +8,8 @@
 #   scripts/test.sh --no-sanitize   skip step 3 (faster, for local iteration)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache hits across clones in different folders (paths inside the tree become relative).
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 sanitize=1
 [ "${1:-}" = "--no-sanitize" ] && sanitize=0
 
