@@ -28,6 +28,19 @@ ScriptedModel BuggyThenFixedModel() {
   return model;
 }
 
+// Instruction 1 takes four requests; the third answers the first step_complete. Returns the
+// gate's failure text the model saw there (empty, with a test failure, if it is not so).
+std::string GateFailureSeenByModel(const ScenarioHarness& harness) {
+  auto requests = RequestsFor(harness.requests(), "1");
+  EXPECT_EQ(requests.size(), 4u);
+  if (requests.size() < 3) return "";
+  auto verdict = requests[2].LastToolResult();
+  EXPECT_TRUE(verdict.has_value());
+  if (!verdict) return "";
+  EXPECT_EQ(verdict->value("ok", true), false) << verdict->dump(2);
+  return verdict->value("failures", "");
+}
+
 TEST(GateFeedbackScenario, AFailedTestReachesTheModelAndTheFixCommits) {
   ScenarioHarness harness("gate-fix");
   harness.Serve(BuggyThenFixedModel());
@@ -36,15 +49,12 @@ TEST(GateFeedbackScenario, AFailedTestReachesTheModelAndTheFixCommits) {
   ASSERT_EQ(run.exit_code, 0) << run.Describe();
 
   // The request after the first step_complete carries the failure, assertion text included.
-  auto requests = RequestsFor(harness.requests(), "1");
-  ASSERT_EQ(requests.size(), 4u);
-  auto verdict = requests[2].LastToolResult();
-  ASSERT_TRUE(verdict.has_value());
-  EXPECT_EQ(verdict->value("ok", true), false) << verdict->dump(2);
-  std::string failures = verdict->value("failures", "");
+  std::string failures = GateFailureSeenByModel(harness);
   EXPECT_NE(failures.find(kAssertionMessage), std::string::npos) << failures;
   EXPECT_NE(failures.find("test_calc.py"), std::string::npos) << failures;
   // The second step_complete passed: no further request.
+  auto requests = RequestsFor(harness.requests(), "1");
+  ASSERT_EQ(requests.size(), 4u);
   EXPECT_EQ(requests[3].AssistantTurns(), 3);
 
   nlohmann::json status = StatusJson(harness.out());
@@ -110,12 +120,7 @@ TEST(GateFeedbackScenario, AHangingTestTimesOutFailsTheGateAndIsReplaced) {
   // The hanging test cost about the timeout, not its 60 s sleep.
   EXPECT_LT(elapsed, std::chrono::seconds(30));
 
-  auto requests = RequestsFor(harness.requests(), "1");
-  ASSERT_EQ(requests.size(), 4u);
-  auto verdict = requests[2].LastToolResult();
-  ASSERT_TRUE(verdict.has_value());
-  EXPECT_EQ(verdict->value("ok", true), false) << verdict->dump(2);
-  std::string failures = verdict->value("failures", "");
+  std::string failures = GateFailureSeenByModel(harness);
   EXPECT_NE(failures.find("did not finish within 2s"), std::string::npos) << failures;
   EXPECT_NE(failures.find("test_hangs"), std::string::npos) << failures;
 
