@@ -59,7 +59,7 @@ int FinishRun(const Result<control_unit::RunReport>& result,
 
 }  // namespace
 
-int RunCommand(const RunFlags& flags) {
+int RunCommand(const RunFlags& flags, const Config& /*config*/) {
   control_unit::RunOptions options;
   if (!flags.spec.empty() && !flags.task_text.empty()) {
     std::cerr << "l2mac: error: give either a SPEC file or --task, not both\n";
@@ -135,7 +135,7 @@ int RunCommand(const RunFlags& flags) {
   return FinishRun(result, provider, flags.out);
 }
 
-int ResumeCommand(const ResumeFlags& flags) {
+int ResumeCommand(const ResumeFlags& flags, const Config& /*config*/) {
   auto stored = control_unit::ReadStoredOptions(flags.out);
   if (!stored.ok()) return Fail(stored.status());
   if (Status url = CheckBaseUrl(flags.provider.base_url); !url.ok()) return Fail(url);

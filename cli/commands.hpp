@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/provider_setup.hpp"
+#include "core/config.hpp"
 
 namespace l2mac::cli {
 
@@ -35,8 +36,10 @@ struct ResumeFlags {
   std::optional<double> check_timeout_seconds;
 };
 
-int RunCommand(const RunFlags& flags);
-int ResumeCommand(const ResumeFlags& flags);
+// `config` is the user's configuration file (empty when there is none); each owner reads
+// its own section.
+int RunCommand(const RunFlags& flags, const Config& config);
+int ResumeCommand(const ResumeFlags& flags, const Config& config);
 int StatusCommand(const std::string& out, bool json);
 int TranscriptCommand(const std::string& out);
 

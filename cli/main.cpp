@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/user_config.hpp"
 
 namespace {
 
@@ -15,9 +16,9 @@ using l2mac::cli::ProviderFlags;
 
 constexpr const char* kExitCodesHelp =
     "Exit status: 0 completed; 1 internal error; 2 usage error or no model configured;\n"
-    "3 malformed input (spec, program, transcript, prompts); 4 model unusable (auth, not\n"
-    "found, unreachable, replay exhausted); 5 run incomplete (failed instructions, planner\n"
-    "gave up); 6 output folder conflict (holds a run, has none, or is busy); 7 file\n"
+    "3 malformed input (spec, program, transcript, prompts, config); 4 model unusable (auth,\n"
+    "not found, unreachable, replay exhausted); 5 run incomplete (failed instructions,\n"
+    "planner gave up); 6 output folder conflict (holds a run, has none, or is busy); 7 file\n"
     "system or database error; 8 a tool the checks need is missing (Python with pytest).";
 
 void AddProviderFlags(CLI::App& command, ProviderFlags& flags) {
@@ -71,6 +72,9 @@ int main(int argc, char** argv) {
       "more detail on stderr");
   app.add_flag_function(
       "-q,--quiet", [&](int64_t) { verbosity = -1; }, "only warnings and errors on stderr");
+
+  std::string config_path;
+  app.add_option("--config", config_path, l2mac::cli::kConfigFlagHelp);
 
   l2mac::cli::RunFlags run;
   auto* run_cmd = app.add_subcommand(
@@ -157,9 +161,20 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : l2mac::cli::kExitUsage;
   }
   SetUpLogging(verbosity);
+  // Only the subcommands that read the configuration load it, so a broken file cannot
+  // stop `status` or `transcript` from showing a run.
+  auto load_config = [&]() -> l2mac::Result<l2mac::Config> {
+    auto config = l2mac::cli::LoadUserConfig(config_path);
+    if (!config.ok()) std::cerr << "l2mac: error: " << config.status().message() << "\n";
+    return config;
+  };
   try {
-    if (*run_cmd) return l2mac::cli::RunCommand(run);
-    if (*resume_cmd) return l2mac::cli::ResumeCommand(resume);
+    if (*run_cmd || *resume_cmd) {
+      auto config = load_config();
+      if (!config.ok()) return l2mac::cli::kExitBadInput;
+      return *run_cmd ? l2mac::cli::RunCommand(run, *config)
+                      : l2mac::cli::ResumeCommand(resume, *config);
+    }
     if (*status_cmd) return l2mac::cli::StatusCommand(status_dir, status_json);
     if (*transcript_cmd) return l2mac::cli::TranscriptCommand(transcript_dir);
   } catch (const std::exception& e) {

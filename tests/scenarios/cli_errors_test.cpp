@@ -1,6 +1,6 @@
-// The command line's refusals: no model configured (exit 2), a malformed prompt program
-// (exit 3, nothing created), a folder that already holds a run (exit 6), and resume where
-// there is no run (exit 6).
+// The command line's refusals: no model configured (exit 2), a malformed prompt program or
+// configuration file (exit 3, nothing created), a folder that already holds a run (exit 6),
+// and resume where there is no run (exit 6).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -23,6 +23,30 @@ TEST(CliErrorsScenario, NoModelConfiguredExplainsTheChoices) {
   EXPECT_NE(run.err.find("--base-url"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("--replay"), std::string::npos) << run.err;
   EXPECT_FALSE(std::filesystem::exists(harness.out())) << "nothing should be created";
+}
+
+TEST(CliErrorsScenario, MalformedConfigIsRefusedWithExitStatus3BeforeAnyRequest) {
+  const char* cases[][2] = {
+      {"{\"model\": {", "not valid JSON"},
+      {"{\"modle\": {}}", "modle is not a known setting"},
+  };
+  for (const auto& [text, expected] : cases) {
+    ScenarioHarness harness("bad-config");
+    harness.Serve(ThreeModules::Model());
+    const std::filesystem::path config = harness.root() / "config.json";
+    ASSERT_TRUE(WriteText(config, text));
+    ProcessOutcome run = harness.Run({"--config", config.string()});
+    EXPECT_EQ(run.exit_code, 3) << run.Describe();
+    EXPECT_NE(run.err.find("l2mac: error: " + config.string()), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find(expected), std::string::npos) << run.err;
+    EXPECT_FALSE(std::filesystem::exists(harness.out()));
+    EXPECT_EQ(harness.server().request_count(), 0u);
+  }
+  ScenarioHarness harness("missing-config");
+  harness.Serve(ThreeModules::Model());
+  ProcessOutcome run = harness.Run({"--config", (harness.root() / "nope.json").string()});
+  EXPECT_EQ(run.exit_code, 3) << run.Describe();
+  EXPECT_NE(run.err.find("no such configuration file"), std::string::npos) << run.err;
 }
 
 struct MalformedProgram {
