@@ -1,8 +1,10 @@
 #include "core/process.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -129,11 +131,15 @@ struct ChildFailure {
 };
 constexpr int kStageChdir = 1;
 constexpr int kStageExec = 2;
+constexpr int kStageLimits = 3;
+constexpr int kStageIdentity = 4;
 
 // Runs in the child between fork and exec: only async-signal-safe calls, no allocation.
 [[noreturn]] void ExecChild(int output_fd, int null_fd, int error_fd, const char* cwd,
                             const std::vector<char*>& candidates, char* const* argv,
-                            char* const* envp, const sigset_t& empty_mask) {
+                            char* const* envp, const sigset_t& empty_mask,
+                            const std::vector<ResourceLimit>& limits,
+                            const std::optional<RunAs>& run_as) {
   ::setpgid(0, 0);
   ChildFailure failure{0, 0};
   auto report = [&](int stage, int err) {
@@ -171,6 +177,17 @@ constexpr int kStageExec = 2;
   constexpr unsigned int kCloseRangeCloexec = 1U << 2;
   ::syscall(SYS_close_range, 3U, ~0U, kCloseRangeCloexec);
 #endif
+  for (const ResourceLimit& limit : limits) {
+    rlimit value{static_cast<rlim_t>(limit.soft), static_cast<rlim_t>(limit.hard)};
+    if (::setrlimit(limit.resource, &value) != 0) report(kStageLimits, errno);
+  }
+  if (run_as) {
+    // Groups first: once the uid is dropped, changing them is no longer allowed.
+    if (::setgroups(0, nullptr) != 0 || ::setgid(run_as->gid) != 0 ||
+        ::setuid(run_as->uid) != 0) {
+      report(kStageIdentity, errno);
+    }
+  }
   if (cwd != nullptr && ::chdir(cwd) != 0) report(kStageChdir, errno);
 
   int first_error = ENOENT;
@@ -196,6 +213,18 @@ Status SpawnFailure(const ProcessOptions& options, const ChildFailure& failure) 
     return Status::NotFound("cannot start `" + program + "`: cannot change to working directory " +
                             options.cwd + ": " + ErrnoText(failure.error) +
                             "; create the directory or pass an existing one");
+  }
+  if (failure.stage == kStageLimits) {
+    return Status::FailedPrecondition("cannot start `" + program +
+                                      "`: cannot set its resource limits: " +
+                                      ErrnoText(failure.error) +
+                                      "; lower the configured sandbox limits");
+  }
+  if (failure.stage == kStageIdentity) {
+    return Status::FailedPrecondition("cannot start `" + program + "` as uid " +
+                                      std::to_string(options.run_as ? options.run_as->uid : 0) +
+                                      ": " + ErrnoText(failure.error) +
+                                      "; run l2mac as root or disable the privilege drop");
   }
   if (failure.error == ENOENT || failure.error == ENOTDIR) {
     const bool searched_path = program.find('/') == std::string::npos;
@@ -362,7 +391,7 @@ Result<ProcessResult> RunProcess(const ProcessOptions& options) {
   if (pid == 0) {
     ExecChild(output_write.get(), null_fd.get(), error_write.get(),
               options.cwd.empty() ? nullptr : options.cwd.c_str(), candidates, argv.data(),
-              envp.data(), empty_mask);
+              envp.data(), empty_mask, options.limits, options.run_as);
   }
   // Both sides set the group so that it exists before either one relies on it; the parent's
   // call fails harmlessly once the child has exec'd.

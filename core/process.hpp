@@ -6,13 +6,33 @@
 // dropped. Safe to call from several threads at once.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/status.hpp"
 
 namespace l2mac {
+
+// A resource limit set in the child before exec (setrlimit); inherited by everything the
+// command starts. `soft` is what the command hits; `hard` (>= soft) is where the kernel
+// stops it for good (RLIMIT_CPU: SIGXCPU at soft, SIGKILL at hard).
+struct ResourceLimit {
+  int resource = 0;  // RLIMIT_*
+  uint64_t soft = 0;
+  uint64_t hard = 0;
+};
+
+// The identity the child takes before exec (setgroups(0), setgid, setuid); only meaningful
+// when the parent runs as root.
+struct RunAs {
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
 
 struct ProcessOptions {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH when it has no '/'
@@ -22,6 +42,8 @@ struct ProcessOptions {
   std::vector<std::string> env;
   std::chrono::milliseconds timeout{60000};
   size_t max_output_bytes = 1 << 20;
+  std::vector<ResourceLimit> limits;
+  std::optional<RunAs> run_as;
 };
 
 struct ProcessResult {
