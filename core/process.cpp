@@ -183,8 +183,7 @@ constexpr int kStageIdentity = 4;
   }
   if (run_as) {
     // Groups first: once the uid is dropped, changing them is no longer allowed.
-    if (::setgroups(0, nullptr) != 0 || ::setgid(run_as->gid) != 0 ||
-        ::setuid(run_as->uid) != 0) {
+    if (::setgroups(0, nullptr) != 0 || ::setgid(run_as->gid) != 0 || ::setuid(run_as->uid) != 0) {
       report(kStageIdentity, errno);
     }
   }
@@ -215,10 +214,9 @@ Status SpawnFailure(const ProcessOptions& options, const ChildFailure& failure) 
                             "; create the directory or pass an existing one");
   }
   if (failure.stage == kStageLimits) {
-    return Status::FailedPrecondition("cannot start `" + program +
-                                      "`: cannot set its resource limits: " +
-                                      ErrnoText(failure.error) +
-                                      "; lower the configured sandbox limits");
+    return Status::FailedPrecondition(
+        "cannot start `" + program + "`: cannot set its resource limits: " +
+        ErrnoText(failure.error) + "; lower the configured sandbox limits");
   }
   if (failure.stage == kStageIdentity) {
     return Status::FailedPrecondition("cannot start `" + program + "` as uid " +

@@ -99,10 +99,18 @@ struct ProbeResult {
 };
 
 std::vector<std::string> BaseBwrapArgs(const std::string& bwrap, bool network) {
-  std::vector<std::string> args = {bwrap,         "--die-with-parent", "--new-session",
-                                   "--unshare-all", "--ro-bind",         "/",
-                                   "/",           "--dev",             "/dev",
-                                   "--proc",      "/proc",             "--tmpfs",
+  std::vector<std::string> args = {bwrap,
+                                   "--die-with-parent",
+                                   "--new-session",
+                                   "--unshare-all",
+                                   "--ro-bind",
+                                   "/",
+                                   "/",
+                                   "--dev",
+                                   "/dev",
+                                   "--proc",
+                                   "/proc",
+                                   "--tmpfs",
                                    "/tmp"};
   if (network) args.insert(args.begin() + 4, "--share-net");
   return args;
@@ -246,8 +254,7 @@ std::string SandboxResult::Describe() const {
   plain.timed_out = end == SandboxEnd::kTimedOut;
   plain.wall_time = wall_time;
   std::string text = plain.Describe();
-  if (end != SandboxEnd::kExited && end != SandboxEnd::kSignaled &&
-      end != SandboxEnd::kTimedOut) {
+  if (end != SandboxEnd::kExited && end != SandboxEnd::kSignaled && end != SandboxEnd::kTimedOut) {
     text = "stopped by the " + std::string(SandboxEndName(end)) +
            (limit_text.empty() ? "" : " (" + limit_text + ")") + ": " + text;
   }
@@ -365,8 +372,7 @@ Result<SandboxResult> Sandbox::Run(const SandboxCommand& command) const {
       run_as = RunAs{uid, settings_.unprivileged_gid};
     }
   }
-  if (run_as && mode_ == SandboxMode::kBubblewrap &&
-      !CachedProbe(bwrap_path_, run_as).works) {
+  if (run_as && mode_ == SandboxMode::kBubblewrap && !CachedProbe(bwrap_path_, run_as).works) {
     run_as.reset();
   }
   if (run_as) L2MAC_RETURN_IF_ERROR(HandOver(root, run_as->uid, run_as->gid));
@@ -403,8 +409,8 @@ Result<SandboxResult> Sandbox::Run(const SandboxCommand& command) const {
     // bubblewrap's own setup errors: exit status 1 and a "bwrap: " line before any output.
     if (run.exit_code == 1 && result.output.rfind("bwrap: ", 0) == 0) {
       return Status::FailedPrecondition(
-          "the sandbox could not start `" + command.argv.front() + "`: " +
-          result.output.substr(0, result.output.find('\n')) +
+          "the sandbox could not start `" + command.argv.front() +
+          "`: " + result.output.substr(0, result.output.find('\n')) +
           "; check that the folder and the command exist, or run `l2mac doctor`");
     }
     // bubblewrap exits with 128+N when the command was killed by signal N.

@@ -17,4 +17,10 @@ CheckOutcome CheckMarkdownFiles(const std::filesystem::path& snapshot,
                                 const std::vector<std::string>& touched,
                                 const GateOptions& options);
 
+// Structure of every touched Markdown file that exists: heading levels that do not skip,
+// no empty sections, internal links (files and #anchors) that resolve in the snapshot.
+CheckOutcome CheckMarkdownStructure(const std::filesystem::path& snapshot,
+                                    const std::vector<std::string>& touched,
+                                    const GateOptions& options);
+
 }  // namespace l2mac::toolchains

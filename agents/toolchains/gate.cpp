@@ -1,40 +1,261 @@
 #include "agents/toolchains/gate.hpp"
 
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <system_error>
 
 #include "agents/toolchains/book_checks.hpp"
 #include "agents/toolchains/python_checks.hpp"
+#include "agents/toolchains/result_parsers.hpp"
+#include "core/process.hpp"
 
 namespace l2mac::toolchains {
 namespace {
 
-Result<GateReport> RunCodebaseGate(const std::filesystem::path& snapshot,
-                                   const GateOptions& options) {
-  GateReport report;
-  L2MAC_ASSIGN_OR_RETURN(std::vector<std::string> python_files, ListPythonFiles(snapshot));
-  if (python_files.empty()) return report;
+namespace fs = std::filesystem;
 
-  std::string python = options.python;
-  if (python.empty()) {
-    L2MAC_ASSIGN_OR_RETURN(python, FindPythonWithPytest());
+constexpr size_t kMaxFindingsListed = 20;
+
+bool Skipped(const std::string& name) {
+  return name.empty() || name.front() == '.' || name == "__pycache__" || name == "node_modules";
+}
+
+// Every regular file of the snapshot, relative, sorted; hidden entries, __pycache__ and
+// node_modules left out (the gate's own build folders are hidden).
+Result<std::vector<std::string>> ListFiles(const fs::path& root) {
+  std::vector<std::string> files;
+  std::error_code error;
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, error);
+  for (; !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
+    std::error_code type_error;
+    if (Skipped(it->path().filename().string())) {
+      if (it->is_directory(type_error)) it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file(type_error)) {
+      files.push_back(it->path().lexically_relative(root).generic_string());
+    }
+  }
+  if (error) {
+    return Status::IoError("cannot list the files of the snapshot " + root.string() + ": " +
+                           error.message());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::vector<std::string> Matching(const std::vector<std::string>& patterns,
+                                  const std::vector<std::string>& files) {
+  std::vector<std::string> matched;
+  for (const std::string& file : files) {
+    if (MatchesAnyGlob(patterns, file)) matched.push_back(file);
+  }
+  return matched;
+}
+
+std::string Expand(std::string text, const fs::path& root) {
+  auto replace = [&](const std::string& from, const std::string& to) {
+    for (size_t at = text.find(from); at != std::string::npos;
+         at = text.find(from, at + to.size())) {
+      text.replace(at, from.size(), to);
+    }
+  };
+  const char* home = std::getenv("HOME");
+  replace("{root}", root.string());
+  replace("{home}", home != nullptr ? home : "/nonexistent");
+  return text;
+}
+
+std::string EnvValue(const std::vector<std::string>& env, const std::string& name) {
+  for (const std::string& entry : env) {
+    if (entry.rfind(name + "=", 0) == 0) return entry.substr(name.size() + 1);
+  }
+  return "";
+}
+
+bool FindInPath(const std::string& program, const std::string& path_list) {
+  if (program.find('/') != std::string::npos) return ::access(program.c_str(), X_OK) == 0;
+  size_t start = 0;
+  while (start <= path_list.size()) {
+    size_t end = path_list.find(':', start);
+    if (end == std::string::npos) end = path_list.size();
+    const std::string candidate = path_list.substr(start, end - start) + "/" + program;
+    struct stat info;
+    if (end > start && ::stat(candidate.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+        ::access(candidate.c_str(), X_OK) == 0) {
+      return true;
+    }
+    start = end + 1;
+  }
+  return false;
+}
+
+// The environment of a profile's command: the parent's harmless variables, the snapshot
+// as HOME and TMPDIR's parent, and what the profile adds.
+std::vector<std::string> StepEnvironment(const ToolchainProfile& profile, const fs::path& root) {
+  std::vector<std::string> env;
+  for (std::string& entry : CleanEnvironment()) {
+    if (entry.rfind("HOME=", 0) != 0 && entry.rfind("TMPDIR=", 0) != 0) env.push_back(entry);
+  }
+  std::error_code ignored;
+  fs::create_directories(root / ".tmp", ignored);
+  env.push_back("HOME=" + root.string());
+  env.push_back("TMPDIR=" + (root / ".tmp").string());
+  for (const std::string& entry : profile.env) env.push_back(Expand(entry, root));
+  return env;
+}
+
+struct StepRun {
+  bool ran = false;  // false: skipped, with `outcome` saying why (or nothing to say)
+  CheckOutcome outcome;
+};
+
+Result<StepRun> RunCommandStep(const ToolchainProfile& profile, const ProfileStep& step,
+                               const fs::path& root, const std::vector<std::string>& files,
+                               const GateOptions& options) {
+  StepRun result;
+  result.outcome.name = step.name;
+  std::vector<std::string> targets;
+  if (!step.files.empty()) {
+    targets = Matching(step.files, files);
+    if (targets.empty()) return result;
+  }
+  const std::vector<std::string> env = StepEnvironment(profile, root);
+  const std::string tool = Expand(step.command.front(), root);
+  if (!FindInPath(tool, EnvValue(env, "PATH"))) {
+    if (profile.required) {
+      return Status::FailedPrecondition("the " + profile.name + " checks need `" + tool +
+                                        "`, which is not installed or not on PATH; install it "
+                                        "or disable the profile in the configuration");
+    }
+    result.ran = true;
+    result.outcome.passed = true;
+    result.outcome.summary = "skipped: `" + tool + "` is not installed";
+    return result;
   }
 
-  L2MAC_ASSIGN_OR_RETURN(CheckOutcome syntax,
-                         RunPythonSyntaxCheck(python, snapshot, python_files, options));
-  const bool syntax_passed = syntax.passed;
-  report.checks.push_back(std::move(syntax));
-  if (!syntax_passed) {
-    report.passed = false;
-    return report;
+  std::vector<std::vector<std::string>> invocations;
+  auto build = [&](const std::vector<std::string>& file_args, const std::string& file) {
+    std::vector<std::string> argv;
+    for (const std::string& arg : step.command) {
+      if (arg == "{files}") {
+        argv.insert(argv.end(), file_args.begin(), file_args.end());
+      } else if (arg == "{file}") {
+        argv.push_back(file);
+      } else {
+        argv.push_back(Expand(arg, root));
+      }
+    }
+    return argv;
+  };
+  if (step.per_file) {
+    for (const std::string& file : targets) invocations.push_back(build({file}, file));
+  } else {
+    invocations.push_back(build(targets, targets.empty() ? "" : targets.front()));
   }
 
-  if (std::any_of(python_files.begin(), python_files.end(), IsPythonTestFile)) {
-    L2MAC_ASSIGN_OR_RETURN(CheckOutcome tests, RunPytest(python, snapshot, options));
-    report.passed = tests.passed;
-    report.checks.push_back(std::move(tests));
+  std::string output;
+  std::string failed_run;
+  bool timed_out = false;
+  std::vector<Finding> findings;
+  for (const auto& argv : invocations) {
+    SandboxCommand command;
+    command.argv = argv;
+    command.root = root;
+    command.env = env;
+    command.timeout = options.timeout;
+    command.max_output_bytes = std::max<size_t>(options.max_report_bytes * 16, 1 << 20);
+    L2MAC_ASSIGN_OR_RETURN(SandboxResult run, options.sandbox->Run(command));
+    const bool passed = run.end == SandboxEnd::kExited &&
+                        std::find(step.pass_exit_codes.begin(), step.pass_exit_codes.end(),
+                                  run.exit_code) != step.pass_exit_codes.end();
+    if (passed) continue;
+    timed_out = timed_out || run.end == SandboxEnd::kTimedOut;
+    if (failed_run.empty()) failed_run = run.Describe();
+    for (Finding& f : ParseFindings(step.parser, run.output, root.string())) {
+      findings.push_back(std::move(f));
+    }
+    output += run.output;
+    if (timed_out) break;
   }
-  return report;
+  result.ran = true;
+  CheckOutcome& outcome = result.outcome;
+  if (failed_run.empty()) {
+    outcome.passed = true;
+    return result;
+  }
+  outcome.timed_out = timed_out;
+  const std::string listed = FormatFindings(findings, kMaxFindingsListed);
+  outcome.summary = timed_out          ? "timed out after " + FormatSeconds(options.timeout)
+                    : findings.empty() ? failed_run
+                                       : std::to_string(findings.size()) +
+                                             (findings.size() == 1 ? " problem" : " problems");
+  outcome.detail = "`" + step.name + "` failed (" + failed_run + ")";
+  if (timed_out) {
+    outcome.detail +=
+        ". A timeout counts as a failure: look for infinite loops or blocking "
+        "calls in the code and the tests";
+  }
+  outcome.detail += ".\n";
+  if (!listed.empty()) {
+    // The findings are the message; the log is context, kept short.
+    outcome.detail += listed + "Output (middle elided):\n" +
+                      ElideMiddle(output, std::min<size_t>(1500, options.max_report_bytes / 2));
+  } else {
+    outcome.detail += "Output (middle elided):\n" + ElideMiddle(output, options.max_report_bytes);
+  }
+  return result;
+}
+
+// The Python built-ins share an interpreter and the list of .py files.
+class PythonSteps {
+ public:
+  PythonSteps(const fs::path& root, const GateOptions& options) : root_(root), options_(options) {}
+
+  Result<StepRun> Run(const std::string& builtin) {
+    StepRun result;
+    if (!files_) {
+      L2MAC_ASSIGN_OR_RETURN(files_, ListPythonFiles(root_));
+    }
+    if (files_->empty()) return result;
+    if (python_.empty()) {
+      python_ = options_.python;
+      if (python_.empty()) {
+        L2MAC_ASSIGN_OR_RETURN(python_, FindPythonWithPytest());
+      }
+    }
+    result.ran = true;
+    if (builtin == "python-syntax") {
+      L2MAC_ASSIGN_OR_RETURN(result.outcome,
+                             RunPythonSyntaxCheck(python_, root_, *files_, options_));
+    } else if (builtin == "pyflakes") {
+      L2MAC_ASSIGN_OR_RETURN(result.outcome, RunPyflakes(python_, root_, *files_, options_));
+    } else {
+      if (!std::any_of(files_->begin(), files_->end(), IsPythonTestFile)) {
+        result.ran = false;
+        return result;
+      }
+      L2MAC_ASSIGN_OR_RETURN(result.outcome, RunPytest(python_, root_, options_));
+    }
+    return result;
+  }
+
+ private:
+  fs::path root_;
+  const GateOptions& options_;
+  std::optional<std::vector<std::string>> files_;
+  std::string python_;
+};
+
+bool ProfileApplies(const ToolchainProfile& profile, const std::vector<std::string>& touched,
+                    const std::vector<std::string>& files) {
+  if (profile.always) return true;
+  if (Matching(profile.detect, files).empty()) return false;
+  if (touched.empty()) return true;
+  return !Matching(profile.detect, touched).empty();
 }
 
 }  // namespace
@@ -52,19 +273,52 @@ Result<GateReport> RunGate(GateDomain domain, const std::filesystem::path& snaps
     return Status::IoError("cannot resolve the snapshot directory " + snapshot.string() + ": " +
                            error.message());
   }
+  if (domain != GateDomain::kCodebase && domain != GateDomain::kBook) {
+    return Status::InvalidArgument("unknown gate domain " +
+                                   std::to_string(static_cast<int>(domain)) +
+                                   "; use GateDomain::kCodebase or GateDomain::kBook");
+  }
+  GateOptions resolved = options;
+  if (!resolved.sandbox) {
+    L2MAC_ASSIGN_OR_RETURN(resolved.sandbox, Sandbox::Create(SandboxSettings{}));
+  }
+  if (resolved.profiles.empty()) resolved.profiles = BuiltinProfiles();
+  const std::string domain_name = domain == GateDomain::kBook ? "book" : "codebase";
 
-  switch (domain) {
-    case GateDomain::kCodebase:
-      return RunCodebaseGate(root, options);
-    case GateDomain::kBook: {
-      GateReport report;
-      report.checks.push_back(CheckMarkdownFiles(root, touched, options));
-      report.passed = report.checks.back().passed;
-      return report;
+  L2MAC_ASSIGN_OR_RETURN(std::vector<std::string> files, ListFiles(root));
+  GateReport report;
+  PythonSteps python(root, resolved);
+  for (const ToolchainProfile& profile : resolved.profiles) {
+    if (profile.domain != domain_name || !ProfileApplies(profile, touched, files)) continue;
+    for (const ProfileStep& step : profile.steps) {
+      if (!step.requires_files.empty() && Matching(step.requires_files, files).empty()) continue;
+      if (!step.unless_files.empty() && !Matching(step.unless_files, files).empty()) continue;
+      StepRun run;
+      if (step.builtin == "markdown-files") {
+        run.ran = true;
+        run.outcome = CheckMarkdownFiles(root, touched, resolved);
+      } else if (step.builtin == "markdown-structure") {
+        run.ran = true;
+        run.outcome = CheckMarkdownStructure(root, touched, resolved);
+      } else if (!step.builtin.empty()) {
+        L2MAC_ASSIGN_OR_RETURN(run, python.Run(step.builtin));
+      } else {
+        L2MAC_ASSIGN_OR_RETURN(run, RunCommandStep(profile, step, root, files, resolved));
+      }
+      if (!run.ran) continue;
+      run.outcome.name = step.name;
+      const bool passed = run.outcome.passed;
+      const bool tool_missing =
+          step.builtin.empty() && run.outcome.summary.rfind("skipped:", 0) == 0;
+      report.checks.push_back(std::move(run.outcome));
+      if (!passed) {
+        report.passed = false;
+        break;  // later steps of this profile would only repeat the failure
+      }
+      if (tool_missing) break;  // the profile's later steps need it too
     }
   }
-  return Status::InvalidArgument("unknown gate domain " + std::to_string(static_cast<int>(domain)) +
-                                 "; use GateDomain::kCodebase or GateDomain::kBook");
+  return report;
 }
 
 }  // namespace l2mac::toolchains

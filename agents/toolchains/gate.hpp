@@ -9,9 +9,12 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "agents/toolchains/profile.hpp"
+#include "core/sandbox.hpp"
 #include "core/status.hpp"
 
 namespace l2mac::toolchains {
@@ -25,6 +28,10 @@ struct GateOptions {
   // Store paths of the tests to run (the run_tests tool's "paths"); empty: every test.
   // Each must exist in the snapshot. step_complete always runs every test.
   std::vector<std::string> test_paths;
+  // Where every check runs; null: Sandbox::Create() with the default settings.
+  std::shared_ptr<const Sandbox> sandbox;
+  // The toolchain profiles; empty: BuiltinProfiles().
+  std::vector<ToolchainProfile> profiles;
 };
 
 struct CheckOutcome {
@@ -47,10 +54,15 @@ struct GateReport {
   std::string OneLine() const;
 };
 
-// `touched` lists the store paths the instruction wrote or deleted. For kCodebase, Python
-// checks run when the snapshot holds .py files: a syntax check of every .py file, then
-// pytest when there are test files (test_*.py or *_test.py). For kBook, every touched
-// Markdown file that exists must be non-empty, and at least one must have been written.
+// `touched` lists the store paths the instruction wrote or deleted. The profiles of the
+// domain run whose detect globs match a touched path (every file of the snapshot when
+// `touched` is empty), each step in order until one fails; every command runs in the
+// sandbox on the snapshot. Python: a syntax check of every .py file, pyflakes (undefined
+// names only, when installed), then pytest when there are test files (test_*.py or
+// *_test.py), its JUnit XML read into per-test findings. JavaScript, C/C++, Go and Rust:
+// see profiles/builtin.json; a step whose tool is missing is skipped and says so. For
+// kBook, every touched Markdown file that exists must be non-empty, at least one must have
+// been written, and their structure must hold (see CheckMarkdownStructure).
 // Errors (as opposed to failing checks) mean the gate could not run, e.g. no Python with
 // pytest installed: kFailedPrecondition with the fix.
 Result<GateReport> RunGate(GateDomain domain, const std::filesystem::path& snapshot,

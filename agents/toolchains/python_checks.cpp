@@ -5,6 +5,10 @@
 #include <string_view>
 #include <system_error>
 
+#include <fstream>
+#include <sstream>
+
+#include "agents/toolchains/result_parsers.hpp"
 #include "core/process.hpp"
 
 namespace l2mac::toolchains {
@@ -131,6 +135,25 @@ std::string RunningTest(std::string_view output) {
   return std::string(last);
 }
 
+Result<SandboxResult> RunInSandbox(const GateOptions& options, std::vector<std::string> argv,
+                                   const std::filesystem::path& snapshot, size_t max_output) {
+  SandboxCommand command;
+  command.argv = std::move(argv);
+  command.root = snapshot;
+  command.env = PythonEnvironment(snapshot);
+  command.timeout = options.timeout;
+  command.max_output_bytes = max_output;
+  return options.sandbox->Run(command);
+}
+
+bool TimedOut(const SandboxResult& run) { return run.end == SandboxEnd::kTimedOut; }
+
+// pyflakes messages that are errors rather than style: a name used but never defined.
+bool IsPyflakesError(std::string_view line) {
+  return line.find("undefined name") != std::string_view::npos ||
+         line.find("referenced before assignment") != std::string_view::npos;
+}
+
 std::string DescribePytestExit(int exit_code) {
   switch (exit_code) {
     case 1:
@@ -192,14 +215,10 @@ Result<CheckOutcome> RunPythonSyntaxCheck(const std::string& python,
                                           const std::filesystem::path& snapshot,
                                           const std::vector<std::string>& files,
                                           const GateOptions& options) {
-  ProcessOptions process;
-  process.argv = {python, "-c", kSyntaxCheckScript};
-  process.argv.insert(process.argv.end(), files.begin(), files.end());
-  process.cwd = snapshot.string();
-  process.env = PythonEnvironment(snapshot);
-  process.timeout = options.timeout;
-  process.max_output_bytes = std::max<size_t>(options.max_report_bytes * 4, 65536);
-  Result<ProcessResult> run = RunProcess(process);
+  std::vector<std::string> argv = {python, "-c", kSyntaxCheckScript};
+  argv.insert(argv.end(), files.begin(), files.end());
+  Result<SandboxResult> run = RunInSandbox(options, std::move(argv), snapshot,
+                                           std::max<size_t>(options.max_report_bytes * 4, 65536));
   if (!run.ok()) return run.status().WithContext("python syntax check");
 
   CheckOutcome outcome;
@@ -208,7 +227,7 @@ Result<CheckOutcome> RunPythonSyntaxCheck(const std::string& python,
     outcome.passed = true;
     return outcome;
   }
-  if (run->timed_out) {
+  if (TimedOut(*run)) {
     outcome.timed_out = true;
     outcome.summary = "timed out after " + FormatSeconds(options.timeout);
     outcome.detail = "The syntax check of " + std::to_string(files.size()) +
@@ -238,21 +257,29 @@ Result<CheckOutcome> RunPythonSyntaxCheck(const std::string& python,
 
 Result<CheckOutcome> RunPytest(const std::string& python, const std::filesystem::path& snapshot,
                                const GateOptions& options) {
-  ProcessOptions process;
-  process.argv = {python,       "-m", "pytest",  "-v", "--tb=short", "-p", "no:cacheprovider",
-                  "--color=no", "-o", "addopts="};
+  const std::filesystem::path junit = snapshot / ".l2mac-junit.xml";
+  std::vector<std::string> argv = {
+      python,       "-m", "pytest",   "-v", "--tb=short",         "-p", "no:cacheprovider",
+      "--color=no", "-o", "addopts=", "-o", "junit_family=xunit1"};
   // The snapshot is the whole project: no configuration or conftest.py from the folders
   // around it (the output folder, the user's home) may change how its tests run.
-  process.argv.push_back("--rootdir=" + snapshot.string());
-  process.argv.push_back("--confcutdir=" + snapshot.string());
-  if (!options.test_paths.empty()) process.argv.push_back("--");
-  for (const auto& path : options.test_paths) process.argv.push_back(path);
-  process.cwd = snapshot.string();
-  process.env = PythonEnvironment(snapshot);
-  process.timeout = options.timeout;
-  process.max_output_bytes = std::max<size_t>(options.max_report_bytes * 16, 1 << 20);
-  Result<ProcessResult> run = RunProcess(process);
+  argv.push_back("--rootdir=" + snapshot.string());
+  argv.push_back("--confcutdir=" + snapshot.string());
+  argv.push_back("--junitxml=" + junit.string());
+  if (!options.test_paths.empty()) argv.push_back("--");
+  for (const auto& path : options.test_paths) argv.push_back(path);
+  Result<SandboxResult> run = RunInSandbox(
+      options, std::move(argv), snapshot, std::max<size_t>(options.max_report_bytes * 16, 1 << 20));
   if (!run.ok()) return run.status().WithContext("pytest");
+  std::string junit_xml;
+  {
+    std::ifstream in(junit, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    junit_xml = text.str();
+  }
+  std::error_code ignored;
+  std::filesystem::remove(junit, ignored);
 
   if (run->exit_code == 1 && run->output.find("No module named pytest") != std::string::npos) {
     return Status::FailedPrecondition(
@@ -268,13 +295,13 @@ Result<CheckOutcome> RunPytest(const std::string& python, const std::filesystem:
     outcome.summary = counts;
     return outcome;
   }
-  if (!run->timed_out && run->term_signal == 0 && run->exit_code == 5) {
+  if (!TimedOut(*run) && run->term_signal == 0 && run->exit_code == 5) {
     outcome.passed = true;
     outcome.summary = "no tests collected";
     outcome.detail = "no tests collected";
     return outcome;
   }
-  if (run->timed_out) {
+  if (TimedOut(*run)) {
     outcome.timed_out = true;
     outcome.summary = "timed out after " + FormatSeconds(options.timeout);
     outcome.detail = "The tests did not finish within " + FormatSeconds(options.timeout) +
@@ -288,9 +315,52 @@ Result<CheckOutcome> RunPytest(const std::string& python, const std::filesystem:
   const std::string what =
       run->term_signal != 0 ? "pytest was " + run->Describe() : DescribePytestExit(run->exit_code);
   outcome.summary = counts.empty() ? run->Describe() : counts;
-  outcome.detail =
-      what + " (" + run->Describe() + "):\n" +
+  // The per-test results from the JUnit report first, then pytest's own account (short
+  // tracebacks), cut in the middle when long.
+  const std::string findings = FormatFindings(ParseJunitXml(junit_xml, snapshot.string()), 20);
+  outcome.detail = what + " (" + run->Describe() + "):\n";
+  if (!findings.empty()) outcome.detail += "Failing tests: " + findings + "\npytest output:\n";
+  outcome.detail +=
       ElideMiddle(std::string(PytestFailureSection(run->output)), options.max_report_bytes);
+  return outcome;
+}
+
+Result<CheckOutcome> RunPyflakes(const std::string& python, const std::filesystem::path& snapshot,
+                                 const std::vector<std::string>& files,
+                                 const GateOptions& options) {
+  std::vector<std::string> argv = {python, "-m", "pyflakes"};
+  argv.insert(argv.end(), files.begin(), files.end());
+  Result<SandboxResult> run = RunInSandbox(options, std::move(argv), snapshot,
+                                           std::max<size_t>(options.max_report_bytes * 4, 65536));
+  if (!run.ok()) return run.status().WithContext("pyflakes");
+  CheckOutcome outcome;
+  outcome.name = "pyflakes";
+  if (run->output.find("No module named pyflakes") != std::string::npos) {
+    outcome.passed = true;
+    outcome.summary = "skipped: pyflakes is not installed";
+    return outcome;
+  }
+  if (TimedOut(*run)) {
+    outcome.timed_out = true;
+    outcome.summary = "timed out after " + FormatSeconds(options.timeout);
+    outcome.detail = "pyflakes did not finish within " + FormatSeconds(options.timeout) + ".";
+    return outcome;
+  }
+  std::string errors;
+  size_t count = 0;
+  for (std::string_view line : SplitLines(run->output)) {
+    if (!IsPyflakesError(line)) continue;
+    ++count;
+    errors += "- " + std::string(line) + "\n";
+  }
+  if (count == 0) {
+    outcome.passed = true;
+    return outcome;
+  }
+  outcome.summary = std::to_string(count) + (count == 1 ? " undefined name" : " undefined names");
+  outcome.detail = std::to_string(count) + (count == 1 ? " name is" : " names are") +
+                   " used but never defined (pyflakes); pytest was not run:\n" +
+                   ElideMiddle(errors, options.max_report_bytes);
   return outcome;
 }
 

@@ -1,6 +1,6 @@
 // The Python checks of the acceptance gate: a syntax check of every .py file, then pytest.
 // Internal to the toolchains module; RunGate() is the public entry point. Each check runs
-// the given interpreter in a subprocess with a clean environment and options.timeout; a
+// the given interpreter in options.sandbox with a clean environment and options.timeout; a
 // returned Status means the check could not run at all (e.g. the interpreter is missing),
 // never that it failed.
 #pragma once
@@ -33,6 +33,11 @@ Result<CheckOutcome> RunPythonSyntaxCheck(const std::string& python,
 // a timeout fails.
 Result<CheckOutcome> RunPytest(const std::string& python, const std::filesystem::path& snapshot,
                                const GateOptions& options);
+
+// pyflakes over `files`, failing only on undefined names (its style warnings are not
+// reported). Passes with a "skipped" summary when pyflakes is not installed.
+Result<CheckOutcome> RunPyflakes(const std::string& python, const std::filesystem::path& snapshot,
+                                 const std::vector<std::string>& files, const GateOptions& options);
 
 // "5s", "2.5s", "0.3s": a timeout for a message.
 std::string FormatSeconds(std::chrono::milliseconds duration);

@@ -93,13 +93,15 @@ TEST_F(GateTest, CleanPackageWithPassingTestsPasses) {
         "def test_add_negative():\n    assert add(-1, 1) == 0\n");
   GateReport report = Run(GateDomain::kCodebase);
   EXPECT_TRUE(report.passed) << report.FailureText(10000);
-  ASSERT_EQ(report.checks.size(), 2U);
+  ASSERT_EQ(report.checks.size(), 3U);
   EXPECT_EQ(report.checks[0].name, "python syntax");
   EXPECT_TRUE(report.checks[0].passed);
-  EXPECT_EQ(report.checks[1].name, "pytest");
+  EXPECT_EQ(report.checks[1].name, "pyflakes");
   EXPECT_TRUE(report.checks[1].passed);
+  EXPECT_EQ(report.checks[2].name, "pytest");
+  EXPECT_TRUE(report.checks[2].passed);
   EXPECT_EQ(report.FailureText(1000), "");
-  EXPECT_EQ(report.OneLine(), "python syntax: passed; pytest: passed (2 passed)");
+  EXPECT_EQ(report.OneLine(), "python syntax: passed; pyflakes: passed; pytest: passed (2 passed)");
   // The run leaves no bytecode or pytest cache behind in the snapshot.
   EXPECT_FALSE(fs::exists(dir_ / "calc" / "__pycache__"));
   EXPECT_FALSE(fs::exists(dir_ / "tests" / "__pycache__"));
@@ -150,7 +152,8 @@ TEST_F(GateTest, FailingAssertionFailsWithTheTestName) {
   EXPECT_TRUE(Contains(text, "## pytest")) << text;
   EXPECT_TRUE(Contains(text, "test_add_is_wrong")) << text;
   EXPECT_TRUE(Contains(text, "assert 4 == 5")) << text;
-  EXPECT_EQ(report.OneLine(), "python syntax: passed; pytest: failed (1 failed, 1 passed)");
+  EXPECT_EQ(report.OneLine(),
+            "python syntax: passed; pyflakes: passed; pytest: failed (1 failed, 1 passed)");
 }
 
 TEST_F(GateTest, TestPathsRestrictWhichTestsRun) {
@@ -160,7 +163,8 @@ TEST_F(GateTest, TestPathsRestrictWhichTestsRun) {
   options_.test_paths = {"test_good.py"};
   GateReport only_good = Run(GateDomain::kCodebase);
   EXPECT_TRUE(only_good.passed) << only_good.FailureText(6000);
-  EXPECT_EQ(only_good.OneLine(), "python syntax: passed; pytest: passed (1 passed)");
+  EXPECT_EQ(only_good.OneLine(),
+            "python syntax: passed; pyflakes: passed; pytest: passed (1 passed)");
   options_.test_paths.clear();
   GateReport all = Run(GateDomain::kCodebase);
   EXPECT_FALSE(all.passed);
@@ -195,16 +199,17 @@ TEST_F(GateTest, HangingTestTimesOutAndFails) {
   EXPECT_TRUE(Contains(text, "timeout counts as a failure")) << text;
   EXPECT_TRUE(Contains(text, "infinite loops")) << text;
   EXPECT_TRUE(Contains(text, "test_slow.py::test_sleeps")) << text;
-  EXPECT_EQ(report.OneLine(), "python syntax: passed; pytest: failed (timed out after 2s)");
+  EXPECT_EQ(report.OneLine(),
+            "python syntax: passed; pyflakes: passed; pytest: failed (timed out after 2s)");
 }
 
 TEST_F(GateTest, PythonWithoutTestFilesPassesOnSyntaxAlone) {
   Write("app.py", kCalculator);
   GateReport report = Run(GateDomain::kCodebase);
   EXPECT_TRUE(report.passed);
-  ASSERT_EQ(report.checks.size(), 1U);
+  ASSERT_EQ(report.checks.size(), 2U);
   EXPECT_EQ(report.checks[0].name, "python syntax");
-  EXPECT_EQ(report.OneLine(), "python syntax: passed");
+  EXPECT_EQ(report.OneLine(), "python syntax: passed; pyflakes: passed");
 }
 
 TEST_F(GateTest, TestFileWithoutTestsPassesAsNoTestsCollected) {
@@ -262,7 +267,7 @@ TEST_F(GateTest, BookNonEmptyChapterPasses) {
   Write("book/notes.txt", "");
   GateReport report = Run(GateDomain::kBook, {"book/ch01.md", "book/notes.txt", "old.md"});
   EXPECT_TRUE(report.passed) << report.FailureText(6000);
-  EXPECT_EQ(report.OneLine(), "markdown files: passed (1 file)");
+  EXPECT_EQ(report.OneLine(), "markdown files: passed (1 file); markdown structure: passed");
 }
 
 TEST_F(GateTest, BookWithoutMarkdownWrittenFails) {
@@ -275,7 +280,7 @@ TEST_F(GateTest, BookWithoutMarkdownWrittenFails) {
 }
 
 TEST_F(GateTest, BookIgnoresPythonFiles) {
-  Write("ch01.md", "# One\n");
+  Write("ch01.md", "# One\n\nText.\n");
   Write("broken.py", "def (:\n");
   GateReport report = Run(GateDomain::kBook, {"ch01.md"});
   EXPECT_TRUE(report.passed);

@@ -133,8 +133,8 @@ TEST_F(SandboxTest, BubblewrapWorksHereAndReportsExitCodes) {
 TEST_F(SandboxTest, TheRootFolderIsWritableAndTheWorkingDirectory) {
   auto sandbox = Bubblewrap();
   ASSERT_TRUE(sandbox);
-  SandboxResult result = RunPython(
-      *sandbox, "import os; open('made_inside.txt', 'w').write('x'); print(os.getcwd())");
+  SandboxResult result =
+      RunPython(*sandbox, "import os; open('made_inside.txt', 'w').write('x'); print(os.getcwd())");
   EXPECT_TRUE(result.succeeded()) << result.output;
   EXPECT_TRUE(fs::exists(root_ / "made_inside.txt"));
   EXPECT_TRUE(Contains(result.output, root_.string()));
@@ -154,7 +154,9 @@ TEST_F(SandboxTest, NetworkIsUnreachable) {
   const std::string code =
       "import socket\n"
       "try:\n"
-      "    socket.create_connection(('127.0.0.1', " + port + "), timeout=3)\n"
+      "    socket.create_connection(('127.0.0.1', " +
+      port +
+      "), timeout=3)\n"
       "    print('CONNECTED')\n"
       "except OSError as e:\n"
       "    print('NO CONNECTION', e)\n";
@@ -210,9 +212,9 @@ TEST_F(SandboxTest, TheParentsApiKeyIsNotVisible) {
   const std::string secret = "sk-l2mac-sandbox-test-secret-4242";
   ::setenv("OPENAI_API_KEY", secret.c_str(), 1);
   // Looks at its own environment and the parent's, the two ways to find the key.
-  const std::string code = "import os\nprint(dict(os.environ))\ntry:\n    print('PARENT', open('/proc/" +
-                           std::to_string(::getpid()) +
-                           "/environ').read())\nexcept OSError as e:\n    print('NO', e)\n";
+  const std::string code =
+      "import os\nprint(dict(os.environ))\ntry:\n    print('PARENT', open('/proc/" +
+      std::to_string(::getpid()) + "/environ').read())\nexcept OSError as e:\n    print('NO', e)\n";
   auto sandbox = Bubblewrap();
   ASSERT_TRUE(sandbox);
   SandboxResult inside = RunPython(*sandbox, code);
@@ -234,9 +236,13 @@ TEST_F(SandboxTest, TheParentsApiKeyIsNotVisible) {
 // A program that tries to start many children that stay alive; prints how many it got.
 std::string ForkManyCode(const std::string& marker, int count) {
   return "import os, sys, time\n"
-         "MARK = '" + marker + "'\n"
+         "MARK = '" +
+         marker +
+         "'\n"
          "got = 0\n"
-         "for i in range(" + std::to_string(count) + "):\n"
+         "for i in range(" +
+         std::to_string(count) +
+         "):\n"
          "    try:\n"
          "        pid = os.fork()\n"
          "    except OSError as e:\n"
@@ -247,7 +253,8 @@ std::string ForkManyCode(const std::string& marker, int count) {
          "        os._exit(0)\n"
          "    got += 1\n"
          "print('STARTED', got)\n"
-         "sys.exit(1 if got < " + std::to_string(count) + " else 0)\n";
+         "sys.exit(1 if got < " +
+         std::to_string(count) + " else 0)\n";
 }
 
 int StartedCount(const std::string& output) {
@@ -356,8 +363,8 @@ TEST_F(SandboxTest, OutputFloodIsTruncatedAndFileFloodHitsTheFileSizeLimit) {
   settings.limits.max_file_bytes = int64_t{1} << 20;
   auto sandbox = Bubblewrap(settings);
   ASSERT_TRUE(sandbox);
-  SandboxResult flood = RunPython(*sandbox, "while True:\n    print('y' * 1000)\n",
-                                  milliseconds(1000), 64 * 1024);
+  SandboxResult flood =
+      RunPython(*sandbox, "while True:\n    print('y' * 1000)\n", milliseconds(1000), 64 * 1024);
   EXPECT_TRUE(flood.output_truncated);
   EXPECT_LE(flood.output.size(), 64u * 1024u);
   EXPECT_EQ(flood.end, SandboxEnd::kTimedOut);
