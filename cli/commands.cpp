@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/exit_codes.hpp"
+#include "cli/gate_config.hpp"
 #include "cli/input_files.hpp"
 #include "control_unit/runner.hpp"
 #include "control_unit/workspace.hpp"
@@ -59,7 +60,7 @@ int FinishRun(const Result<control_unit::RunReport>& result,
 
 }  // namespace
 
-int RunCommand(const RunFlags& flags, const Config& /*config*/) {
+int RunCommand(const RunFlags& flags, const Config& config) {
   control_unit::RunOptions options;
   if (!flags.spec.empty() && !flags.task_text.empty()) {
     std::cerr << "l2mac: error: give either a SPEC file or --task, not both\n";
@@ -122,6 +123,9 @@ int RunCommand(const RunFlags& flags, const Config& /*config*/) {
   ProviderFlags provider_flags = flags.provider;
   provider_flags.MakePathsAbsolute();
   options.provider_settings = provider_flags.ToSettings();
+  auto gate = GateSetupFromConfig(config);
+  if (!gate.ok()) return Fail(gate.status());
+  options.gate = std::move(gate).value();
 
   if (!provider_flags.Configured()) {
     std::cerr << "l2mac: " << HowToConfigureProvider();
@@ -135,7 +139,7 @@ int RunCommand(const RunFlags& flags, const Config& /*config*/) {
   return FinishRun(result, provider, flags.out);
 }
 
-int ResumeCommand(const ResumeFlags& flags, const Config& /*config*/) {
+int ResumeCommand(const ResumeFlags& flags, const Config& config) {
   auto stored = control_unit::ReadStoredOptions(flags.out);
   if (!stored.ok()) return Fail(stored.status());
   if (Status url = CheckBaseUrl(flags.provider.base_url); !url.ok()) return Fail(url);
@@ -166,7 +170,9 @@ int ResumeCommand(const ResumeFlags& flags, const Config& /*config*/) {
   }
   overrides["provider"] = provider_flags.ToSettings();
   spdlog::info("model: {}", provider.Describe());
-  auto result = control_unit::ResumeRun(flags.out, provider, overrides);
+  auto gate = GateSetupFromConfig(config);
+  if (!gate.ok()) return Fail(gate.status());
+  auto result = control_unit::ResumeRun(flags.out, provider, overrides, std::move(gate).value());
   return FinishRun(result, provider, flags.out);
 }
 

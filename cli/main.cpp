@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/doctor_command.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/user_config.hpp"
 
@@ -19,7 +20,8 @@ constexpr const char* kExitCodesHelp =
     "3 malformed input (spec, program, transcript, prompts, config); 4 model unusable (auth,\n"
     "not found, unreachable, replay exhausted); 5 run incomplete (failed instructions,\n"
     "planner gave up); 6 output folder conflict (holds a run, has none, or is busy); 7 file\n"
-    "system or database error; 8 a tool the checks need is missing (Python with pytest).";
+    "system or database error; 8 a tool the checks need is missing (Python with pytest, or\n"
+    "bubblewrap when the configuration requires it; `l2mac doctor` shows what is missing).";
 
 void AddProviderFlags(CLI::App& command, ProviderFlags& flags) {
   command
@@ -154,6 +156,14 @@ int main(int argc, char** argv) {
       "transcript", "Write the run's model exchanges as JSONL, the format --replay reads.");
   transcript_cmd->add_option("DIR", transcript_dir, "the run's output folder")->required();
 
+  bool doctor_json = false;
+  auto* doctor_cmd = app.add_subcommand(
+      "doctor",
+      "Show the sandbox mode and the toolchains the checks will use; exit 8 when "
+      "something required is missing.");
+  doctor_cmd->add_flag("--json", doctor_json, "machine-readable output");
+  doctor_cmd->footer(kExitCodesHelp);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -174,6 +184,11 @@ int main(int argc, char** argv) {
       if (!config.ok()) return l2mac::cli::kExitBadInput;
       return *run_cmd ? l2mac::cli::RunCommand(run, *config)
                       : l2mac::cli::ResumeCommand(resume, *config);
+    }
+    if (*doctor_cmd) {
+      auto config = load_config();
+      return config.ok() ? l2mac::cli::DoctorCommand(*config, doctor_json)
+                         : l2mac::cli::kExitBadInput;
     }
     if (*status_cmd) return l2mac::cli::StatusCommand(status_dir, status_json);
     if (*transcript_cmd) return l2mac::cli::TranscriptCommand(transcript_dir);

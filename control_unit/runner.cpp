@@ -103,6 +103,8 @@ class RunLoop {
     gate_options.timeout = options_.check_timeout;
     // step_complete passes no paths: the whole suite runs, so earlier tests keep passing.
     gate_options.test_paths = test_paths;
+    gate_options.sandbox = options_.gate.sandbox;
+    gate_options.profiles = options_.gate.profiles;
     auto report = toolchains::RunGate(GateDomainFor(options_.domain), snapshot.path(),
                                       txn.ChangedPaths(), gate_options);
     if (!report.ok()) {
@@ -393,10 +395,11 @@ Result<RunReport> StartRun(const RunOptions& options, llm::Provider& provider) {
 }
 
 Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider& provider,
-                            const std::optional<nlohmann::json>& overrides) {
+                            const std::optional<nlohmann::json>& overrides, GateSetup gate) {
   L2MAC_ASSIGN_OR_RETURN(auto workspace, Workspace::Open(out_dir, OpenMode::kExisting));
   RunOptions options;
   options.out_dir = out_dir;
+  options.gate = std::move(gate);
   L2MAC_ASSIGN_OR_RETURN(auto task, workspace->GetMeta("task"));
   L2MAC_ASSIGN_OR_RETURN(auto stored, workspace->GetMeta("options"));
   if (!task || !stored) {

@@ -16,11 +16,20 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/domain.hpp"
+#include "agents/toolchains/profile.hpp"
 #include "core/llm/provider.hpp"
+#include "core/sandbox.hpp"
 #include "core/status.hpp"
 #include "registry/program.hpp"
 
 namespace l2mac::control_unit {
+
+// Where and how the gate runs its checks. Comes from the user's configuration on every
+// start and resume; never stored with the run.
+struct GateSetup {
+  std::shared_ptr<const Sandbox> sandbox;              // null: the default sandbox
+  std::vector<toolchains::ToolchainProfile> profiles;  // empty: the built-in profiles
+};
 
 struct RunOptions {
   std::filesystem::path out_dir;
@@ -38,6 +47,7 @@ struct RunOptions {
   // How the caller reached the model (base URL, model, key variable name, replay file),
   // stored for resume. Never holds a secret.
   nlohmann::json provider_settings = nlohmann::json::object();
+  GateSetup gate;  // not stored: see GateSetup
 
   // The settings that shape a run, stored so that resume repeats them.
   nlohmann::json ToJson() const;
@@ -85,7 +95,8 @@ Result<RunReport> StartRun(const RunOptions& options, llm::Provider& provider);
 // replaces the stored limits, e.g. a larger context window. Instructions that did not
 // commit (interrupted, failed or skipped) run again from the last commit.
 Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider& provider,
-                            const std::optional<nlohmann::json>& overrides = std::nullopt);
+                            const std::optional<nlohmann::json>& overrides = std::nullopt,
+                            GateSetup gate = {});
 
 // The options stored with the run in `out_dir` (as RunOptions::ToJson() wrote them).
 Result<nlohmann::json> ReadStoredOptions(const std::filesystem::path& out_dir);
