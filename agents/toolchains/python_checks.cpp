@@ -149,8 +149,9 @@ Result<SandboxResult> RunInSandbox(const GateOptions& options, std::vector<std::
 bool TimedOut(const SandboxResult& run) { return run.end == SandboxEnd::kTimedOut; }
 
 // pyflakes messages that are errors rather than style: a name used but never defined.
+// ("unable to detect undefined names", after a star import, is not one.)
 bool IsPyflakesError(std::string_view line) {
-  return line.find("undefined name") != std::string_view::npos ||
+  return line.find("undefined name '") != std::string_view::npos ||
          line.find("referenced before assignment") != std::string_view::npos;
 }
 

@@ -180,6 +180,13 @@ TEST_F(ProfileGateTest, PyflakesFailsOnAnUndefinedName) {
   EXPECT_TRUE(Contains(text, "undefined name 'pi'")) << text;
 }
 
+TEST_F(ProfileGateTest, PyflakesStyleWarningsAndStarImportsDoNotFail) {
+  Write("arith.py", "import os\n\n\ndef add(a, b):\n    return a + b\n");
+  Write("test_arith.py", "from arith import *\n\n\ndef test_add():\n    assert add(2, 3) == 5\n");
+  GateReport report = Run({"arith.py", "test_arith.py"});
+  EXPECT_TRUE(report.passed) << report.FailureText(6000);
+}
+
 TEST_F(ProfileGateTest, GeneratedTestsRunInTheSandbox) {
   // A test that tries to write outside its folder and reach the network fails.
   // /var/tmp is world-writable on the host; /tmp inside the sandbox is a private tmpfs.
