@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -214,14 +215,25 @@ void Classify(const SandboxLimits& limits, SandboxResult& result) {
 }
 
 std::vector<ResourceLimit> RlimitsFor(const SandboxLimits& limits) {
-  auto value = [](int64_t v) { return static_cast<uint64_t>(v); };
+  // Never above the hard limits l2mac itself runs under: an unprivileged process cannot
+  // raise them, and the child would fail to start.
+  auto clamp = [](int resource, int64_t value) {
+    uint64_t wanted = static_cast<uint64_t>(value);
+    rlimit current;
+    if (::getrlimit(resource, &current) == 0 && current.rlim_max != RLIM_INFINITY) {
+      wanted = std::min<uint64_t>(wanted, current.rlim_max);
+    }
+    return wanted;
+  };
+  const uint64_t cpu = clamp(RLIMIT_CPU, limits.cpu_seconds);
+  const uint64_t cpu_hard = clamp(RLIMIT_CPU, limits.cpu_seconds + 1);
+  const uint64_t data = clamp(RLIMIT_DATA, limits.memory_bytes);
+  const uint64_t nproc = clamp(RLIMIT_NPROC, limits.max_processes);
+  const uint64_t fsize = clamp(RLIMIT_FSIZE, limits.max_file_bytes);
   return {
       // SIGXCPU at the limit, SIGKILL a second later if it is ignored.
-      {RLIMIT_CPU, value(limits.cpu_seconds), value(limits.cpu_seconds + 1)},
-      {RLIMIT_DATA, value(limits.memory_bytes), value(limits.memory_bytes)},
-      {RLIMIT_NPROC, value(limits.max_processes), value(limits.max_processes)},
-      {RLIMIT_FSIZE, value(limits.max_file_bytes), value(limits.max_file_bytes)},
-      {RLIMIT_CORE, 0, 0},
+      {RLIMIT_CPU, cpu, cpu_hard},  {RLIMIT_DATA, data, data}, {RLIMIT_NPROC, nproc, nproc},
+      {RLIMIT_FSIZE, fsize, fsize}, {RLIMIT_CORE, 0, 0},
   };
 }
 
