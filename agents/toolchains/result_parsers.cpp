@@ -35,7 +35,7 @@ std::string Relative(std::string file, const std::string& root) {
 // "path:line[:col]: [severity:] message"; warnings and notes are dropped.
 std::vector<Finding> ParseCompiler(const std::string& output, const std::string& root) {
   static const std::regex kLine(
-      R"(^([^\s:][^:]*\.[A-Za-z0-9+]+):(\d+)(?::\d+)?:\s*(?:(fatal error|error|warning|note)(?:\[\w+\])?\s*:\s*)?(.*)$)");
+      R"(^([^\s:]+\.[A-Za-z0-9+]+):(\d+)(?::\d+)?:\s+(?:(fatal error|error|warning|note)(?:\[\w+\])?\s*:\s*)?(.*)$)");
   std::vector<Finding> findings;
   for (const std::string& raw : Lines(output)) {
     const std::string line = Trim(raw);
