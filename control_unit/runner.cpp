@@ -96,13 +96,15 @@ class RunLoop {
   }
 
   Result<toolchains::GateReport> RunChecks(filestore::StoreTransaction& txn,
-                                           const std::vector<std::string>& test_paths) {
+                                           const std::vector<std::string>& test_paths,
+                                           const std::string& instruction_text) {
     L2MAC_ASSIGN_OR_RETURN(TempDir snapshot, TempDir::Create(SnapshotRoot(), "snapshot-"));
     L2MAC_RETURN_IF_ERROR(txn.WriteSnapshot(snapshot.path()));
     toolchains::GateOptions gate_options;
     gate_options.timeout = options_.check_timeout;
     // step_complete passes no paths: the whole suite runs, so earlier tests keep passing.
     gate_options.test_paths = test_paths;
+    gate_options.instruction_text = instruction_text;
     gate_options.sandbox = options_.gate.sandbox;
     gate_options.profiles = options_.gate.profiles;
     auto report = toolchains::RunGate(GateDomainFor(options_.domain), snapshot.path(),
@@ -154,7 +156,9 @@ class RunLoop {
     filestore::StoreTransaction& staged = *txn;
     agents::Worker worker(
         prompts_, gateway_, staged, workspace_.dir(),
-        [this, &staged](const std::vector<std::string>& paths) { return RunChecks(staged, paths); },
+        [this, &staged, &record](const std::vector<std::string>& paths) {
+          return RunChecks(staged, paths, record.instruction.text);
+        },
         limits, observer);
     L2MAC_ASSIGN_OR_RETURN(auto outcome, worker.Run(input));
     L2MAC_RETURN_IF_ERROR(observer_status);

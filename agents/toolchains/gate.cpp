@@ -300,6 +300,9 @@ Result<GateReport> RunGate(GateDomain domain, const std::filesystem::path& snaps
       } else if (step.builtin == "markdown-structure") {
         run.ran = true;
         run.outcome = CheckMarkdownStructure(root, touched, resolved);
+      } else if (step.builtin == "markdown-length") {
+        run.ran = true;
+        run.outcome = CheckMarkdownLength(root, touched, resolved);
       } else if (!step.builtin.empty()) {
         L2MAC_ASSIGN_OR_RETURN(run, python.Run(step.builtin));
       } else {

@@ -28,6 +28,8 @@ struct GateOptions {
   // Store paths of the tests to run (the run_tests tool's "paths"); empty: every test.
   // Each must exist in the snapshot. step_complete always runs every test.
   std::vector<std::string> test_paths;
+  // The instruction being checked; the book domain reads the length it asks for.
+  std::string instruction_text;
   // Where every check runs; null: Sandbox::Create() with the default settings.
   std::shared_ptr<const Sandbox> sandbox;
   // The toolchain profiles; empty: BuiltinProfiles().

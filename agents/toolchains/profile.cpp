@@ -66,12 +66,13 @@ Result<ProfileStep> ParseStep(const json& object, const std::string& origin,
       return ProfileError(origin, where + ".builtin", "must be a string");
     }
     step.builtin = object.at("builtin").get<std::string>();
-    static const std::vector<std::string> kBuiltins = {"python-syntax", "pyflakes", "pytest",
-                                                       "markdown-files", "markdown-structure"};
+    static const std::vector<std::string> kBuiltins = {
+        "python-syntax",  "pyflakes",           "pytest",
+        "markdown-files", "markdown-structure", "markdown-length"};
     if (std::find(kBuiltins.begin(), kBuiltins.end(), step.builtin) == kBuiltins.end()) {
       return ProfileError(origin, where + ".builtin",
                           "must be one of python-syntax, pyflakes, pytest, markdown-files, "
-                          "markdown-structure");
+                          "markdown-structure, markdown-length");
     }
   }
   L2MAC_ASSIGN_OR_RETURN(step.command, StringList(object, "command", origin, where));

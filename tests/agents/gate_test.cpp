@@ -267,7 +267,9 @@ TEST_F(GateTest, BookNonEmptyChapterPasses) {
   Write("book/notes.txt", "");
   GateReport report = Run(GateDomain::kBook, {"book/ch01.md", "book/notes.txt", "old.md"});
   EXPECT_TRUE(report.passed) << report.FailureText(6000);
-  EXPECT_EQ(report.OneLine(), "markdown files: passed (1 file); markdown structure: passed");
+  EXPECT_EQ(report.OneLine(),
+            "markdown files: passed (1 file); markdown structure: passed; markdown length: "
+            "passed (no length target)");
 }
 
 TEST_F(GateTest, BookWithoutMarkdownWrittenFails) {
@@ -381,6 +383,32 @@ TEST(FindPythonTest, HonoursL2macPythonAndFallsBackWhenItIsWrong) {
   ASSERT_TRUE(fallback.ok()) << fallback.status().ToString();
   ASSERT_TRUE(configured.ok()) << configured.status().ToString();
   EXPECT_EQ(*configured, "/usr/bin/python3");
+}
+
+TEST_F(GateTest, BookChapterIsMeasuredAgainstTheLengthItsInstructionAsks) {
+  std::string short_chapter = "# One\n\n";
+  for (int i = 0; i < 40; ++i) short_chapter += "word ";
+  Write("book/ch01.md", short_chapter + "\n");
+  options_.instruction_text = "Write book/ch01.md, about 200 words, on the harbour.";
+  GateReport too_short = Run(GateDomain::kBook, {"book/ch01.md"});
+  EXPECT_FALSE(too_short.passed);
+  const CheckOutcome* length = Find(too_short, "markdown length");
+  ASSERT_NE(length, nullptr) << too_short.OneLine();
+  EXPECT_TRUE(Contains(length->detail, "41 words")) << length->detail;
+  EXPECT_TRUE(Contains(length->detail, "at least 100")) << length->detail;
+  EXPECT_TRUE(Contains(too_short.FailureText(2000), "200 words")) << too_short.FailureText(2000);
+
+  std::string long_enough = "# One\n\n";
+  for (int i = 0; i < 150; ++i) long_enough += "word ";
+  Write("book/ch01.md", long_enough + "\n");
+  GateReport passes = Run(GateDomain::kBook, {"book/ch01.md"});
+  EXPECT_TRUE(passes.passed) << passes.OneLine();
+
+  options_.instruction_text = "Write book/ch01.md on the harbour.";
+  Write("book/ch01.md", short_chapter + "\n");
+  GateReport no_target = Run(GateDomain::kBook, {"book/ch01.md"});
+  EXPECT_TRUE(no_target.passed) << no_target.OneLine();
+  EXPECT_TRUE(Contains(no_target.OneLine(), "no length target")) << no_target.OneLine();
 }
 
 }  // namespace
