@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <utility>
 
+#include "filestore/blob_codec.hpp"
+
 namespace l2mac::filestore {
 namespace {
 
@@ -39,11 +41,18 @@ FileInfo ReadFileInfo(const Statement& row) {
 
 }  // namespace
 
-Result<int64_t> StoreReader::Head() const {
-  L2MAC_ASSIGN_OR_RETURN(Statement query,
-                         db_.Prepare("SELECT commit_id FROM refs WHERE name = 'main'"));
+Result<int64_t> StoreReader::Head() const { return BranchHead(kMainBranch); }
+
+Result<int64_t> StoreReader::BranchHead(std::string_view branch) const {
+  L2MAC_ASSIGN_OR_RETURN(Statement query, db_.Prepare("SELECT commit_id FROM refs WHERE name = ?"));
+  query.Bind(1, branch);
   L2MAC_ASSIGN_OR_RETURN(bool found, query.Step());
   return found ? query.ColumnInt(0) : int64_t{0};
+}
+
+Status StoreReader::CheckCommitExists(int64_t commit) const {
+  L2MAC_ASSIGN_OR_RETURN(int64_t head, Head());
+  return CheckCommitExists(commit, head);
 }
 
 Status StoreReader::CheckCommitExists(int64_t commit, int64_t head) const {
@@ -124,7 +133,8 @@ Result<std::optional<std::string>> StoreReader::Read(int64_t commit, std::string
 }
 
 Result<std::string> StoreReader::ReadBlob(std::string_view hash) const {
-  L2MAC_ASSIGN_OR_RETURN(Statement query, db_.Prepare("SELECT content FROM blobs WHERE hash = ?"));
+  L2MAC_ASSIGN_OR_RETURN(Statement query,
+                         db_.Prepare("SELECT content, encoding, size FROM blobs WHERE hash = ?"));
   query.Bind(1, hash);
   L2MAC_ASSIGN_OR_RETURN(bool found, query.Step());
   if (!found) {
@@ -132,18 +142,23 @@ Result<std::string> StoreReader::ReadBlob(std::string_view hash) const {
                               " although a file refers to it; the state database is damaged: "
                               "restore it from a backup or start a new output folder");
   }
-  return query.ColumnText(0);
+  return DecodeBlob(static_cast<BlobEncoding>(query.ColumnInt(1)), query.ColumnText(0),
+                    query.ColumnInt(2));
 }
 
 Result<std::vector<CommitInfo>> StoreReader::Log(size_t limit) const {
-  std::vector<CommitInfo> commits;
   L2MAC_ASSIGN_OR_RETURN(int64_t head, Head());
+  return LogFrom(head, limit);
+}
+
+Result<std::vector<CommitInfo>> StoreReader::LogFrom(int64_t head, size_t limit) const {
+  std::vector<CommitInfo> commits;
   if (head == 0 || limit == 0) return commits;
   L2MAC_ASSIGN_OR_RETURN(
       Statement query,
       db_.Prepare(std::string(kAncestry) +
                   "SELECT commits.id, commits.parent, commits.message, commits.author,"
-                  " commits.time_ms FROM ancestry JOIN commits ON commits.id = ancestry.id"
+                  " commits.time_ms, commits.second_parent FROM ancestry JOIN commits ON commits.id = ancestry.id"
                   " ORDER BY ancestry.depth LIMIT ?2"));
   query.Bind(1, head).Bind(2, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
   while (true) {
@@ -155,6 +170,7 @@ Result<std::vector<CommitInfo>> StoreReader::Log(size_t limit) const {
     info.message = query.ColumnText(2);
     info.author = query.ColumnText(3);
     info.time_ms = query.ColumnInt(4);
+    if (!query.ColumnIsNull(5)) info.second_parent = query.ColumnInt(5);
     commits.push_back(std::move(info));
   }
   L2MAC_ASSIGN_OR_RETURN(

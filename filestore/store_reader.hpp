@@ -24,6 +24,10 @@ class StoreReader {
 
   // The commit "main" points to; 0 before the first commit.
   Result<int64_t> Head() const;
+  // The commit `branch` points to; 0 when it does not exist.
+  Result<int64_t> BranchHead(std::string_view branch) const;
+  // kNotFound when `commit` does not exist.
+  Status CheckCommitExists(int64_t commit) const;
   // Files at `commit` (0 = empty tree) whose path starts with `prefix`, sorted by path.
   // kNotFound for a commit that does not exist.
   Result<std::vector<FileInfo>> List(int64_t commit, std::string_view prefix) const;
@@ -34,6 +38,8 @@ class StoreReader {
   Result<std::string> ReadBlob(std::string_view hash) const;
   // The history of "main", newest first, at most `limit` commits.
   Result<std::vector<CommitInfo>> Log(size_t limit) const;
+  // First-parent history from `commit`, newest first.
+  Result<std::vector<CommitInfo>> LogFrom(int64_t commit, size_t limit) const;
 
  private:
   Status CheckCommitExists(int64_t commit, int64_t head) const;

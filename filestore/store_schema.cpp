@@ -39,6 +39,12 @@ CREATE TABLE materialized(
   stamp TEXT NOT NULL,
   PRIMARY KEY(root, path)) WITHOUT ROWID;
 )sql",
+      // Compressed blobs, merge commits, and per-path history lookups.
+      R"sql(
+ALTER TABLE blobs ADD COLUMN encoding INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE commits ADD COLUMN second_parent INTEGER REFERENCES commits(id);
+CREATE INDEX commit_changes_by_path ON commit_changes(path, commit_id);
+)sql",
   };
   return db.ApplyMigrations("filestore", kMigrations);
 }
