@@ -91,10 +91,12 @@ Result<std::string> RunGit(const std::vector<std::string>& args, size_t max_outp
 }
 
 // Reads a regular file below `root` without following a symlink in its last component;
-// nullopt for a symlink or special file.
+// nullopt for a symlink (anywhere in the path) or special file.
 Result<std::optional<std::string>> ReadRegularFile(const std::filesystem::path& root,
                                                    const std::string& path) {
-  L2MAC_RETURN_IF_ERROR(CheckNoSymlinkOnDisk(root, path));
+  Status no_symlink = CheckNoSymlinkOnDisk(root, path);
+  if (no_symlink.code() == StatusCode::kPermissionDenied) return std::optional<std::string>();
+  L2MAC_RETURN_IF_ERROR(no_symlink);
   std::string full = (root / path).string();
   int fd = ::open(full.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
