@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/files_command.hpp"
 
 namespace {
 
@@ -150,6 +151,8 @@ int main(int argc, char** argv) {
       "transcript", "Write the run's model exchanges as JSONL, the format --replay reads.");
   transcript_cmd->add_option("DIR", transcript_dir, "the run's output folder")->required();
 
+  l2mac::cli::FilesCommand files = l2mac::cli::AddFilesCommand(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -162,6 +165,7 @@ int main(int argc, char** argv) {
     if (*resume_cmd) return l2mac::cli::ResumeCommand(resume);
     if (*status_cmd) return l2mac::cli::StatusCommand(status_dir, status_json);
     if (*transcript_cmd) return l2mac::cli::TranscriptCommand(transcript_dir);
+    if (*files.command) return l2mac::cli::RunFilesCommand(files);
   } catch (const std::exception& e) {
     std::cerr << "l2mac: internal error: " << e.what() << "\n";
     return l2mac::cli::kExitInternal;

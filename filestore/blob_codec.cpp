@@ -30,13 +30,14 @@ Result<std::string> DecodeBlob(BlobEncoding encoding, std::string stored, int64_
   }
   std::string out(static_cast<size_t>(size), '\0');
   auto length = static_cast<uLongf>(size);
-  int code = uncompress(reinterpret_cast<Bytef*>(out.data()), &length,
-                        reinterpret_cast<const Bytef*>(stored.data()),
-                        static_cast<uLong>(stored.size()));
+  int code =
+      uncompress(reinterpret_cast<Bytef*>(out.data()), &length,
+                 reinterpret_cast<const Bytef*>(stored.data()), static_cast<uLong>(stored.size()));
   if (code != Z_OK || length != static_cast<uLongf>(size)) {
-    return Status::Corruption("a compressed blob in the file store does not inflate to its "
-                              "recorded size; the state database is damaged: restore it from a "
-                              "backup or start a new output folder");
+    return Status::Corruption(
+        "a compressed blob in the file store does not inflate to its "
+        "recorded size; the state database is damaged: restore it from a "
+        "backup or start a new output folder");
   }
   return out;
 }

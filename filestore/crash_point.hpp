@@ -11,10 +11,10 @@ namespace l2mac::filestore {
 
 // Points in FileStore commit and materialization, in the order they are reached.
 inline constexpr std::string_view kCrashPoints[] = {
-    "commit.after_commit_row",    // commit row inserted, no changes yet
-    "commit.after_changes",       // blobs and changes written, ref not moved
-    "commit.after_ref_update",    // everything written, SQLite transaction still open
-    "commit.after_durable",       // SQLite commit returned
+    "commit.after_commit_row",        // commit row inserted, no changes yet
+    "commit.after_changes",           // blobs and changes written, ref not moved
+    "commit.after_ref_update",        // everything written, SQLite transaction still open
+    "commit.after_durable",           // SQLite commit returned
     "materialize.after_first_write",  // one file replaced on disk, records not committed
 };
 

@@ -84,8 +84,9 @@ class SqliteFileStore final : public FileStore {
       }
     }
     L2MAC_ASSIGN_OR_RETURN(
-        Statement put, db_.Prepare("INSERT INTO refs(name, commit_id) VALUES(?, ?) "
-                                   "ON CONFLICT(name) DO UPDATE SET commit_id = excluded.commit_id"));
+        Statement put,
+        db_.Prepare("INSERT INTO refs(name, commit_id) VALUES(?, ?) "
+                    "ON CONFLICT(name) DO UPDATE SET commit_id = excluded.commit_id"));
     put.Bind(1, branch).Bind(2, commit);
     return put.Run();
   }
@@ -133,9 +134,9 @@ class SqliteFileStore final : public FileStore {
   Result<std::vector<CommitRecord>> AllCommits() override {
     std::vector<CommitRecord> commits;
     std::map<int64_t, size_t> index;
-    L2MAC_ASSIGN_OR_RETURN(
-        Statement query, db_.Prepare("SELECT id, parent, second_parent, message, author, time_ms "
-                                     "FROM commits ORDER BY id"));
+    L2MAC_ASSIGN_OR_RETURN(Statement query,
+                           db_.Prepare("SELECT id, parent, second_parent, message, author, time_ms "
+                                       "FROM commits ORDER BY id"));
     while (true) {
       L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
       if (!row) break;
@@ -166,12 +167,11 @@ class SqliteFileStore final : public FileStore {
     return commits;
   }
 
-  Result<std::string> ReadBlob(std::string_view hash) override {
-    return reader_.ReadBlob(hash);
-  }
+  Result<std::string> ReadBlob(std::string_view hash) override { return reader_.ReadBlob(hash); }
 
-  Status ForEachFile(int64_t commit, std::string_view prefix,
-                     const std::function<Status(const FileInfo&, std::string_view)>& visit) override {
+  Status ForEachFile(
+      int64_t commit, std::string_view prefix,
+      const std::function<Status(const FileInfo&, std::string_view)>& visit) override {
     L2MAC_ASSIGN_OR_RETURN(std::vector<FileInfo> files, reader_.List(commit, prefix));
     for (const FileInfo& info : files) {
       L2MAC_ASSIGN_OR_RETURN(std::string content, reader_.ReadBlob(info.hash));
@@ -196,7 +196,8 @@ class SqliteFileStore final : public FileStore {
     return Status::NotFound("'" + std::string(spec) +
                             "' names no commit of the file store; give a commit number from "
                             "`l2mac files DIR log` or a branch (" +
-                            (names.empty() ? std::string("none yet") : names) + "), optionally "
+                            (names.empty() ? std::string("none yet") : names) +
+                            "), optionally "
                             "with ~N for N commits back");
   }
 

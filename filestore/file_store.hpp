@@ -13,12 +13,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <functional>
 #include <utility>
 #include <vector>
 
@@ -77,7 +77,7 @@ struct FileConflict {
 struct MergeOutcome {
   enum class Kind { kUpToDate, kFastForward, kMerged, kConflicts };
   Kind kind = Kind::kUpToDate;
-  int64_t commit = 0;  // the target's head afterwards
+  int64_t commit = 0;                   // the target's head afterwards
   std::vector<FileConflict> conflicts;  // kConflicts: nothing was changed
 };
 
@@ -127,8 +127,9 @@ class FileStore {
   virtual Result<std::string> ReadBlob(std::string_view hash) = 0;
   // Calls `visit` with each file at `commit` under `prefix` and its content, in path
   // order, holding one file in memory at a time; stops at the first error it returns.
-  virtual Status ForEachFile(int64_t commit, std::string_view prefix,
-                             const std::function<Status(const FileInfo&, std::string_view)>& visit) = 0;
+  virtual Status ForEachFile(
+      int64_t commit, std::string_view prefix,
+      const std::function<Status(const FileInfo&, std::string_view)>& visit) = 0;
 
   // Makes `dir` show the head: writes new and changed files (each atomically: temp file
   // + rename), removes files deleted since the last materialization, and never touches

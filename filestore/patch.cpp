@@ -96,8 +96,8 @@ Result<std::vector<Hunk>> ParseHunks(const std::string& text) {
   return hunks;
 }
 
-bool MatchesAt(const std::vector<std::string>& file, const std::vector<std::string>& old,
-               size_t at, bool tolerant) {
+bool MatchesAt(const std::vector<std::string>& file, const std::vector<std::string>& old, size_t at,
+               bool tolerant) {
   if (at + old.size() > file.size()) return false;
   for (size_t k = 0; k < old.size(); ++k) {
     if (tolerant ? Trim(file[at + k]) != Trim(old[k]) : file[at + k] != old[k]) return false;
@@ -106,13 +106,13 @@ bool MatchesAt(const std::vector<std::string>& file, const std::vector<std::stri
 }
 
 // Where the hunk's old lines start, searching outward from the stated line.
-std::optional<size_t> Locate(const std::vector<std::string>& file, const Hunk& hunk,
-                             size_t from) {
+std::optional<size_t> Locate(const std::vector<std::string>& file, const Hunk& hunk, size_t from) {
   size_t stated = hunk.old_start > 0 ? hunk.old_start - 1 : 0;
   stated = std::max(stated, from);
   for (bool tolerant : {false, true}) {
     for (size_t delta = 0; delta <= file.size(); ++delta) {
-      if (stated + delta <= file.size() && MatchesAt(file, hunk.old_lines, stated + delta, tolerant))
+      if (stated + delta <= file.size() &&
+          MatchesAt(file, hunk.old_lines, stated + delta, tolerant))
         return stated + delta;
       if (delta > 0 && delta <= stated && stated - delta >= from &&
           MatchesAt(file, hunk.old_lines, stated - delta, tolerant))
@@ -176,8 +176,8 @@ Result<EditResult> ApplyHunks(const std::string& content, const std::string& hun
       std::string detail = hint.ok() ? "" : " " + hint.status().message();
       return Status::NotFound("hunk " + std::to_string(&hunk - hunks.data() + 1) +
                               " of the patch (starting at old line " +
-                              std::to_string(hunk.old_start) +
-                              ") does not match the file." + detail);
+                              std::to_string(hunk.old_start) + ") does not match the file." +
+                              detail);
     }
     bool touches_end = *at + hunk.old_lines.size() == file.size();
     file.erase(file.begin() + static_cast<std::ptrdiff_t>(*at),
@@ -185,8 +185,10 @@ Result<EditResult> ApplyHunks(const std::string& content, const std::string& hun
     file.insert(file.begin() + static_cast<std::ptrdiff_t>(*at), hunk.new_lines.begin(),
                 hunk.new_lines.end());
     if (touches_end) {
-      if (hunk.new_no_newline) final_newline = false;
-      else if (hunk.old_no_newline || !hunk.new_lines.empty()) final_newline = true;
+      if (hunk.new_no_newline)
+        final_newline = false;
+      else if (hunk.old_no_newline || !hunk.new_lines.empty())
+        final_newline = true;
     }
     result.lines_removed += hunk.removed;
     result.lines_added += hunk.added;

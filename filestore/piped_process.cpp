@@ -88,8 +88,8 @@ Status PipedProcess::Flush() {
     ssize_t n = ::send(input_, buffer_.data() + done, buffer_.size() - done, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      return Status::IoError("`" + name_ + "` stopped reading its input (" +
-                             std::strerror(errno) + "); its output follows when it exits");
+      return Status::IoError("`" + name_ + "` stopped reading its input (" + std::strerror(errno) +
+                             "); its output follows when it exits");
     }
     done += static_cast<size_t>(n);
   }

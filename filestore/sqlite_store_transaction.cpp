@@ -173,9 +173,8 @@ class SqliteStoreTransaction final : public StoreTransaction {
     L2MAC_ASSIGN_OR_RETURN(int64_t head, reader_.BranchHead(branch_));
     if (head != base_) {
       return Status::FailedPrecondition(
-          "branch '" + branch_ + "' of the file store moved from commit " +
-          std::to_string(base_) + " to commit " +
-          std::to_string(head) +
+          "branch '" + branch_ + "' of the file store moved from commit " + std::to_string(base_) +
+          " to commit " + std::to_string(head) +
           " since this transaction began, so its changes would overwrite newer work: begin a "
           "new transaction on the current head and apply the changes again");
     }
@@ -252,8 +251,9 @@ class SqliteStoreTransaction final : public StoreTransaction {
         if (!known) {
           EncodedBlob encoded = EncodeBlob(*staged.content);
           blob.Bind(1, staged.hash).Bind(2, size).Bind(3, staged.lines);
-          blob.BindBlob(4, encoded.encoding == BlobEncoding::kRaw ? std::string_view(*staged.content)
-                                                                  : std::string_view(encoded.bytes));
+          blob.BindBlob(4, encoded.encoding == BlobEncoding::kRaw
+                               ? std::string_view(*staged.content)
+                               : std::string_view(encoded.bytes));
           blob.Bind(5, static_cast<int64_t>(encoded.encoding));
           L2MAC_RETURN_IF_ERROR(blob.Run());
         }
@@ -285,9 +285,9 @@ class SqliteStoreTransaction final : public StoreTransaction {
 
 }  // namespace
 
-std::unique_ptr<StoreTransaction> NewSqliteStoreTransaction(
-    Database& db, StoreOptions options, int64_t base, std::string branch,
-    std::optional<int64_t> second_parent) {
+std::unique_ptr<StoreTransaction> NewSqliteStoreTransaction(Database& db, StoreOptions options,
+                                                            int64_t base, std::string branch,
+                                                            std::optional<int64_t> second_parent) {
   return std::make_unique<SqliteStoreTransaction>(db, options, base, std::move(branch),
                                                   second_parent);
 }

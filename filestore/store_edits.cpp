@@ -69,7 +69,8 @@ Result<std::vector<EditReport>> ApplyPatch(StoreTransaction& txn, const std::str
       if (existing) {
         return Status::AlreadyExists("the patch creates '" + new_path +
                                      "' (from /dev/null) but it already exists; patch it "
-                                     "with '--- a/" + new_path + "' instead");
+                                     "with '--- a/" +
+                                     new_path + "' instead");
       }
     }
     Result<EditResult> edit = ApplyHunks(content, file.hunks);

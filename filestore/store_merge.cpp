@@ -60,9 +60,11 @@ Status FastForward(Database& db, FileStore& store, std::string_view target, int6
   if (target == kMainBranch) {
     L2MAC_ASSIGN_OR_RETURN(auto old_tree, Tree(store, from));
     L2MAC_ASSIGN_OR_RETURN(std::vector<FileInfo> new_files, store.List(to, ""));
-    L2MAC_ASSIGN_OR_RETURN(Statement put, db.Prepare(
-        "INSERT INTO head_files(path, hash, size, lines) VALUES(?, ?, ?, ?) ON CONFLICT(path) "
-        "DO UPDATE SET hash = excluded.hash, size = excluded.size, lines = excluded.lines"));
+    L2MAC_ASSIGN_OR_RETURN(
+        Statement put,
+        db.Prepare(
+            "INSERT INTO head_files(path, hash, size, lines) VALUES(?, ?, ?, ?) ON CONFLICT(path) "
+            "DO UPDATE SET hash = excluded.hash, size = excluded.size, lines = excluded.lines"));
     L2MAC_ASSIGN_OR_RETURN(Statement drop, db.Prepare("DELETE FROM head_files WHERE path = ?"));
     for (const FileInfo& info : new_files) {
       auto old = old_tree.find(info.path);
@@ -150,10 +152,11 @@ Result<MergeOutcome> MergeBranches(Database& db, const StoreOptions& options, Fi
       continue;
     }
     if (o.empty() || t.empty()) {
-      outcome.conflicts.push_back(
-          {path, o.empty() ? "deleted here, changed on '" + std::string(source) + "'"
-                           : "changed here, deleted on '" + std::string(source) + "'",
-           {}});
+      outcome.conflicts.push_back({path,
+                                   o.empty()
+                                       ? "deleted here, changed on '" + std::string(source) + "'"
+                                       : "changed here, deleted on '" + std::string(source) + "'",
+                                   {}});
       continue;
     }
     std::string base_text;
@@ -168,8 +171,8 @@ Result<MergeOutcome> MergeBranches(Database& db, const StoreOptions& options, Fi
     }
     MergeResult merged = Merge3(base_text, our_text, their_text);
     if (!merged.clean()) {
-      outcome.conflicts.push_back({path, "both sides changed the same lines",
-                                   std::move(merged.conflicts)});
+      outcome.conflicts.push_back(
+          {path, "both sides changed the same lines", std::move(merged.conflicts)});
       continue;
     }
     L2MAC_RETURN_IF_ERROR(txn->Write(path, std::move(merged.content)));
@@ -178,10 +181,9 @@ Result<MergeOutcome> MergeBranches(Database& db, const StoreOptions& options, Fi
     outcome.kind = MergeOutcome::Kind::kConflicts;
     return outcome;
   }
-  L2MAC_ASSIGN_OR_RETURN(
-      int64_t id, txn->Commit("merge branch '" + std::string(source) + "' into '" +
-                                  std::string(target) + "'",
-                              author));
+  L2MAC_ASSIGN_OR_RETURN(int64_t id, txn->Commit("merge branch '" + std::string(source) +
+                                                     "' into '" + std::string(target) + "'",
+                                                 author));
   outcome.kind = MergeOutcome::Kind::kMerged;
   outcome.commit = id;
   return outcome;

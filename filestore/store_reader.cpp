@@ -158,7 +158,8 @@ Result<std::vector<CommitInfo>> StoreReader::LogFrom(int64_t head, size_t limit)
       Statement query,
       db_.Prepare(std::string(kAncestry) +
                   "SELECT commits.id, commits.parent, commits.message, commits.author,"
-                  " commits.time_ms, commits.second_parent FROM ancestry JOIN commits ON commits.id = ancestry.id"
+                  " commits.time_ms, commits.second_parent FROM ancestry JOIN commits ON "
+                  "commits.id = ancestry.id"
                   " ORDER BY ancestry.depth LIMIT ?2"));
   query.Bind(1, head).Bind(2, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
   while (true) {

@@ -25,7 +25,8 @@ Status CheckEmptyFolder(const std::filesystem::path& dir, const char* what) {
   if (!std::filesystem::exists(dir, error)) return Status::Ok();
   if (!std::filesystem::is_directory(dir, error) || !std::filesystem::is_empty(dir, error)) {
     return Status::FailedPrecondition("cannot export " + std::string(what) + " into '" +
-                                      dir.string() + "': it exists and is not an empty folder; "
+                                      dir.string() +
+                                      "': it exists and is not an empty folder; "
                                       "pass a new or empty folder");
   }
   return Status::Ok();
@@ -84,8 +85,8 @@ Result<std::string> RunGit(const std::vector<std::string>& args, size_t max_outp
                             "); install git (Debian: apt-get install git)");
   }
   if (!result->succeeded()) {
-    return Status::FailedPrecondition("`git " + args.front() + "` failed (" +
-                                      result->Describe() + "): " + result->output);
+    return Status::FailedPrecondition("`git " + args.front() + "` failed (" + result->Describe() +
+                                      "): " + result->output);
   }
   return std::move(result->output);
 }
@@ -134,8 +135,7 @@ Result<size_t> ExportDirectory(FileStore& store, int64_t commit, const std::file
     for (size_t slash = 0;; ++slash) {
       slash = key.find('/', slash);
       std::string part = slash == std::string::npos ? key : key.substr(0, slash);
-      std::string original =
-          slash == std::string::npos ? info.path : info.path.substr(0, slash);
+      std::string original = slash == std::string::npos ? info.path : info.path.substr(0, slash);
       auto [it, inserted] = folded.emplace(part, original);
       if (!inserted && it->second != original) {
         return Status::FailedPrecondition(
@@ -153,10 +153,11 @@ Result<size_t> ExportDirectory(FileStore& store, int64_t commit, const std::file
                            "; check the parent folder's permissions");
   }
   size_t written = 0;
-  L2MAC_RETURN_IF_ERROR(store.ForEachFile(commit, "", [&](const FileInfo& info, std::string_view content) {
-    ++written;
-    return WriteOnDisk(dir, info.path, content, false);
-  }));
+  L2MAC_RETURN_IF_ERROR(
+      store.ForEachFile(commit, "", [&](const FileInfo& info, std::string_view content) {
+        ++written;
+        return WriteOnDisk(dir, info.path, content, false);
+      }));
   return written;
 }
 
@@ -165,10 +166,9 @@ Result<GitExportReport> ExportGit(FileStore& store, const std::filesystem::path&
   L2MAC_ASSIGN_OR_RETURN(std::vector<CommitRecord> commits, store.AllCommits());
   L2MAC_ASSIGN_OR_RETURN(auto branches, store.Branches());
   L2MAC_RETURN_IF_ERROR(RunGit({"init", "-q", "-b", "main", repo.string()}).status());
-  L2MAC_ASSIGN_OR_RETURN(
-      auto importer,
-      PipedProcess::Start({"git", "-C", repo.string(), "fast-import", "--quiet", "--done"},
-                          GitEnvironment()));
+  L2MAC_ASSIGN_OR_RETURN(auto importer, PipedProcess::Start({"git", "-C", repo.string(),
+                                                             "fast-import", "--quiet", "--done"},
+                                                            GitEnvironment()));
   GitExportReport report;
   // Marks: commit N is :N; blobs get marks above every commit id.
   int64_t next_mark = commits.empty() ? 1 : commits.back().info.id + 1;
@@ -188,8 +188,8 @@ Result<GitExportReport> ExportGit(FileStore& store, const std::filesystem::path&
     const CommitInfo& info = record.info;
     std::string message = info.message.empty() ? "(no message)" : info.message;
     if (message.back() != '\n') message += '\n';
-    std::string header = "commit refs/heads/main\nmark :" + std::to_string(info.id) +
-                         "\nauthor " + Ident(info.author, info.time_ms) + "\ncommitter " +
+    std::string header = "commit refs/heads/main\nmark :" + std::to_string(info.id) + "\nauthor " +
+                         Ident(info.author, info.time_ms) + "\ncommitter " +
                          Ident(info.author, info.time_ms) + "\ndata " +
                          std::to_string(message.size()) + "\n" + message;
     // Without "from", a commit continues the ref's last commit; a root commit needs a
@@ -202,9 +202,9 @@ Result<GitExportReport> ExportGit(FileStore& store, const std::filesystem::path&
     if (info.second_parent) header += "merge :" + std::to_string(*info.second_parent) + "\n";
     L2MAC_RETURN_IF_ERROR(importer->Write(header));
     for (const auto& [path, hash] : record.changes) {
-      std::string line = hash ? "M 100644 :" + std::to_string(blob_marks[*hash]) + " " +
-                                    QuotePath(path) + "\n"
-                              : "D " + QuotePath(path) + "\n";
+      std::string line =
+          hash ? "M 100644 :" + std::to_string(blob_marks[*hash]) + " " + QuotePath(path) + "\n"
+               : "D " + QuotePath(path) + "\n";
       L2MAC_RETURN_IF_ERROR(importer->Write(line));
     }
     L2MAC_RETURN_IF_ERROR(importer->Write("\n"));
@@ -241,8 +241,9 @@ Result<ImportReport> ImportDirectory(FileStore& store, const std::filesystem::pa
                                ("l2mac-import-" + std::to_string(::getpid()) + "-" +
                                 std::to_string(reinterpret_cast<uintptr_t>(&error)));
   L2MAC_RETURN_IF_ERROR(RunGit({"init", "-q", "--bare", temp.string()}).status());
-  std::vector<std::string> args = {"--git-dir=" + temp.string(), "--work-tree=" + dir.string(),
-                                   "ls-files", "-z", "--others", "--exclude-standard"};
+  std::vector<std::string> args = {
+      "--git-dir=" + temp.string(), "--work-tree=" + dir.string(), "ls-files", "-z", "--others",
+      "--exclude-standard"};
   std::filesystem::path exclude = dir / ".git" / "info" / "exclude";
   if (std::filesystem::is_regular_file(exclude, error)) {
     args.push_back("--exclude-from=" + exclude.string());
@@ -259,7 +260,8 @@ Result<ImportReport> ImportDirectory(FileStore& store, const std::filesystem::pa
     size_t nul = rest.find('\0');
     std::string path(rest.substr(0, nul));
     rest.remove_prefix(nul == std::string_view::npos ? rest.size() : nul + 1);
-    if (path.empty()) continue;
+    // l2mac's own state is never content.
+    if (path.empty() || path.rfind(".l2mac/", 0) == 0) continue;
     Result<std::string> normalized = NormalizePath(path);
     if (!normalized.ok() || path.back() == '/') {
       report.skipped.push_back(path);

@@ -29,11 +29,11 @@ struct GitExportReport {
 Result<GitExportReport> ExportGit(FileStore& store, const std::filesystem::path& repo);
 
 struct ImportReport {
-  int64_t commit = 0;                 // the new head (unchanged when nothing differed)
+  int64_t commit = 0;  // the new head (unchanged when nothing differed)
   std::vector<std::string> added;
   std::vector<std::string> modified;
-  std::vector<std::string> removed;   // in the store but no longer in the folder
-  std::vector<std::string> skipped;   // symlinks, special files, invalid or reserved paths
+  std::vector<std::string> removed;  // in the store but no longer in the folder
+  std::vector<std::string> skipped;  // symlinks, special files, invalid or reserved paths
 };
 
 // Makes the head of "main" mirror the regular files of `dir`, leaving out what its

@@ -37,9 +37,12 @@ bool ConsumeWord(std::string_view& text, std::string_view word) {
 int IndentWidth(std::string_view line) {
   int width = 0;
   for (char c : line) {
-    if (c == ' ') ++width;
-    else if (c == '\t') width += 4;
-    else break;
+    if (c == ' ')
+      ++width;
+    else if (c == '\t')
+      width += 4;
+    else
+      break;
   }
   return width;
 }
@@ -91,18 +94,19 @@ void OutlineMarkdown(std::string_view content, std::vector<OutlineItem>& items) 
 // A line that opens a function: "<words> name(<...>" ending in '{' or ')' (or ") const {"),
 // not a control statement or a call ending in ';'.
 std::optional<std::string> FunctionName(std::string_view rest) {
-  static const char* const kNotFunctions[] = {"if", "for", "while", "switch", "return", "catch",
-                                              "else", "do", "sizeof", "new", "delete"};
+  static const char* const kNotFunctions[] = {"if",   "for", "while",  "switch", "return", "catch",
+                                              "else", "do",  "sizeof", "new",    "delete"};
   size_t paren = rest.find('(');
   if (paren == std::string_view::npos || paren == 0) return std::nullopt;
   std::string_view tail = rest;
-  while (!tail.empty() && std::isspace(static_cast<unsigned char>(tail.back()))) tail.remove_suffix(1);
+  while (!tail.empty() && std::isspace(static_cast<unsigned char>(tail.back())))
+    tail.remove_suffix(1);
   if (tail.empty() || tail.back() == ';' || tail.back() == ',') return std::nullopt;
   size_t end = paren;
   while (end > 0 && rest[end - 1] == ' ') --end;
   size_t start = end;
-  while (start > 0 && (IsIdentChar(rest[start - 1]) || rest[start - 1] == ':' ||
-                       rest[start - 1] == '~')) {
+  while (start > 0 &&
+         (IsIdentChar(rest[start - 1]) || rest[start - 1] == ':' || rest[start - 1] == '~')) {
     --start;
   }
   if (start == end) return std::nullopt;
@@ -131,7 +135,8 @@ void OutlineC(std::string_view content, std::vector<OutlineItem>& items) {
       } else if (ConsumeWord(probe, "class") || ConsumeWord(probe, "struct")) {
         std::string name = Identifier(probe);
         if (!name.empty() && rest.back() != ';') {
-          items.push_back({n, brace_depth, rest.substr(0, 5) == "class" ? "class" : "struct", name});
+          items.push_back(
+              {n, brace_depth, rest.substr(0, 5) == "class" ? "class" : "struct", name});
         }
       } else if (ConsumeWord(probe, "enum")) {
         ConsumeWord(probe, "class");
@@ -178,8 +183,8 @@ void OutlineJs(std::string_view content, std::vector<OutlineItem>& items) {
       ConsumeWord(rest, "async");
       std::string name = Identifier(rest);
       std::string_view after = rest.substr(name.size());
-      static const char* const kKeywords[] = {"if", "for", "while", "switch", "catch", "return",
-                                              "function"};
+      static const char* const kKeywords[] = {"if",    "for",    "while",   "switch",
+                                              "catch", "return", "function"};
       bool keyword = std::any_of(std::begin(kKeywords), std::end(kKeywords),
                                  [&](const char* k) { return name == k; });
       std::string_view tail = after;
@@ -271,10 +276,14 @@ bool LooksBinary(std::string_view text) {
       continue;
     }
     size_t extra = 0;
-    if (c >= 0xc2 && c <= 0xdf) extra = 1;
-    else if (c >= 0xe0 && c <= 0xef) extra = 2;
-    else if (c >= 0xf0 && c <= 0xf4) extra = 3;
-    else return true;
+    if (c >= 0xc2 && c <= 0xdf)
+      extra = 1;
+    else if (c >= 0xe0 && c <= 0xef)
+      extra = 2;
+    else if (c >= 0xf0 && c <= 0xf4)
+      extra = 3;
+    else
+      return true;
     if (i + extra >= text.size()) return true;
     for (size_t k = 1; k <= extra; ++k) {
       if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return true;
@@ -330,7 +339,8 @@ Result<TextMatcher> TextMatcher::Create(const std::string& pattern, const Search
   } else {
     matcher.literal_ = pattern;
     if (options.ignore_case) {
-      for (char& c : matcher.literal_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (char& c : matcher.literal_)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
   }
   return matcher;
@@ -344,17 +354,19 @@ void TextMatcher::Search(std::string_view path, std::string_view content, size_t
     size_t line_end = content.find('\n', pos);
     if (line_end == std::string_view::npos) line_end = content.size();
     auto line = static_cast<int64_t>(
-        std::count(content.begin(), content.begin() + static_cast<std::ptrdiff_t>(line_start), '\n') + 1);
-    hits.push_back({std::string(path), line,
-                    std::string(content.substr(line_start, line_end - line_start))});
+        std::count(content.begin(), content.begin() + static_cast<std::ptrdiff_t>(line_start),
+                   '\n') +
+        1);
+    hits.push_back(
+        {std::string(path), line, std::string(content.substr(line_start, line_end - line_start))});
     return line_end;
   };
   if (!regex_ && !ignore_case_) {
     // memmem scans at memory speed; most files hold no match.
     size_t pos = 0;
     while (hits.size() < limit && pos < content.size()) {
-      const void* found = memmem(content.data() + pos, content.size() - pos, literal_.data(),
-                                 literal_.size());
+      const void* found =
+          memmem(content.data() + pos, content.size() - pos, literal_.data(), literal_.size());
       if (found == nullptr) return;
       size_t at = static_cast<size_t>(static_cast<const char*>(found) - content.data());
       pos = add_hit(at) + 1;
@@ -379,8 +391,10 @@ std::vector<OutlineItem> Outline(std::string_view path, std::string_view content
   std::vector<OutlineItem> items;
   std::string ext(Extension(path));
   for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (ext == ".py") OutlinePython(content, items);
-  else if (ext == ".md" || ext == ".markdown") OutlineMarkdown(content, items);
+  if (ext == ".py")
+    OutlinePython(content, items);
+  else if (ext == ".md" || ext == ".markdown")
+    OutlineMarkdown(content, items);
   else if (ext == ".c" || ext == ".cc" || ext == ".cpp" || ext == ".cxx" || ext == ".h" ||
            ext == ".hpp" || ext == ".hh")
     OutlineC(content, items);

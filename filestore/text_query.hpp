@@ -25,10 +25,10 @@ std::string NumberedLines(std::string_view text, int64_t first, int64_t last);
 bool GlobMatch(std::string_view pattern, std::string_view path);
 
 struct SearchOptions {
-  bool regex = false;                // ECMAScript regex instead of a literal
+  bool regex = false;  // ECMAScript regex instead of a literal
   bool ignore_case = false;
-  std::vector<std::string> globs;    // paths must match one (empty: all files)
-  size_t max_results = 100;          // stop after this many matching lines
+  std::vector<std::string> globs;  // paths must match one (empty: all files)
+  size_t max_results = 100;        // stop after this many matching lines
   bool skip_binary = true;
 };
 

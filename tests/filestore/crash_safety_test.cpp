@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
-#include <cstdlib>
 #include <map>
 #include <optional>
 #include <string>
@@ -97,12 +97,25 @@ int ShimShmUnmap(sqlite3_file* f, int remove) {
 }
 
 // Version 2: no memory-mapped fetches, so every page write goes through xWrite.
-const sqlite3_io_methods kShimMethods = {
-    2,          ShimClose,     ShimRead,          ShimWrite,
-    ShimTruncate, ShimSync,    ShimFileSize,      ShimLock,
-    ShimUnlock, ShimCheckReservedLock, ShimFileControl, ShimSectorSize,
-    ShimDeviceCharacteristics, ShimShmMap, ShimShmLock, ShimShmBarrier,
-    ShimShmUnmap, nullptr,     nullptr};
+const sqlite3_io_methods kShimMethods = {2,
+                                         ShimClose,
+                                         ShimRead,
+                                         ShimWrite,
+                                         ShimTruncate,
+                                         ShimSync,
+                                         ShimFileSize,
+                                         ShimLock,
+                                         ShimUnlock,
+                                         ShimCheckReservedLock,
+                                         ShimFileControl,
+                                         ShimSectorSize,
+                                         ShimDeviceCharacteristics,
+                                         ShimShmMap,
+                                         ShimShmLock,
+                                         ShimShmBarrier,
+                                         ShimShmUnmap,
+                                         nullptr,
+                                         nullptr};
 
 int ShimOpen(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {
   auto* shim = reinterpret_cast<ShimFile*>(file);
@@ -175,7 +188,8 @@ Tree ReadTree(FileStore& store, int64_t commit) {
   return tree;
 }
 
-Status CommitTree(const std::string& db_path, const Tree& changes, std::optional<std::string> remove) {
+Status CommitTree(const std::string& db_path, const Tree& changes,
+                  std::optional<std::string> remove) {
   L2MAC_ASSIGN_OR_RETURN(auto db, Database::Open(db_path));
   L2MAC_ASSIGN_OR_RETURN(auto store, FileStore::Open(*db));
   L2MAC_ASSIGN_OR_RETURN(auto txn, store->Begin());
@@ -223,8 +237,8 @@ void RunFaultLoop(bool persistent) {
     ExpectOldOrNew(path, old_tree, new_tree, committed, n);
     if (::testing::Test::HasFatalFailure()) return;
     if (!committed) {
-      EXPECT_TRUE(injected) << "N=" << n << ": failed without an injected fault: "
-                            << status.ToString();
+      EXPECT_TRUE(injected) << "N=" << n
+                            << ": failed without an injected fault: " << status.ToString();
     }
     if (committed || ::testing::Test::HasFailure()) break;
     // A failed attempt may still have reached the disk (e.g. a sync failing after the

@@ -202,14 +202,16 @@ TEST_F(StoreFeaturesTest, PatchesApplyAcrossFilesAllOrNothing) {
 
   auto second = store_->Begin();
   ASSERT_TRUE(second.ok());
-  std::string bad = "--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-1\n+one\n"
-                    "--- a/b.txt\n+++ b/b.txt\n@@ -1 +1 @@\n-nope\n+y\n";
+  std::string bad =
+      "--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-1\n+one\n"
+      "--- a/b.txt\n+++ b/b.txt\n@@ -1 +1 @@\n-nope\n+y\n";
   EXPECT_FALSE(ApplyPatch(**second, bad).ok());
   EXPECT_FALSE((*second)->HasChanges());
 }
 
 TEST_F(StoreFeaturesTest, HistoryLogDiffAndBlame) {
-  int64_t c1 = CommitOn("main", {{"app.py", "a\nb\n"}, {"other.txt", "o\n"}}, "instruction 1 attempt 1");
+  int64_t c1 =
+      CommitOn("main", {{"app.py", "a\nb\n"}, {"other.txt", "o\n"}}, "instruction 1 attempt 1");
   int64_t c2 = CommitOn("main", {{"other.txt", "o2\n"}}, "instruction 2 attempt 1");
   int64_t c3 = CommitOn("main", {{"app.py", "a\nB\nc\n"}}, "instruction 3 attempt 2");
   auto log = PathLog(*store_, c3, "app.py");

@@ -50,7 +50,8 @@ class StoreTransferTest : public ::testing::Test {
     store_ = std::move(*store);
   }
 
-  int64_t Commit(const std::string& branch, const std::map<std::string, std::optional<std::string>>& changes,
+  int64_t Commit(const std::string& branch,
+                 const std::map<std::string, std::optional<std::string>>& changes,
                  const std::string& message) {
     auto txn = store_->BeginOn(branch);
     EXPECT_TRUE(txn.ok());

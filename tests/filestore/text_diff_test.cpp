@@ -39,7 +39,8 @@ TEST(TextDiffTest, UnifiedDiffHasHunkHeadersAndContext) {
 
 TEST(TextDiffTest, UnifiedDiffMarksAMissingFinalNewline) {
   std::string diff = UnifiedDiff("", "x", "", "b/new.txt");
-  EXPECT_EQ(diff, "--- /dev/null\n+++ b/new.txt\n@@ -0,0 +1,1 @@\n+x\n\\ No newline at end of file\n");
+  EXPECT_EQ(diff,
+            "--- /dev/null\n+++ b/new.txt\n@@ -0,0 +1,1 @@\n+x\n\\ No newline at end of file\n");
 }
 
 // Every diff we produce applies back to give the new text exactly.
@@ -53,7 +54,7 @@ TEST(TextDiffTest, DiffThenApplyRoundTripsRandomEdits) {
       std::string line = "l" + std::to_string(random() % 8);
       before += line + "\n";
       int action = static_cast<int>(random() % 6);
-      if (action == 0) continue;                           // delete
+      if (action == 0) continue;                                   // delete
       if (action == 1) after += "new" + std::to_string(i) + "\n";  // insert
       after += line + "\n";
     }

@@ -68,10 +68,11 @@ TEST(OutlineTest, Python) {
 }
 
 TEST(OutlineTest, CppFindsNamespacesClassesAndFunctions) {
-  auto items = Outline("a.cpp",
-                       "#include <x>\nnamespace app {\nclass Store {\n public:\n  int Get() const;\n"
-                       "};\nint Store::Get() const {\n  if (x) {\n    return f(1);\n  }\n}\n"
-                       "static void helper(int a) {\n}\n}  // namespace app\n");
+  auto items =
+      Outline("a.cpp",
+              "#include <x>\nnamespace app {\nclass Store {\n public:\n  int Get() const;\n"
+              "};\nint Store::Get() const {\n  if (x) {\n    return f(1);\n  }\n}\n"
+              "static void helper(int a) {\n}\n}  // namespace app\n");
   std::vector<std::string> names;
   for (const auto& item : items) names.push_back(item.kind + ":" + item.name);
   std::vector<std::string> expected = {"namespace:app", "class:Store", "function:Store::Get",
@@ -92,7 +93,8 @@ TEST(OutlineTest, JavaScriptAndTypeScript) {
 }
 
 TEST(OutlineTest, MarkdownHeadingsOutsideCodeFences) {
-  auto items = Outline("README.md", "# Title\ntext\n## Usage\n```\n# not a heading\n```\n### Deep\n");
+  auto items =
+      Outline("README.md", "# Title\ntext\n## Usage\n```\n# not a heading\n```\n### Deep\n");
   ASSERT_EQ(items.size(), 3u);
   EXPECT_EQ(items[1].name, "Usage");
   EXPECT_EQ(items[1].depth, 1);
