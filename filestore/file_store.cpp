@@ -14,6 +14,8 @@
 namespace l2mac::filestore {
 namespace {
 
+constexpr int64_t kStorePageCacheKib = 16 * 1024;
+
 // Branch names: letters, digits and "-_./", not starting with '.' or '-', no "..".
 Status CheckBranchName(std::string_view name) {
   bool ok = !name.empty() && name.size() <= 100 && name[0] != '.' && name[0] != '-' &&
@@ -46,6 +48,15 @@ class SqliteFileStore final : public FileStore {
   }
 
   Result<std::vector<CommitInfo>> Log(size_t limit) override { return reader_.Log(limit); }
+
+  Result<std::optional<std::string>> ReadLineRange(int64_t commit, std::string_view path,
+                                                   int64_t first, int64_t last) override {
+    L2MAC_ASSIGN_OR_RETURN(std::string normalized, NormalizePath(path));
+    L2MAC_ASSIGN_OR_RETURN(std::optional<FileInfo> info, reader_.Stat(commit, normalized));
+    if (!info) return std::optional<std::string>();
+    L2MAC_ASSIGN_OR_RETURN(std::string lines, reader_.ReadBlobLines(info->hash, first, last));
+    return std::optional<std::string>(std::move(lines));
+  }
 
   Result<std::unique_ptr<StoreTransaction>> BeginOn(std::string_view branch) override {
     L2MAC_RETURN_IF_ERROR(CheckBranchName(branch));
@@ -215,6 +226,10 @@ Result<std::unique_ptr<FileStore>> FileStore::Open(Database& db, StoreOptions op
         "such as 4 MiB");
   }
   L2MAC_RETURN_IF_ERROR(ApplyStoreSchema(db));
+  // A larger page cache than SQLite's 2 MiB default keeps the pages of recently read files
+  // in memory, so reading a range of a large file twice costs no disk reads. Bounded, so
+  // the process stays small; a connection-wide setting, harmless to the other modules.
+  L2MAC_RETURN_IF_ERROR(db.Exec("PRAGMA cache_size=-" + std::to_string(kStorePageCacheKib)));
   return std::unique_ptr<FileStore>(std::make_unique<SqliteFileStore>(db, options));
 }
 

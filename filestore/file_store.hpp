@@ -97,6 +97,10 @@ class FileStore {
   virtual Result<std::optional<std::string>> Read(int64_t commit, std::string_view path) = 0;
   // Newest first, at most `limit`.
   virtual Result<std::vector<CommitInfo>> Log(size_t limit = 100) = 0;
+  // The bytes of lines [first, last] (1-based, inclusive, clamped) of the file at `commit`,
+  // read without loading the rest of a large file; nullopt when the file does not exist.
+  virtual Result<std::optional<std::string>> ReadLineRange(int64_t commit, std::string_view path,
+                                                           int64_t first, int64_t last) = 0;
 
   // Starts staging changes on top of the current head of "main".
   Result<std::unique_ptr<StoreTransaction>> Begin() { return BeginOn(kMainBranch); }

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "filestore/blob_codec.hpp"
 #include "filestore/content_hash.hpp"
@@ -229,7 +230,10 @@ class SqliteStoreTransaction final : public StoreTransaction {
     L2MAC_ASSIGN_OR_RETURN(Statement blob,
                            db_.Prepare("INSERT INTO blobs(hash, size, lines, content, encoding) "
                                        "VALUES(?, ?, ?, ?, ?) ON CONFLICT(hash) DO NOTHING"));
+    L2MAC_ASSIGN_OR_RETURN(Statement old_head,
+                           db_.Prepare("SELECT hash FROM head_files WHERE path = ?"));
     const bool update_head = branch_ == kMainBranch;
+    std::vector<std::string> left_head;  // blobs the head no longer shows at their path
     L2MAC_ASSIGN_OR_RETURN(
         Statement change,
         db_.Prepare("INSERT INTO commit_changes(commit_id, path, hash) VALUES(?, ?, ?)"));
@@ -242,19 +246,22 @@ class SqliteStoreTransaction final : public StoreTransaction {
                            db_.Prepare("DELETE FROM head_files WHERE path = ?"));
     for (const auto& [path, staged] : staged_) {
       change.Bind(1, id).Bind(2, path);
+      if (update_head) {
+        old_head.Bind(1, path);
+        L2MAC_ASSIGN_OR_RETURN(bool had, old_head.Step());
+        if (had) left_head.push_back(old_head.ColumnText(0));
+        old_head.Reset();
+      }
       if (staged.content) {
         auto size = static_cast<int64_t>(staged.content->size());
-        // Same content twice adds no bytes: skip the compression of a known blob.
+        // Same content twice adds no bytes. New content enters raw: it is what the head
+        // shows, read and searched most (CompressHistory compresses it once it leaves).
         blob_exists.Bind(1, staged.hash);
         L2MAC_ASSIGN_OR_RETURN(bool known, blob_exists.Step());
         blob_exists.Reset();
         if (!known) {
-          EncodedBlob encoded = EncodeBlob(*staged.content);
           blob.Bind(1, staged.hash).Bind(2, size).Bind(3, staged.lines);
-          blob.BindBlob(4, encoded.encoding == BlobEncoding::kRaw
-                               ? std::string_view(*staged.content)
-                               : std::string_view(encoded.bytes));
-          blob.Bind(5, static_cast<int64_t>(encoded.encoding));
+          blob.BindBlob(4, *staged.content).Bind(5, static_cast<int64_t>(BlobEncoding::kRaw));
           L2MAC_RETURN_IF_ERROR(blob.Run());
         }
         change.Bind(3, staged.hash);
@@ -270,6 +277,37 @@ class SqliteStoreTransaction final : public StoreTransaction {
         }
       }
       L2MAC_RETURN_IF_ERROR(change.Run());
+    }
+    return CompressHistory(left_head);
+  }
+
+  // Compresses the blobs in `hashes` that no file of the head shows any more (history),
+  // where compression pays. Runs inside the commit's transaction.
+  Status CompressHistory(const std::vector<std::string>& hashes) {
+    if (hashes.empty()) return Status::Ok();
+    L2MAC_ASSIGN_OR_RETURN(Statement in_head,
+                           db_.Prepare("SELECT 1 FROM head_files WHERE hash = ? LIMIT 1"));
+    L2MAC_ASSIGN_OR_RETURN(Statement load,
+                           db_.Prepare("SELECT content FROM blobs WHERE hash = ? AND encoding = 0 "
+                                       "AND size >= ?"));
+    L2MAC_ASSIGN_OR_RETURN(
+        Statement store, db_.Prepare("UPDATE blobs SET content = ?, encoding = ? WHERE hash = ?"));
+    for (const std::string& hash : hashes) {
+      in_head.Bind(1, hash);
+      L2MAC_ASSIGN_OR_RETURN(bool still_shown, in_head.Step());
+      in_head.Reset();
+      if (still_shown) continue;
+      load.Bind(1, hash).Bind(2, static_cast<int64_t>(kCompressMinBytes));
+      L2MAC_ASSIGN_OR_RETURN(bool raw, load.Step());
+      std::string content = raw ? load.ColumnText(0) : std::string();
+      load.Reset();
+      if (!raw) continue;
+      EncodedBlob encoded = EncodeBlob(content);
+      if (encoded.encoding == BlobEncoding::kRaw) continue;
+      store.BindBlob(1, encoded.bytes)
+          .Bind(2, static_cast<int64_t>(encoded.encoding))
+          .Bind(3, hash);
+      L2MAC_RETURN_IF_ERROR(store.Run());
     }
     return Status::Ok();
   }

@@ -21,11 +21,24 @@ Result<std::string> ReadExisting(FileStore& store, int64_t commit, const std::st
 
 Result<std::string> ReadLines(FileStore& store, int64_t commit, const std::string& path,
                               int64_t first, int64_t last) {
-  L2MAC_ASSIGN_OR_RETURN(std::string content, ReadExisting(store, commit, path));
-  if (LooksBinary(content)) {
-    return "(binary file, " + std::to_string(content.size()) + " bytes)\n";
+  if (first < 1) first = 1;
+  if (last < first) return std::string();
+  L2MAC_ASSIGN_OR_RETURN(std::optional<std::string> range,
+                         store.ReadLineRange(commit, path, first, last));
+  if (!range) {
+    return Status::NotFound("file '" + path + "' does not exist at commit " +
+                            std::to_string(commit) + "; check the path against the file list");
   }
-  return NumberedLines(content, first, last);
+  // Binary content is judged on the bytes shown (the range), not the whole file.
+  if (LooksBinary(*range)) {
+    L2MAC_ASSIGN_OR_RETURN(auto files, store.List(commit, path));
+    int64_t size = 0;
+    for (const FileInfo& info : files) {
+      if (info.path == path) size = info.size;
+    }
+    return "(binary file, " + std::to_string(size) + " bytes)\n";
+  }
+  return NumberLines(*range, first);
 }
 
 Result<std::vector<SearchHit>> SearchStore(FileStore& store, int64_t commit,

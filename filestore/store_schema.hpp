@@ -2,7 +2,10 @@
 // Database::ApplyMigrations under the module name "filestore".
 //
 //   blobs           content by SHA-256, stored once however many files and commits use it;
-//                   `encoding` 0 raw, 1 zlib (`size` is always the original size)
+//                   `encoding` 0 raw, 1 zlib (`size` is always the original size). Blobs
+//                   enter raw; one that leaves the head tree of "main" is compressed when
+//                   that pays (blob_codec.hpp), so reads and searches of the head never
+//                   inflate and history costs a fraction of its size.
 //   commits         one row per commit; `parent` (first parent) and, for a merge,
 //                   `second_parent`
 //   commit_changes  what each commit wrote (hash) or deleted (hash NULL) relative to its

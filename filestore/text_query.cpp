@@ -318,6 +318,23 @@ std::string NumberedLines(std::string_view text, int64_t first, int64_t last) {
   return out;
 }
 
+std::string NumberLines(std::string_view text, int64_t first_number) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  int64_t number = first_number;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    size_t stop = nl == std::string_view::npos ? text.size() : nl;
+    out += std::to_string(number++);
+    out += ": ";
+    out.append(text.substr(start, stop - start));
+    out += '\n';
+    start = stop + 1;
+  }
+  return out;
+}
+
 bool GlobMatch(std::string_view pattern, std::string_view path) { return GlobAt(pattern, path); }
 
 Result<TextMatcher> TextMatcher::Create(const std::string& pattern, const SearchOptions& options) {

@@ -20,6 +20,9 @@ bool LooksBinary(std::string_view text);
 // Finds the start by scanning for '\n' with memchr, so it costs O(bytes before `last`).
 std::string NumberedLines(std::string_view text, int64_t first, int64_t last);
 
+// Every line of `text` as "<n>: <line>\n", numbering from `first_number`.
+std::string NumberLines(std::string_view text, int64_t first_number);
+
 // Shell-style glob over store paths: '*' matches within one segment, '**' across
 // segments ("src/**/*.py", "**/test_*.py"), '?' one character, "[abc]" a class.
 bool GlobMatch(std::string_view pattern, std::string_view path);

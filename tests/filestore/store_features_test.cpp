@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 
 #include "core/sqlite.hpp"
 #include "filestore/file_store.hpp"
@@ -120,18 +121,31 @@ TEST_F(StoreFeaturesTest, ConflictsAreReportedPerFileAndRegionAndChangeNothing) 
   EXPECT_EQ(*store_->Head(), ours);
 }
 
-TEST_F(StoreFeaturesTest, SameContentIsStoredOnceAndLargeTextIsCompressed) {
+TEST_F(StoreFeaturesTest, SameContentIsStoredOnceAndHistoryIsCompressed) {
   std::string big;
   for (int i = 0; i < 2000; ++i) big += "line number " + std::to_string(i % 50) + "\n";
-  CommitOn("main", {{"a.txt", big}, {"b.txt", big}});
+  int64_t first = CommitOn("main", {{"a.txt", big}, {"b.txt", big}});
   CommitOn("main", {{"c.txt", big}});
-  auto count = db_->Prepare("SELECT COUNT(*), SUM(length(content)), MAX(encoding) FROM blobs");
-  ASSERT_TRUE(count.ok());
-  ASSERT_TRUE(*count->Step());
-  EXPECT_EQ(count->ColumnInt(0), 1);
-  EXPECT_LT(count->ColumnInt(1), static_cast<int64_t>(big.size()) / 4);
-  EXPECT_EQ(count->ColumnInt(2), 1);
-  EXPECT_EQ(ReadAt(*store_->Head(), "c.txt"), big);
+  auto blobs = [&] {
+    auto query = db_->Prepare("SELECT COUNT(*), SUM(length(content)), MAX(encoding) FROM blobs");
+    EXPECT_TRUE(query.ok());
+    EXPECT_TRUE(*query->Step());
+    return std::make_tuple(query->ColumnInt(0), query->ColumnInt(1), query->ColumnInt(2));
+  };
+  auto [count, bytes, encoding] = blobs();
+  EXPECT_EQ(count, 1);  // three files, one blob
+  EXPECT_EQ(bytes, static_cast<int64_t>(big.size()));
+  EXPECT_EQ(encoding, 0);  // the head's content stays raw for fast reads
+
+  // Still shown by c.txt: stays raw. Then no file shows it: compressed.
+  CommitOn("main", {{"a.txt", "small\n"}, {"b.txt", std::nullopt}});
+  EXPECT_EQ(std::get<2>(blobs()), 0);
+  CommitOn("main", {{"c.txt", "other\n"}});
+  auto [after_count, after_bytes, after_encoding] = blobs();
+  EXPECT_EQ(after_count, 3);
+  EXPECT_EQ(after_encoding, 1);
+  EXPECT_LT(after_bytes, static_cast<int64_t>(big.size()) / 4);
+  EXPECT_EQ(ReadAt(first, "a.txt"), big);  // history reads inflate it
 }
 
 TEST_F(StoreFeaturesTest, BinaryAndInvalidUtf8RoundTripFaithfully) {
