@@ -4,6 +4,7 @@
 
 #include "agents/search_replace.hpp"
 #include "filestore/path.hpp"
+#include "filestore/text_diff.hpp"
 
 namespace l2mac::agents {
 namespace {
@@ -258,9 +259,14 @@ json ToolBox::WriteFile(const json& args) {
   bool existed = previous.ok() && previous->has_value();
   size_t bytes = content->size();
   int64_t lines = static_cast<int64_t>(Lines(*content).size());
+  filestore::LineCounts changed =
+      filestore::CountChangedLines(existed ? **previous : std::string(), *content);
   Status status = txn_.Write(*path, std::move(content).value());
   if (!status.ok()) return ToolError(status.message());
-  return {{"ok", true}, {"path", *path}, {"bytes", bytes}, {"lines", lines}, {"created", !existed}};
+  return {{"ok", true},          {"path", *path},
+          {"bytes", bytes},      {"lines", lines},
+          {"created", !existed}, {"lines_added", changed.added},
+          {"lines_removed", changed.removed}};
 }
 
 json ToolBox::EditFile(const json& args) {
