@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -253,6 +254,8 @@ void RunFaultLoop(bool persistent) {
     }
   }
   EXPECT_TRUE(committed) << "never committed within " << n << " attempts";
+  std::printf("fault loop (%s failure): committed at N=%d after %d failed attempts\n",
+              persistent ? "persistent" : "single", n, n - 1);
   EXPECT_GT(n, 3) << "too few I/O operations were exercised";
 }
 
