@@ -83,15 +83,12 @@ class SqliteFileStore final : public FileStore {
     L2MAC_RETURN_IF_ERROR(CheckBranchName(branch));
     L2MAC_RETURN_IF_ERROR(reader_.CheckCommitExists(commit));
     if (branch == kMainBranch) {
+      // head_files must follow "main": only commits and Merge move it.
       L2MAC_ASSIGN_OR_RETURN(int64_t head, reader_.Head());
       if (head != commit) {
-        // head_files must follow "main": only Merge (fast-forward) and commits move it.
-        L2MAC_ASSIGN_OR_RETURN(int64_t base, MergeBase(db_, head, commit));
-        if (head != 0 && base != head) {
-          return Status::FailedPrecondition(
-              "moving 'main' to commit " + std::to_string(commit) +
-              " would drop its newer commits; merge the branch instead");
-        }
+        return Status::FailedPrecondition("'main' cannot be pointed at commit " +
+                                          std::to_string(commit) +
+                                          " directly; merge a branch into it instead");
       }
     }
     L2MAC_ASSIGN_OR_RETURN(

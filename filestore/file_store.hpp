@@ -112,7 +112,8 @@ class FileStore {
   // The head of `branch`; 0 when it does not exist or has no commit.
   virtual Result<int64_t> BranchHead(std::string_view branch) = 0;
   // Creates or moves `branch` to `commit`. kInvalidArgument for a malformed name,
-  // kNotFound for an unknown commit.
+  // kNotFound for an unknown commit, kFailedPrecondition for moving "main" (commits and
+  // Merge move it, keeping its tree in step).
   virtual Status SetBranch(std::string_view branch, int64_t commit) = 0;
   // A commit id, or a branch name, optionally followed by "~N" (N first parents back).
   // kNotFound naming what exists.

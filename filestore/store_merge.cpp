@@ -81,7 +81,12 @@ Status FastForward(Database& db, FileStore& store, std::string_view target, int6
       L2MAC_RETURN_IF_ERROR(drop.Run());
     }
   }
-  L2MAC_RETURN_IF_ERROR(store.SetBranch(target, to));
+  L2MAC_ASSIGN_OR_RETURN(
+      Statement move_ref,
+      db.Prepare("INSERT INTO refs(name, commit_id) VALUES(?, ?) "
+                 "ON CONFLICT(name) DO UPDATE SET commit_id = excluded.commit_id"));
+  move_ref.Bind(1, target).Bind(2, to);
+  L2MAC_RETURN_IF_ERROR(move_ref.Run());
   return transaction->Commit();
 }
 

@@ -65,6 +65,7 @@ TEST_F(StoreFeaturesTest, BranchCommitsLeaveMainAlone) {
   EXPECT_EQ(branches->size(), 2u);
   EXPECT_FALSE(store_->SetBranch("bad name", base).ok());
   EXPECT_EQ(store_->SetBranch("x", 999).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->SetBranch("main", on_feature).code(), StatusCode::kFailedPrecondition);
 }
 
 TEST_F(StoreFeaturesTest, MergeFastForwardsMainAndUpdatesItsTree) {
