@@ -1,25 +1,12 @@
-// The matching behind the edit_file tool.
+// The matching behind the edit_file tool lives in the file store (filestore/search_replace.hpp);
+// these names keep the agents' code and tests unchanged.
 #pragma once
 
-#include <string>
-
-#include "core/status.hpp"
+#include "filestore/search_replace.hpp"
 
 namespace l2mac::agents {
 
-struct EditResult {
-  std::string content;  // the file after the edit
-  int lines_removed = 0;
-  int lines_added = 0;
-  bool whitespace_tolerant = false;  // matched only after ignoring indentation/trailing space
-};
-
-// Replaces the single occurrence of `search` in `content`. Tries an exact match first;
-// if there is none, a match of whole lines that ignores leading and trailing whitespace
-// on each line. Zero matches: kNotFound whose message shows the closest region of the
-// file (with line numbers) so the model can correct its search text. Several matches:
-// kInvalidArgument asking for more context. An empty `search` is kInvalidArgument.
-Result<EditResult> ApplySearchReplace(const std::string& content, const std::string& search,
-                                      const std::string& replace);
+using filestore::ApplySearchReplace;
+using filestore::EditResult;
 
 }  // namespace l2mac::agents

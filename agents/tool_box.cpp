@@ -4,6 +4,8 @@
 
 #include "agents/search_replace.hpp"
 #include "filestore/path.hpp"
+#include "filestore/text_diff.hpp"
+#include "filestore/text_query.hpp"
 
 namespace l2mac::agents {
 namespace {
@@ -42,7 +44,8 @@ std::vector<std::string_view> Lines(const std::string& text) {
   return lines;
 }
 
-bool LooksBinary(const std::string& content) { return content.find('\0') != std::string::npos; }
+// NUL bytes or invalid UTF-8: shown to the model as a binary file, never as text.
+bool LooksBinary(const std::string& content) { return filestore::LooksBinary(content); }
 
 std::string CallSignatureHelp(const std::string& tool) {
   if (tool == "write_file") return R"({"path": "src/app.py", "content": "..."})";
@@ -133,6 +136,10 @@ ToolOutcome ToolBox::Execute(const llm::ToolCall& call) {
       outcome.result = EditFile(args);
     } else if (call.name == "delete_file") {
       outcome.result = DeleteFile(args);
+    } else if (call.name == "search_files") {
+      outcome.result = SearchFiles(args);
+    } else if (call.name == "outline_file") {
+      outcome.result = OutlineFile(args);
     } else if (call.name == "run_tests") {
       outcome.result = RunTests(args);
     } else if (call.name == "step_complete") {
@@ -149,7 +156,8 @@ ToolOutcome ToolBox::Execute(const llm::ToolCall& call) {
     } else {
       outcome.result = ToolError("unknown tool '" + call.name +
                                  "'. Available tools: list_files, read_file, write_file, "
-                                 "edit_file, delete_file, run_tests, step_complete");
+                                 "edit_file, delete_file, search_files, outline_file, run_tests, "
+                                 "step_complete");
     }
   } catch (const json::exception& e) {
     // Defensive: argument access above checks types, so this means a bug, reported to the
@@ -258,9 +266,17 @@ json ToolBox::WriteFile(const json& args) {
   bool existed = previous.ok() && previous->has_value();
   size_t bytes = content->size();
   int64_t lines = static_cast<int64_t>(Lines(*content).size());
+  filestore::LineCounts changed =
+      filestore::CountChangedLines(existed ? **previous : std::string(), *content);
   Status status = txn_.Write(*path, std::move(content).value());
   if (!status.ok()) return ToolError(status.message());
-  return {{"ok", true}, {"path", *path}, {"bytes", bytes}, {"lines", lines}, {"created", !existed}};
+  return {{"ok", true},
+          {"path", *path},
+          {"bytes", bytes},
+          {"lines", lines},
+          {"created", !existed},
+          {"lines_added", changed.added},
+          {"lines_removed", changed.removed}};
 }
 
 json ToolBox::EditFile(const json& args) {
@@ -301,6 +317,76 @@ json ToolBox::DeleteFile(const json& args) {
   Status status = txn_.Delete(*path);
   if (!status.ok()) return ToolError(status.message());
   return {{"ok", true}, {"path", *path}, {"deleted", true}};
+}
+
+json ToolBox::SearchFiles(const json& args) {
+  auto pattern = StringArg(args, "pattern");
+  if (!pattern.ok()) return ToolError(pattern.status().message());
+  filestore::SearchOptions options;
+  options.max_results = 50;
+  if (auto it = args.find("regex"); it != args.end() && !it->is_null()) {
+    if (!it->is_boolean()) return ToolError("argument \"regex\" must be true or false");
+    options.regex = it->get<bool>();
+  }
+  if (auto it = args.find("glob"); it != args.end() && !it->is_null()) {
+    if (!it->is_string()) return ToolError("argument \"glob\" must be a string");
+    options.globs.push_back(it->get<std::string>());
+  }
+  auto limit = OptionalIntArg(args, "max_results");
+  if (!limit.ok()) return ToolError(limit.status().message());
+  if (limit->has_value())
+    options.max_results = static_cast<size_t>(std::clamp<int64_t>(**limit, 1, 200));
+  auto matcher = filestore::TextMatcher::Create(*pattern, options);
+  if (!matcher.ok()) return ToolError(matcher.status().message());
+  // The staged state: what this instruction sees, including its own uncommitted writes.
+  auto files = txn_.List("");
+  if (!files.ok()) return ToolError(files.status().message());
+  std::vector<filestore::SearchHit> hits;
+  for (const auto& info : *files) {
+    if (hits.size() >= options.max_results) break;
+    if (!options.globs.empty() && !filestore::GlobMatch(options.globs[0], info.path)) continue;
+    auto content = txn_.Read(info.path);
+    if (!content.ok() || !content->has_value() || LooksBinary(**content)) continue;
+    matcher->Search(info.path, **content, options.max_results, hits);
+  }
+  json list = json::array();
+  size_t bytes = 0;
+  for (const auto& hit : hits) {
+    std::string text = hit.text.substr(0, 300);
+    bytes += text.size() + hit.path.size();
+    if (bytes > options_.max_read_bytes) break;
+    list.push_back({{"path", hit.path}, {"line", hit.line}, {"text", text}});
+  }
+  json result = {{"ok", true}, {"matches", list}};
+  if (hits.size() >= options.max_results) {
+    result["note"] = "stopped at " + std::to_string(options.max_results) +
+                     " matches: narrow the pattern or pass a glob";
+  }
+  return result;
+}
+
+json ToolBox::OutlineFile(const json& args) {
+  auto raw_path = StringArg(args, "path");
+  if (!raw_path.ok()) return ToolError(raw_path.status().message());
+  auto path = filestore::NormalizePath(*raw_path);
+  if (!path.ok()) return ToolError(path.status().message());
+  auto content = txn_.Read(*path);
+  if (!content.ok()) return ToolError(content.status().message());
+  if (!content->has_value()) {
+    return ToolError("no file '" + *path + "' in the store; list_files shows what exists");
+  }
+  json items = json::array();
+  for (const auto& item : filestore::Outline(*path, **content)) {
+    items.push_back(
+        {{"line", item.line}, {"depth", item.depth}, {"kind", item.kind}, {"name", item.name}});
+  }
+  json result = {{"ok", true}, {"path", *path}, {"items", items}};
+  if (items.empty()) {
+    result["note"] =
+        "no functions, classes or headings found (outlines cover Python, C/C++, "
+        "JavaScript/TypeScript and Markdown); use read_file";
+  }
+  return result;
 }
 
 json ToolBox::RunTests(const json& args) {

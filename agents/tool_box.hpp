@@ -70,6 +70,8 @@ class ToolBox {
   nlohmann::json ReadFile(const nlohmann::json& args);
   nlohmann::json WriteFile(const nlohmann::json& args);
   nlohmann::json EditFile(const nlohmann::json& args);
+  nlohmann::json SearchFiles(const nlohmann::json& args);
+  nlohmann::json OutlineFile(const nlohmann::json& args);
   nlohmann::json DeleteFile(const nlohmann::json& args);
   nlohmann::json RunTests(const nlohmann::json& args);
   // Normalizes a path argument and checks it against symlinks in the output folder.

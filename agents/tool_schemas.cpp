@@ -42,6 +42,24 @@ llm::ToolSchema EditFile() {
                  {"path", "search", "replace"})};
 }
 
+llm::ToolSchema SearchFiles() {
+  return {"search_files",
+          "Find the lines holding a text (or a regular expression) across the files, with "
+          "their paths and line numbers.",
+          Object({{"pattern", {{"type", "string"}}},
+                  {"regex", {{"type", "boolean"}, {"description", "pattern is a regex"}}},
+                  {"glob", {{"type", "string"}, {"description", "only paths like 'src/**/*.py'"}}},
+                  {"max_results", {{"type", "integer"}}}},
+                 {"pattern"})};
+}
+
+llm::ToolSchema OutlineFile() {
+  return {"outline_file",
+          "List a file's functions, classes and headings with their line numbers (Python, "
+          "C/C++, JavaScript/TypeScript, Markdown).",
+          Object({{"path", {{"type", "string"}}}}, {"path"})};
+}
+
 llm::ToolSchema DeleteFile() {
   return {"delete_file", "Delete a file.", Object({{"path", {{"type", "string"}}}}, {"path"})};
 }
@@ -80,8 +98,8 @@ llm::ToolSchema SubmitPlan() {
 }  // namespace
 
 std::vector<llm::ToolSchema> WorkerToolSchemas() {
-  return {ListFiles(),  ReadFile(), WriteFile(),   EditFile(),
-          DeleteFile(), RunTests(), StepComplete()};
+  return {ListFiles(),   ReadFile(),    WriteFile(), EditFile(),    DeleteFile(),
+          SearchFiles(), OutlineFile(), RunTests(),  StepComplete()};
 }
 
 std::vector<llm::ToolSchema> PlannerToolSchemas() {

@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/doctor_command.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/files_command.hpp"
 #include "cli/user_config.hpp"
 
 namespace {
@@ -164,6 +165,8 @@ int main(int argc, char** argv) {
   doctor_cmd->add_flag("--json", doctor_json, "machine-readable output");
   doctor_cmd->footer(kExitCodesHelp);
 
+  l2mac::cli::FilesCommand files = l2mac::cli::AddFilesCommand(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -192,6 +195,7 @@ int main(int argc, char** argv) {
     }
     if (*status_cmd) return l2mac::cli::StatusCommand(status_dir, status_json);
     if (*transcript_cmd) return l2mac::cli::TranscriptCommand(transcript_dir);
+    if (*files.command) return l2mac::cli::RunFilesCommand(files);
   } catch (const std::exception& e) {
     std::cerr << "l2mac: internal error: " << e.what() << "\n";
     return l2mac::cli::kExitInternal;

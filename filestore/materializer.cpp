@@ -6,6 +6,7 @@
 #include <string>
 #include <system_error>
 
+#include "filestore/crash_point.hpp"
 #include "filestore/disk_io.hpp"
 #include "filestore/path.hpp"
 #include "filestore/store_reader.hpp"
@@ -136,6 +137,7 @@ class Materializer {
     L2MAC_ASSIGN_OR_RETURN(std::string content, reader_.ReadBlob(hash));
     L2MAC_RETURN_IF_ERROR(WriteOnDisk(root_, path, content, /*durable=*/true));
     report_.written.push_back(path);
+    if (report_.written.size() == 1) CrashPoint("materialize.after_first_write");
     L2MAC_ASSIGN_OR_RETURN(DiskEntry entry, InspectOnDisk(root_, path, tuning_.racy_window_ns));
     return Remember(path, hash, entry.stamp);
   }

@@ -5,8 +5,11 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "filestore/blob_codec.hpp"
 #include "filestore/content_hash.hpp"
+#include "filestore/crash_point.hpp"
 #include "filestore/disk_io.hpp"
 #include "filestore/path.hpp"
 #include "filestore/store_reader.hpp"
@@ -27,8 +30,14 @@ bool StartsWith(std::string_view text, std::string_view prefix) {
 
 class SqliteStoreTransaction final : public StoreTransaction {
  public:
-  SqliteStoreTransaction(Database& db, StoreOptions options, int64_t base)
-      : db_(db), reader_(db), options_(options), base_(base) {}
+  SqliteStoreTransaction(Database& db, StoreOptions options, int64_t base, std::string branch,
+                         std::optional<int64_t> second_parent)
+      : db_(db),
+        reader_(db),
+        options_(options),
+        base_(base),
+        branch_(std::move(branch)),
+        second_parent_(second_parent) {}
 
   int64_t base() const override { return base_; }
 
@@ -160,26 +169,31 @@ class SqliteStoreTransaction final : public StoreTransaction {
   }
 
   Result<int64_t> Commit(const std::string& message, const std::string& author) override {
-    if (staged_.empty()) return base_;
+    if (staged_.empty() && !second_parent_) return base_;
     L2MAC_ASSIGN_OR_RETURN(auto transaction, Transaction::Begin(db_));
-    L2MAC_ASSIGN_OR_RETURN(int64_t head, reader_.Head());
+    L2MAC_ASSIGN_OR_RETURN(int64_t head, reader_.BranchHead(branch_));
     if (head != base_) {
       return Status::FailedPrecondition(
-          "the file store moved from commit " + std::to_string(base_) + " to commit " +
-          std::to_string(head) +
+          "branch '" + branch_ + "' of the file store moved from commit " + std::to_string(base_) +
+          " to commit " + std::to_string(head) +
           " since this transaction began, so its changes would overwrite newer work: begin a "
           "new transaction on the current head and apply the changes again");
     }
     L2MAC_ASSIGN_OR_RETURN(int64_t id, InsertCommit(message, author));
+    CrashPoint("commit.after_commit_row");
     L2MAC_RETURN_IF_ERROR(InsertChanges(id));
+    CrashPoint("commit.after_changes");
     L2MAC_ASSIGN_OR_RETURN(
         Statement move_ref,
-        db_.Prepare("INSERT INTO refs(name, commit_id) VALUES('main', ?) "
+        db_.Prepare("INSERT INTO refs(name, commit_id) VALUES(?, ?) "
                     "ON CONFLICT(name) DO UPDATE SET commit_id = excluded.commit_id"));
-    move_ref.Bind(1, id);
+    move_ref.Bind(1, branch_).Bind(2, id);
     L2MAC_RETURN_IF_ERROR(move_ref.Run());
+    CrashPoint("commit.after_ref_update");
     L2MAC_RETURN_IF_ERROR(transaction->Commit());
+    CrashPoint("commit.after_durable");
     base_ = id;
+    second_parent_.reset();
     staged_.clear();
     return id;
   }
@@ -198,20 +212,28 @@ class SqliteStoreTransaction final : public StoreTransaction {
         std::chrono::system_clock::now().time_since_epoch());
     L2MAC_ASSIGN_OR_RETURN(
         Statement insert,
-        db_.Prepare("INSERT INTO commits(parent, message, author, time_ms) VALUES(?, ?, ?, ?)"));
+        db_.Prepare("INSERT INTO commits(parent, message, author, time_ms, second_parent) "
+                    "VALUES(?, ?, ?, ?, ?)"));
     insert.Bind(1, base_ == 0 ? std::optional<int64_t>() : std::optional<int64_t>(base_))
         .Bind(2, message)
         .Bind(3, author)
-        .Bind(4, static_cast<int64_t>(now.count()));
+        .Bind(4, static_cast<int64_t>(now.count()))
+        .Bind(5, second_parent_);
     L2MAC_RETURN_IF_ERROR(insert.Run());
     return db_.LastInsertRowId();
   }
 
   // Records each staged change in the commit and applies it to the head tree.
   Status InsertChanges(int64_t id) {
+    L2MAC_ASSIGN_OR_RETURN(Statement blob_exists,
+                           db_.Prepare("SELECT 1 FROM blobs WHERE hash = ?"));
     L2MAC_ASSIGN_OR_RETURN(Statement blob,
-                           db_.Prepare("INSERT INTO blobs(hash, size, lines, content) "
-                                       "VALUES(?, ?, ?, ?) ON CONFLICT(hash) DO NOTHING"));
+                           db_.Prepare("INSERT INTO blobs(hash, size, lines, content, encoding) "
+                                       "VALUES(?, ?, ?, ?, ?) ON CONFLICT(hash) DO NOTHING"));
+    L2MAC_ASSIGN_OR_RETURN(Statement old_head,
+                           db_.Prepare("SELECT hash FROM head_files WHERE path = ?"));
+    const bool update_head = branch_ == kMainBranch;
+    std::vector<std::string> left_head;  // blobs the head no longer shows at their path
     L2MAC_ASSIGN_OR_RETURN(
         Statement change,
         db_.Prepare("INSERT INTO commit_changes(commit_id, path, hash) VALUES(?, ?, ?)"));
@@ -224,19 +246,68 @@ class SqliteStoreTransaction final : public StoreTransaction {
                            db_.Prepare("DELETE FROM head_files WHERE path = ?"));
     for (const auto& [path, staged] : staged_) {
       change.Bind(1, id).Bind(2, path);
+      if (update_head) {
+        old_head.Bind(1, path);
+        L2MAC_ASSIGN_OR_RETURN(bool had, old_head.Step());
+        if (had) left_head.push_back(old_head.ColumnText(0));
+        old_head.Reset();
+      }
       if (staged.content) {
         auto size = static_cast<int64_t>(staged.content->size());
-        blob.Bind(1, staged.hash).Bind(2, size).Bind(3, staged.lines).BindBlob(4, *staged.content);
-        L2MAC_RETURN_IF_ERROR(blob.Run());
+        // Same content twice adds no bytes. New content enters raw: it is what the head
+        // shows, read and searched most (CompressHistory compresses it once it leaves).
+        blob_exists.Bind(1, staged.hash);
+        L2MAC_ASSIGN_OR_RETURN(bool known, blob_exists.Step());
+        blob_exists.Reset();
+        if (!known) {
+          blob.Bind(1, staged.hash).Bind(2, size).Bind(3, staged.lines);
+          blob.BindBlob(4, *staged.content).Bind(5, static_cast<int64_t>(BlobEncoding::kRaw));
+          L2MAC_RETURN_IF_ERROR(blob.Run());
+        }
         change.Bind(3, staged.hash);
-        put_head.Bind(1, path).Bind(2, staged.hash).Bind(3, size).Bind(4, staged.lines);
-        L2MAC_RETURN_IF_ERROR(put_head.Run());
+        if (update_head) {
+          put_head.Bind(1, path).Bind(2, staged.hash).Bind(3, size).Bind(4, staged.lines);
+          L2MAC_RETURN_IF_ERROR(put_head.Run());
+        }
       } else {
         change.BindNull(3);
-        drop_head.Bind(1, path);
-        L2MAC_RETURN_IF_ERROR(drop_head.Run());
+        if (update_head) {
+          drop_head.Bind(1, path);
+          L2MAC_RETURN_IF_ERROR(drop_head.Run());
+        }
       }
       L2MAC_RETURN_IF_ERROR(change.Run());
+    }
+    return CompressHistory(left_head);
+  }
+
+  // Compresses the blobs in `hashes` that no file of the head shows any more (history),
+  // where compression pays. Runs inside the commit's transaction.
+  Status CompressHistory(const std::vector<std::string>& hashes) {
+    if (hashes.empty()) return Status::Ok();
+    L2MAC_ASSIGN_OR_RETURN(Statement in_head,
+                           db_.Prepare("SELECT 1 FROM head_files WHERE hash = ? LIMIT 1"));
+    L2MAC_ASSIGN_OR_RETURN(Statement load,
+                           db_.Prepare("SELECT content FROM blobs WHERE hash = ? AND encoding = 0 "
+                                       "AND size >= ?"));
+    L2MAC_ASSIGN_OR_RETURN(
+        Statement store, db_.Prepare("UPDATE blobs SET content = ?, encoding = ? WHERE hash = ?"));
+    for (const std::string& hash : hashes) {
+      in_head.Bind(1, hash);
+      L2MAC_ASSIGN_OR_RETURN(bool still_shown, in_head.Step());
+      in_head.Reset();
+      if (still_shown) continue;
+      load.Bind(1, hash).Bind(2, static_cast<int64_t>(kCompressMinBytes));
+      L2MAC_ASSIGN_OR_RETURN(bool raw, load.Step());
+      std::string content = raw ? load.ColumnText(0) : std::string();
+      load.Reset();
+      if (!raw) continue;
+      EncodedBlob encoded = EncodeBlob(content);
+      if (encoded.encoding == BlobEncoding::kRaw) continue;
+      store.BindBlob(1, encoded.bytes)
+          .Bind(2, static_cast<int64_t>(encoded.encoding))
+          .Bind(3, hash);
+      L2MAC_RETURN_IF_ERROR(store.Run());
     }
     return Status::Ok();
   }
@@ -245,14 +316,18 @@ class SqliteStoreTransaction final : public StoreTransaction {
   StoreReader reader_;
   StoreOptions options_;
   int64_t base_;
+  std::string branch_;
+  std::optional<int64_t> second_parent_;
   std::map<std::string, StagedFile> staged_;
 };
 
 }  // namespace
 
 std::unique_ptr<StoreTransaction> NewSqliteStoreTransaction(Database& db, StoreOptions options,
-                                                            int64_t base) {
-  return std::make_unique<SqliteStoreTransaction>(db, options, base);
+                                                            int64_t base, std::string branch,
+                                                            std::optional<int64_t> second_parent) {
+  return std::make_unique<SqliteStoreTransaction>(db, options, base, std::move(branch),
+                                                  second_parent);
 }
 
 }  // namespace l2mac::filestore

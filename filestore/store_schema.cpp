@@ -39,6 +39,16 @@ CREATE TABLE materialized(
   stamp TEXT NOT NULL,
   PRIMARY KEY(root, path)) WITHOUT ROWID;
 )sql",
+      // Compressed blobs, merge commits, and per-path history lookups.
+      R"sql(
+ALTER TABLE blobs ADD COLUMN encoding INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE commits ADD COLUMN second_parent INTEGER REFERENCES commits(id);
+CREATE INDEX commit_changes_by_path ON commit_changes(path, commit_id);
+)sql",
+      // Finding whether a blob is still in the head tree (history blobs get compressed).
+      R"sql(
+CREATE INDEX head_files_by_hash ON head_files(hash);
+)sql",
   };
   return db.ApplyMigrations("filestore", kMigrations);
 }

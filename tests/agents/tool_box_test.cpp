@@ -53,6 +53,47 @@ TEST_F(ToolBoxTest, WriteThenReadWithLineNumbers) {
   EXPECT_EQ(read["total_lines"], 3);
 }
 
+TEST_F(ToolBoxTest, WriteReportsLinesAddedAndRemoved) {
+  Run("write_file", {{"path", "a.py"}, {"content", "x = 1\ny = 2\n"}});
+  auto rewritten = Run("write_file", {{"path", "a.py"}, {"content", "x = 1\ny = 3\nz = 4\n"}});
+  ASSERT_TRUE(rewritten["ok"].get<bool>()) << rewritten.dump();
+  EXPECT_EQ(rewritten["lines_added"], 2);
+  EXPECT_EQ(rewritten["lines_removed"], 1);
+}
+
+TEST_F(ToolBoxTest, SearchFilesSeesStagedWritesAndHonoursGlobs) {
+  Run("write_file", {{"path", "src/a.py"}, {"content", "def handler():\n    return 1\n"}});
+  Run("write_file", {{"path", "docs/a.md"}, {"content", "handler docs\n"}});
+  auto all = Run("search_files", {{"pattern", "handler"}});
+  ASSERT_TRUE(all["ok"].get<bool>()) << all.dump();
+  EXPECT_EQ(all["matches"].size(), 2u);
+  auto python =
+      Run("search_files", {{"pattern", "def \\w+\\("}, {"regex", true}, {"glob", "**/*.py"}});
+  ASSERT_TRUE(python["ok"].get<bool>()) << python.dump();
+  ASSERT_EQ(python["matches"].size(), 1u);
+  EXPECT_EQ(python["matches"][0]["path"], "src/a.py");
+  EXPECT_EQ(python["matches"][0]["line"], 1);
+  auto bad = Run("search_files", {{"pattern", "("}, {"regex", true}});
+  EXPECT_FALSE(bad["ok"].get<bool>());
+}
+
+TEST_F(ToolBoxTest, OutlineFileListsDefinitions) {
+  Run("write_file", {{"path", "m.py"}, {"content", "class A:\n    def f(self):\n        pass\n"}});
+  auto outline = Run("outline_file", {{"path", "m.py"}});
+  ASSERT_TRUE(outline["ok"].get<bool>()) << outline.dump();
+  ASSERT_EQ(outline["items"].size(), 2u);
+  EXPECT_EQ(outline["items"][1]["name"], "f");
+  EXPECT_EQ(outline["items"][1]["line"], 2);
+  EXPECT_FALSE(Run("outline_file", {{"path", "none.py"}})["ok"].get<bool>());
+}
+
+TEST_F(ToolBoxTest, InvalidUtf8IsShownAsBinary) {
+  ASSERT_TRUE(mem_.txn->Write("latin1.txt", "caf\xe9\n").ok());
+  auto read = Run("read_file", {{"path", "latin1.txt"}});
+  ASSERT_TRUE(read["ok"].get<bool>()) << read.dump();
+  EXPECT_TRUE(read["binary"].get<bool>());
+}
+
 TEST_F(ToolBoxTest, ListFilesWithPrefix) {
   Run("write_file", {{"path", "src/a.py"}, {"content", "a"}});
   Run("write_file", {{"path", "tests/test_a.py"}, {"content", "b\nc\n"}});

@@ -1,10 +1,10 @@
-#include "agents/search_replace.hpp"
+#include "filestore/search_replace.hpp"
 
 #include <algorithm>
 #include <string_view>
 #include <vector>
 
-namespace l2mac::agents {
+namespace l2mac::filestore {
 namespace {
 
 std::vector<std::string_view> SplitLines(std::string_view text) {
@@ -159,4 +159,4 @@ Result<EditResult> ApplySearchReplace(const std::string& content, const std::str
                           "Read the file with read_file and copy the text exactly.");
 }
 
-}  // namespace l2mac::agents
+}  // namespace l2mac::filestore
