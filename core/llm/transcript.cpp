@@ -80,6 +80,9 @@ Result<ChatResponse> ParseTranscriptResponse(const json& json_response) {
     L2MAC_ASSIGN_OR_RETURN(
         response.usage.completion_tokens,
         OptionalIntField(*usage, "completion_tokens", "response.usage.completion_tokens"));
+    L2MAC_ASSIGN_OR_RETURN(
+        response.usage.cached_tokens,
+        OptionalIntField(*usage, "cached_tokens", "response.usage.cached_tokens"));
   }
   L2MAC_ASSIGN_OR_RETURN(response.model,
                          OptionalStringField(json_response, "model", "response.model"));
@@ -114,6 +117,9 @@ json ResponseToTranscriptJson(const ChatResponse& response) {
   out["finish_reason"] = response.finish_reason;
   out["usage"] = {{"prompt_tokens", response.usage.prompt_tokens},
                   {"completion_tokens", response.usage.completion_tokens}};
+  // Optional, so transcripts without prompt caching read (and diff) as before.
+  if (response.usage.cached_tokens > 0)
+    out["usage"]["cached_tokens"] = response.usage.cached_tokens;
   if (!response.model.empty()) out["model"] = response.model;
   return out;
 }
