@@ -16,6 +16,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest bubblewrap
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -10,6 +10,7 @@
 #include <thread>
 #include <utility>
 
+#include "core/llm/anthropic_wire.hpp"
 #include "core/llm/http_client.hpp"
 #include "core/llm/json_field.hpp"
 #include "core/llm/openai_stream.hpp"
@@ -71,7 +72,9 @@ class OpenAiProvider final : public Provider {
  public:
   explicit OpenAiProvider(OpenAiOptions options)
       : options_(std::move(options)),
-        url_(TrimTrailingSlashes(options_.base_url) + "/chat/completions" +
+        anthropic_(options_.wire == WireProtocol::kAnthropic),
+        url_(TrimTrailingSlashes(options_.base_url) +
+             (anthropic_ ? "/messages" : "/chat/completions") +
              (options_.query.empty() ? "" : "?" + options_.query)),
         display_url_(Scrub(UrlForDisplay(url_))),
         random_(std::random_device{}()) {
@@ -104,8 +107,8 @@ class OpenAiProvider final : public Provider {
   }
 
   std::string Describe() const override {
-    return fmt::format("openai-compatible model '{}' at {}", Scrub(options_.model),
-                       Scrub(UrlForDisplay(options_.base_url)));
+    return fmt::format("{} model '{}' at {}", anthropic_ ? "anthropic" : "openai-compatible",
+                       Scrub(options_.model), Scrub(UrlForDisplay(options_.base_url)));
   }
 
  private:
@@ -124,16 +127,20 @@ class OpenAiProvider final : public Provider {
         http.headers.emplace_back(options_.api_key_header, options_.api_key);
       }
     }
+    for (const auto& header : options_.extra_headers) http.headers.push_back(header);
     http.connect_timeout = options_.connect_timeout;
     http.total_timeout = options_.request_timeout;
     http.first_byte_timeout = options_.first_byte_timeout;
     http.idle_timeout = options_.idle_timeout;
     try {
-      nlohmann::json body = RequestToOpenAiJson(request, options_.model);
+      nlohmann::json body = anthropic_ ? RequestToAnthropicJson(request, options_.model)
+                                       : RequestToOpenAiJson(request, options_.model);
       if (!options_.send_model) body.erase("model");
       if (options_.stream) {
         body["stream"] = true;
-        if (options_.stream_usage) body["stream_options"] = {{"include_usage", true}};
+        if (options_.stream_usage && !anthropic_) {
+          body["stream_options"] = {{"include_usage", true}};
+        }
       }
       // Text that is not valid UTF-8 (a binary file the model read) is replaced by U+FFFD
       // rather than failing the whole request.
@@ -154,10 +161,16 @@ class OpenAiProvider final : public Provider {
     Attempt attempt;
     SseParser parser;
     OpenAiStreamAssembler assembler;
+    AnthropicStreamAssembler anthropic_assembler;
     if (options_.stream) {
       http.on_stream_data = [&](std::string_view bytes) -> Status {
         Status event_status;
         bool ok = parser.Feed(bytes, [&](const SseEvent& event) {
+          if (anthropic_) {
+            if (anthropic_assembler.done()) return true;
+            event_status = anthropic_assembler.AddEvent(event.type, event.data);
+            return event_status.ok();
+          }
           if (assembler.done()) return true;  // trailing events after [DONE] are ignored
           event_status = assembler.AddData(event.data);
           return event_status.ok();
@@ -171,7 +184,9 @@ class OpenAiProvider final : public Provider {
       };
     }
     attempt.http = HttpPost(http);
-    if (attempt.http.ok() && attempt.http->streamed) attempt.streamed = assembler.Finish();
+    if (attempt.http.ok() && attempt.http->streamed) {
+      attempt.streamed = anthropic_ ? anthropic_assembler.Finish() : assembler.Finish();
+    }
     return attempt;
   }
 
@@ -213,7 +228,8 @@ class OpenAiProvider final : public Provider {
             failure = Status::Unavailable(
                 fmt::format("{}: {}", display_url_, Scrub(attempt.streamed->status().message())));
           } else {
-            Result<ChatResponse> parsed = ParseOpenAiResponse(response.body);
+            Result<ChatResponse> parsed = anthropic_ ? ParseAnthropicResponse(response.body)
+                                                     : ParseOpenAiResponse(response.body);
             if (!parsed.ok()) {
               return Status(parsed.status().code(),
                             display_url_ + ": " + Scrub(parsed.status().message()));
@@ -247,9 +263,11 @@ class OpenAiProvider final : public Provider {
   }
 
   Status StatusError(long code, const std::string& body) const {
-    const std::string key_hint = options_.api_key_header == "Authorization"
-                                     ? "set OPENAI_API_KEY (or the variable named by --api-key-env)"
-                                     : "set the variable named by --api-key-env";
+    const std::string key_hint =
+        anthropic_ ? "set ANTHROPIC_API_KEY (or the variable named by --api-key-env)"
+        : options_.api_key_header == "Authorization"
+            ? "set OPENAI_API_KEY (or the variable named by --api-key-env)"
+            : "set the variable named by --api-key-env";
     if (code == 401 || code == 403) {
       if (options_.api_key.empty()) {
         return Status::Unauthenticated(
@@ -280,6 +298,7 @@ class OpenAiProvider final : public Provider {
   static double Seconds(milliseconds delay) { return static_cast<double>(delay.count()) / 1000.0; }
 
   OpenAiOptions options_;
+  const bool anthropic_;
   RetryPolicy policy_;
   std::string url_;
   std::string display_url_;
@@ -289,6 +308,13 @@ class OpenAiProvider final : public Provider {
 }  // namespace
 
 std::unique_ptr<Provider> MakeOpenAiProvider(OpenAiOptions options) {
+  return std::make_unique<OpenAiProvider>(std::move(options));
+}
+
+std::unique_ptr<Provider> MakeAnthropicProvider(OpenAiOptions options) {
+  options.wire = WireProtocol::kAnthropic;
+  options.api_key_header = "x-api-key";
+  options.extra_headers.emplace_back("anthropic-version", "2023-06-01");
   return std::make_unique<OpenAiProvider>(std::move(options));
 }
 

@@ -20,19 +20,28 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/llm/provider.hpp"
 #include "core/llm/rate_limiter.hpp"
 
 namespace l2mac::llm {
 
+enum class WireProtocol {
+  kOpenAi,     // POST {base_url}/chat/completions
+  kAnthropic,  // POST {base_url}/messages, Anthropic's Messages API (anthropic_wire.hpp)
+};
+
 struct OpenAiOptions {
+  WireProtocol wire = WireProtocol::kOpenAi;
   std::string base_url = "https://api.openai.com/v1";  // ".../v1"; "/chat/completions" is appended
   std::string model = "gpt-4o";
   std::string api_key;  // may be empty for local servers
   // The header carrying the key: "Authorization" sends "Bearer <key>"; any other name
-  // (Azure's "api-key") sends the key as is.
+  // (Azure's "api-key", Anthropic's "x-api-key") sends the key as is.
   std::string api_key_header = "Authorization";
+  std::vector<std::pair<std::string, std::string>> extra_headers;  // never secrets
   std::string query;       // appended to the URL after "?", e.g. "api-version=2024-10-21"
   bool send_model = true;  // Azure takes the model from the deployment URL
   bool stream = true;
@@ -50,5 +59,9 @@ struct OpenAiOptions {
 };
 
 std::unique_ptr<Provider> MakeOpenAiProvider(OpenAiOptions options);
+
+// The same client speaking Anthropic's Messages API: the key goes in x-api-key, with
+// anthropic-version 2023-06-01; base_url defaults to https://api.anthropic.com/v1.
+std::unique_ptr<Provider> MakeAnthropicProvider(OpenAiOptions options);
 
 }  // namespace l2mac::llm

@@ -91,14 +91,18 @@ Result<ChatResponse> ParseTranscriptResponse(const json& json_response) {
 
 }  // namespace
 
-json ExchangeToTranscriptJson(const ChatRequest& request, const ChatResponse& response) {
+json RequestToTranscriptJson(const ChatRequest& request) {
   json messages = json::array();
   for (const ChatMessage& message : request.messages) {
     messages.push_back(MessageToOpenAiJson(message));
   }
   json tools = json::array();
   for (const ToolSchema& tool : request.tools) tools.push_back(tool.name);
-  return {{"request", {{"messages", std::move(messages)}, {"tools", std::move(tools)}}},
+  return {{"messages", std::move(messages)}, {"tools", std::move(tools)}};
+}
+
+json ExchangeToTranscriptJson(const ChatRequest& request, const ChatResponse& response) {
+  return {{"request", RequestToTranscriptJson(request)},
           {"response", ResponseToTranscriptJson(response)}};
 }
 

@@ -6,6 +6,11 @@
 // A request with "stream": true gets its reply as Server-Sent Events (see
 // openai_stream_frames.hpp), with optional faults injected mid-stream (StreamFault).
 //
+// It speaks Anthropic's Messages API too, on any path ending in /messages: the request is
+// translated to the OpenAI form before the handler sees it (so one scripted model serves
+// both), and the reply is sent back in Anthropic's JSON or event stream. raw_requests()
+// keeps the bodies as received.
+//
 // Threads: the server answers on its own threads; the handler is called under a mutex,
 // one request at a time, so it may keep unsynchronized state. The accessors are
 // thread-safe. Stop() (and the destructor) cuts any pending `delay` short and joins.
@@ -82,14 +87,17 @@ class SimModelServer {
   // Every request's headers (names lower-cased) and target ("/v1/chat/completions?...").
   std::vector<std::map<std::string, std::string>> request_headers() const;
   std::vector<std::string> targets() const;
+  std::vector<nlohmann::json> raw_requests() const;
 
  private:
   // Records the request and asks the handler for the reply (or builds an error reply for
   // a body that is not JSON or a handler that threw).
   // `streaming` tells whether the request asked for "stream": true.
-  SimReply Dispatch(const httplib::Request& request, bool& streaming);
+  SimReply Dispatch(const httplib::Request& request, bool anthropic, bool& streaming);
   // Sends the reply as an event stream, injecting its fault.
-  void StreamReply(SimReply reply, httplib::Response& response);
+  void StreamReply(SimReply reply, bool anthropic, httplib::Response& response);
+  // Serves one chat request in either wire format.
+  void Serve(const httplib::Request& request, httplib::Response& response, bool anthropic);
   // Sleeps for `delay`, or less if Stop() is called meanwhile.
   void WaitUnlessStopping(std::chrono::milliseconds delay);
 
@@ -106,6 +114,7 @@ class SimModelServer {
   std::vector<std::string> authorization_;
   std::vector<std::map<std::string, std::string>> headers_;
   std::vector<std::string> targets_;
+  std::vector<nlohmann::json> raw_requests_;
 };
 
 // A text answer with finish_reason "stop".
