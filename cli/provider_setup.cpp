@@ -12,6 +12,7 @@
 #include "core/llm/openai_provider.hpp"
 #include "core/llm/prices.hpp"
 #include "core/llm/replay_provider.hpp"
+#include "core/llm/text_tool_protocol.hpp"
 
 namespace l2mac::cli {
 namespace {
@@ -52,6 +53,7 @@ const std::vector<std::string_view> kModelKeys = {
     "api_key_env",
     "api_version",
     "stream",
+    "text_protocol",
     "max_retries",
     "max_retry_wait_seconds",
     "connect_timeout_seconds",
@@ -102,6 +104,7 @@ nlohmann::json ProviderFlags::ToSettings() const {
   if (!api_version.empty()) settings["api_version"] = api_version;
   if (replay_strict) settings["replay_strict"] = true;
   if (no_stream) settings["stream"] = false;
+  if (!text_protocol.empty()) settings["text_protocol"] = text_protocol;
   auto put = [&](const char* key, const auto& value) {
     if (value) settings[key] = *value;
   };
@@ -135,6 +138,7 @@ void ProviderFlags::MergeStored(const nlohmann::json& settings) {
   fill(model, "model");
   fill(api_key_env, "api_key_env");
   fill(api_version, "api_version");
+  fill(text_protocol, "text_protocol");
   if (!no_stream && settings.contains("stream") && settings["stream"].is_boolean()) {
     no_stream = !settings["stream"].get<bool>();
   }
@@ -170,6 +174,10 @@ Status ProviderFlags::ApplyConfig(const Config& config) {
   L2MAC_RETURN_IF_ERROR(fill(model, "model"));
   L2MAC_RETURN_IF_ERROR(fill(api_key_env, "api_key_env"));
   L2MAC_RETURN_IF_ERROR(fill(api_version, "api_version"));
+  L2MAC_RETURN_IF_ERROR(fill(text_protocol, "text_protocol"));
+  if (Result<llm::TextProtocolMode> mode = llm::ParseTextProtocolMode(text_protocol); !mode.ok()) {
+    return section.Error("text_protocol", "must be never, auto or always");
+  }
   L2MAC_ASSIGN_OR_RETURN(std::optional<bool> stream, section.GetBool("stream"));
   if (!no_stream && stream) no_stream = !*stream;
   L2MAC_ASSIGN_OR_RETURN(std::optional<int64_t> retries, section.GetInteger("max_retries"));
@@ -286,6 +294,12 @@ void AddProviderOptions(CLI::App& command, ProviderFlags& flags) {
       .add_flag("--no-stream", flags.no_stream,
                 "ask for whole replies instead of streaming them (for servers whose streaming "
                 "is broken); results are identical")
+      ->group("Model");
+  command
+      .add_option("--text-protocol", flags.text_protocol,
+                  "tool calls as fenced blocks in the text, for models without tool calling: "
+                  "never, auto (default: when the server refuses `tools`) or always")
+      ->check(CLI::IsMember({"never", "auto", "always"}))
       ->group("Model");
   command
       .add_option("--max-retries", flags.max_retries,
@@ -413,10 +427,12 @@ Result<std::unique_ptr<llm::Provider>> MakeProvider(const ProviderFlags& flags,
   // the user configured none.
   options.limiter = std::make_shared<llm::RateLimiter>(flags.requests_per_minute.value_or(0),
                                                        flags.tokens_per_minute.value_or(0));
-  if (preset != nullptr && preset->wire == "anthropic") {
-    return llm::MakeAnthropicProvider(std::move(options));
-  }
-  return llm::MakeOpenAiProvider(std::move(options));
+  L2MAC_ASSIGN_OR_RETURN(llm::TextProtocolMode text_mode,
+                         llm::ParseTextProtocolMode(flags.text_protocol));
+  std::unique_ptr<llm::Provider> provider = preset != nullptr && preset->wire == "anthropic"
+                                                ? llm::MakeAnthropicProvider(std::move(options))
+                                                : llm::MakeOpenAiProvider(std::move(options));
+  return llm::WithTextToolProtocol(std::move(provider), text_mode);
 }
 
 }  // namespace l2mac::cli

@@ -33,6 +33,7 @@ struct ProviderFlags {
   std::string replay;          // a transcript to replay instead of calling a model
   bool replay_strict = false;  // each request must match the recorded one
   bool no_stream = false;
+  std::string text_protocol;  // never, auto (when empty) or always: core/llm/text_tool_protocol.hpp
   std::optional<int> max_retries;
   std::optional<double> max_retry_wait_seconds;
   std::optional<double> connect_timeout_seconds;

@@ -182,6 +182,29 @@ TEST(StreamingScenario, AnthropicEndToEndStreamedAndWhole) {
   }
 }
 
+// A model without tool calling: the server refuses `tools`, and answers in fenced blocks.
+TEST(StreamingScenario, TheTextProtocolTakesOverWhenTheServerRefusesTools) {
+  ScenarioHarness harness("text-protocol");
+  harness.Serve(Wrapped([](sim::SimReply reply, const ModelRequest& request, size_t) {
+    if (request.HasTools()) return sim::ErrorReply(400, "this model does not support tools");
+    std::string text = reply.response.message.content;
+    for (const auto& call : reply.response.message.tool_calls) {
+      text += "\n```tool " + call.name + "\n" + call.arguments + "\n```\n";
+    }
+    return sim::TextReply(text);
+  }));
+  ProcessOutcome run = harness.Run();
+  ASSERT_EQ(run.exit_code, 0) << run.Describe();
+  EXPECT_EQ(ReadTree(harness.out()), ThreeModules::Files());
+  EXPECT_NE(run.err.find("switching to the text tool protocol"), std::string::npos) << run.err;
+  int refused = 0;
+  for (const auto& request : harness.requests()) refused += ModelRequest(request).HasTools();
+  EXPECT_EQ(refused, 1) << "only the first request offered tools";
+  // The transcript still shows tool calls, so a replay needs no text protocol.
+  ProcessOutcome transcript = RunL2mac({"transcript", harness.out().string()});
+  EXPECT_NE(transcript.out.find("\"tool_calls\""), std::string::npos);
+}
+
 TEST(StreamingScenario, APresetWithoutItsRequiredModelIsAUsageError) {
   ScenarioHarness harness("preset-no-model");
   ProcessOutcome run = harness.Run({"--preset", "ollama"});
