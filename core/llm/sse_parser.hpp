@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -42,11 +43,25 @@ class SseParser {
 
  private:
   enum class LineResult { kContinue, kStop };
+  // `in_input` says the line lies in the bytes being fed (valid until Feed returns),
+  // rather than in a temporary.
   template <typename OnEvent>
-  LineResult Line(std::string_view line, OnEvent& on_event);
+  LineResult Line(std::string_view line, bool in_input, OnEvent& on_event);
+  // Copies a data view into data_ before the input it points into goes away.
+  void Settle() {
+    if (data_is_view_) {
+      data_.assign(data_view_);
+      data_is_view_ = false;
+    }
+  }
 
   std::string line_;  // an unfinished line carried over from the previous Feed
+  // The event's data: a view into the input while the event has one data line that
+  // arrived in the current Feed (the common case, so most events are never copied),
+  // otherwise data_.
   std::string data_;
+  std::string_view data_view_;
+  bool data_is_view_ = false;
   std::string type_;
   bool has_data_ = false;
   bool skip_lf_ = false;  // the previous piece ended in "\r": a leading "\n" belongs to it
@@ -62,43 +77,50 @@ bool SseParser::Feed(std::string_view bytes, OnEvent&& on_event) {
     if (*p == '\n') ++p;
   }
   while (p < end) {
-    const char* eol = p;
-    while (eol < end && *eol != '\n' && *eol != '\r') ++eol;
+    // memchr is vectorized; a bare "\r" line end is rare but must end the line too.
+    const void* newline = std::memchr(p, '\n', static_cast<size_t>(end - p));
+    const char* limit = newline != nullptr ? static_cast<const char*>(newline) : end;
+    const void* carriage = std::memchr(p, '\r', static_cast<size_t>(limit - p));
+    const char* eol = carriage != nullptr ? static_cast<const char*>(carriage) : limit;
     if (eol == end) {
       if (line_.size() + static_cast<size_t>(end - p) > kMaxPendingBytes) {
         overflowed_ = true;
         return false;
       }
       line_.append(p, end);
+      Settle();
       return true;
     }
     LineResult result;
     if (line_.empty()) {
-      result = Line(std::string_view(p, static_cast<size_t>(eol - p)), on_event);
+      result = Line(std::string_view(p, static_cast<size_t>(eol - p)), true, on_event);
     } else {
       line_.append(p, eol);
       std::string carried = std::move(line_);
       line_.clear();
-      result = Line(carried, on_event);
+      result = Line(carried, false, on_event);
     }
     if (result == LineResult::kStop) return false;
     if (*eol == '\r') {
       if (eol + 1 == end) {
         skip_lf_ = true;
+        Settle();
         return true;
       }
       if (eol[1] == '\n') ++eol;
     }
     p = eol + 1;
   }
+  Settle();
   return true;
 }
 
 template <typename OnEvent>
-SseParser::LineResult SseParser::Line(std::string_view line, OnEvent& on_event) {
+SseParser::LineResult SseParser::Line(std::string_view line, bool in_input, OnEvent& on_event) {
   if (line.empty()) {
     if (has_data_) {
-      bool keep_going = on_event(SseEvent{type_, data_});
+      bool keep_going = on_event(SseEvent{type_, data_is_view_ ? data_view_ : data_});
+      data_is_view_ = false;
       data_.clear();
       type_.clear();
       has_data_ = false;
@@ -117,6 +139,13 @@ SseParser::LineResult SseParser::Line(std::string_view line, OnEvent& on_event) 
     if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   }
   if (field == "data") {
+    if (!has_data_ && in_input && value.size() < kMaxPendingBytes) {
+      data_view_ = value;
+      data_is_view_ = true;
+      has_data_ = true;
+      return LineResult::kContinue;
+    }
+    Settle();
     if (data_.size() + value.size() + 1 > kMaxPendingBytes) {
       overflowed_ = true;
       return LineResult::kStop;
