@@ -248,6 +248,10 @@ int StatusCommand(const std::string& out, bool json) {
                           {"cached_tokens", totals->cached_tokens},
                           {"cost_usd", static_cast<double>(totals->cost_microusd) / 1e6},
                           {"latency_ms", totals->latency_ms},
+                          {"estimator",
+                           {{"calls", totals->calibration_calls},
+                            {"reported_prompt_tokens", totals->calibration_reported_tokens},
+                            {"estimated_prompt_tokens", totals->calibration_estimated_tokens}}},
                           {"head_commit", *head},
                           {"files", files->size()}};
     std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
@@ -274,6 +278,14 @@ int StatusCommand(const std::string& out, bool json) {
       totals->calls, totals->prompt_tokens, totals->cached_tokens, totals->completion_tokens,
       static_cast<double>(totals->cost_microusd) / 1e6,
       static_cast<double>(totals->latency_ms) / 1000.0, files->size(), *head);
+  if (totals->calibration_calls > 0 && totals->calibration_estimated_tokens > 0) {
+    const double ratio = static_cast<double>(totals->calibration_reported_tokens) /
+                         static_cast<double>(totals->calibration_estimated_tokens);
+    std::cout << fmt::format(
+        "Token estimator: the server counted {:+.1f}% prompt tokens against l2mac's estimate "
+        "over {} calls (a --context-window margin of that size keeps contexts in bounds)\n",
+        100.0 * (ratio - 1.0), totals->calibration_calls);
+  }
   return kExitOk;
 }
 

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cmath>
 
+#include "core/token_estimator.hpp"
+
 namespace l2mac::control_unit {
 
 Result<llm::ChatResponse> RecordingGateway::Call(const llm::ChatRequest& request,
@@ -17,9 +19,9 @@ Result<llm::ChatResponse> RecordingGateway::Call(const llm::ChatRequest& request
   const auto cost_microusd =
       static_cast<int64_t>(std::llround(prices_.Cost(priced_as, response->usage) * 1e6));
   L2MAC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(workspace_.db()));
-  L2MAC_RETURN_IF_ERROR(workspace_.exchanges().Record(agents::CallPurposeName(purpose),
-                                                      instruction_id_, request, *response,
-                                                      latency.count(), cost_microusd));
+  L2MAC_RETURN_IF_ERROR(workspace_.exchanges().Record(
+      agents::CallPurposeName(purpose), instruction_id_, request, *response, latency.count(),
+      cost_microusd, EstimateRequestTokens(request.messages, request.tools)));
   if (!instruction_id_.empty()) {
     L2MAC_RETURN_IF_ERROR(workspace_.registry().AddUsage(
         instruction_id_, response->usage.prompt_tokens, response->usage.completion_tokens,

@@ -52,8 +52,15 @@ TEST(BudgetScenario, MaxCostStopsAtAnInstructionBoundaryAndResumeFinishes) {
   ASSERT_EQ(resumed.exit_code, 0) << resumed.Describe();
   EXPECT_EQ(ReadTree(harness.out()), ThreeModules::Files());
   nlohmann::json finished = StatusJson(harness.out());
-  EXPECT_NEAR(finished["cost_usd"].get<double>(),
-              0.02 * static_cast<double>(finished["model_calls"].get<int64_t>()), 1e-9);
+  const int64_t all_calls = finished["model_calls"].get<int64_t>();
+  EXPECT_NEAR(finished["cost_usd"].get<double>(), 0.02 * static_cast<double>(all_calls), 1e-9);
+  // Every call's reported prompt (10 tokens) is set against l2mac's estimate of it.
+  EXPECT_EQ(finished["estimator"]["calls"], all_calls);
+  EXPECT_EQ(finished["estimator"]["reported_prompt_tokens"], 10 * all_calls);
+  EXPECT_GT(finished["estimator"]["estimated_prompt_tokens"].get<int64_t>(), 10 * all_calls);
+  ProcessOutcome final_table = RunL2mac({"status", harness.out().string()});
+  EXPECT_NE(final_table.out.find("Token estimator: the server counted -"), std::string::npos)
+      << final_table.out;
 }
 
 TEST(BudgetScenario, MaxTokensStopsBeforePlanningIsRepeatedOrWorkBegins) {
