@@ -17,9 +17,10 @@ using l2mac::cli::ProviderFlags;
 constexpr const char* kExitCodesHelp =
     "Exit status: 0 completed; 1 internal error; 2 usage error or no model configured;\n"
     "3 malformed input (spec, program, transcript, prompts, config); 4 model unusable (auth,\n"
-    "not found, unreachable, replay exhausted); 5 run incomplete (failed instructions,\n"
-    "planner gave up); 6 output folder conflict (holds a run, has none, or is busy); 7 file\n"
-    "system or database error; 8 a tool the checks need is missing (Python with pytest).";
+    "not found, unreachable, replay exhausted, strict replay mismatch); 5 run incomplete\n"
+    "(failed instructions, planner gave up, budget reached); 6 output folder conflict\n"
+    "(holds a run, has none, or is busy); 7 file system or database error; 8 a tool the\n"
+    "checks need is missing (Python with pytest).";
 
 void AddProviderFlags(CLI::App& command, ProviderFlags& flags) {
   l2mac::cli::AddProviderOptions(command, flags);
