@@ -43,11 +43,19 @@ int FinishRun(const Result<control_unit::RunReport>& result,
   const auto& report = *result;
   std::cerr << fmt::format(
       "l2mac: {} of {} instructions committed ({} failed, {} skipped); {} files in {}\n"
-      "l2mac: {} model calls, {} prompt + {} completion tokens; {} failed checks fixed or "
-      "reported; {} context restarts\n",
+      "l2mac: {} model calls, {} prompt ({} cached) + {} completion tokens, ${:.4f}; {} failed "
+      "checks fixed or reported; {} context restarts\n",
       report.committed, report.instructions, report.failed, report.skipped, report.files, out,
-      report.model_calls, report.prompt_tokens, report.completion_tokens, report.gate_failures,
+      report.model_calls, report.prompt_tokens, report.cached_tokens, report.completion_tokens,
+      static_cast<double>(report.cost_microusd) / 1e6, report.gate_failures,
       report.context_restarts);
+  if (report.outcome == control_unit::RunOutcome::kBudgetReached) {
+    const bool by_cost = report.budget_stop.rfind("--max-cost", 0) == 0;
+    std::cerr << "l2mac: stopped at the budget (" << report.budget_stop
+              << "); what was committed is kept, and `l2mac resume " << out << " "
+              << (by_cost ? "--max-cost" : "--max-tokens") << " N` with a higher N continues.\n";
+    return kExitIncomplete;
+  }
   for (const auto& problem : report.problems) {
     std::cerr << "l2mac: instruction " << problem.id << " " << problem.status << ": "
               << problem.failure << "\n";
@@ -121,11 +129,23 @@ int RunCommand(const RunFlags& flags, const Config& config) {
       std::chrono::milliseconds(static_cast<int64_t>(flags.check_timeout_seconds * 1000));
   if (Status url = CheckBaseUrl(flags.provider.base_url); !url.ok()) return Fail(url);
   ProviderFlags provider_flags = flags.provider;
+  if (Status applied = provider_flags.ApplyConfig(config); !applied.ok()) return Fail(applied);
   provider_flags.MakePathsAbsolute();
   options.provider_settings = provider_flags.ToSettings();
   auto gate = GateSetupFromConfig(config);
   if (!gate.ok()) return Fail(gate.status());
   options.gate = std::move(gate).value();
+  BudgetFlags budget = flags.budget;
+  if (Status applied = budget.ApplyConfig(config); !applied.ok()) return Fail(applied);
+  options.max_cost_usd = budget.max_cost_usd.value_or(0);
+  options.max_tokens = budget.max_tokens.value_or(0);
+  auto prices = PriceOverrides(config);
+  if (!prices.ok()) return Fail(prices.status());
+  options.prices = *prices;
+  // A replay is priced only when the model it recorded is named.
+  options.priced_model = provider_flags.replay.empty() || !provider_flags.model.empty()
+                             ? provider_flags.ModelName()
+                             : "";
 
   if (!provider_flags.Configured()) {
     std::cerr << "l2mac: " << HowToConfigureProvider();
@@ -146,6 +166,7 @@ int ResumeCommand(const ResumeFlags& flags, const Config& config) {
   ProviderFlags provider_flags = flags.provider;
   provider_flags.MakePathsAbsolute();
   if (stored->contains("provider")) provider_flags.MergeStored((*stored)["provider"]);
+  if (Status applied = provider_flags.ApplyConfig(config); !applied.ok()) return Fail(applied);
   if (!provider_flags.Configured()) {
     std::cerr << "l2mac: " << HowToConfigureProvider();
     return kExitUsage;
@@ -169,6 +190,16 @@ int ResumeCommand(const ResumeFlags& flags, const Config& config) {
     overrides["check_timeout_ms"] = static_cast<int64_t>(*flags.check_timeout_seconds * 1000);
   }
   overrides["provider"] = provider_flags.ToSettings();
+  BudgetFlags budget = flags.budget;
+  if (Status applied = budget.ApplyConfig(config); !applied.ok()) return Fail(applied);
+  if (budget.max_cost_usd) overrides["max_cost_usd"] = *budget.max_cost_usd;
+  if (budget.max_tokens) overrides["max_tokens"] = *budget.max_tokens;
+  auto prices = PriceOverrides(config);
+  if (!prices.ok()) return Fail(prices.status());
+  if (!prices->empty()) overrides["prices"] = *prices;
+  if (provider_flags.replay.empty() || !provider_flags.model.empty()) {
+    overrides["priced_model"] = provider_flags.ModelName();
+  }
   spdlog::info("model: {}", provider.Describe());
   auto gate = GateSetupFromConfig(config);
   if (!gate.ok()) return Fail(gate.status());
@@ -208,6 +239,9 @@ int StatusCommand(const std::string& out, bool json) {
                       {"model_calls", r.model_calls},
                       {"prompt_tokens", r.prompt_tokens},
                       {"completion_tokens", r.completion_tokens},
+                      {"cached_tokens", r.cached_tokens},
+                      {"cost_usd", static_cast<double>(r.cost_microusd) / 1e6},
+                      {"latency_ms", r.latency_ms},
                       {"commit", r.commit_id},
                       {"failure", r.failure}});
     }
@@ -217,6 +251,13 @@ int StatusCommand(const std::string& out, bool json) {
                           {"model_calls", totals->calls},
                           {"prompt_tokens", totals->prompt_tokens},
                           {"completion_tokens", totals->completion_tokens},
+                          {"cached_tokens", totals->cached_tokens},
+                          {"cost_usd", static_cast<double>(totals->cost_microusd) / 1e6},
+                          {"latency_ms", totals->latency_ms},
+                          {"estimator",
+                           {{"calls", totals->calibration_calls},
+                            {"reported_prompt_tokens", totals->calibration_reported_tokens},
+                            {"estimated_prompt_tokens", totals->calibration_estimated_tokens}}},
                           {"head_commit", *head},
                           {"files", files->size()}};
     std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
@@ -224,21 +265,33 @@ int StatusCommand(const std::string& out, bool json) {
   }
   std::cout << fmt::format("Run in {}: {} (model: {})\n\n", out, state_text, provider_text);
   if (records->empty()) std::cout << "No prompt program yet (planning did not finish).\n";
-  std::cout << fmt::format("{:<6} {:<10} {:>8} {:>8} {:>6} {:>14}  {}\n", "id", "status",
-                           "attempts", "restarts", "calls", "tokens in/out", "instruction");
+  std::cout << fmt::format("{:<6} {:<10} {:>8} {:>8} {:>6} {:>14} {:>9}  {}\n", "id", "status",
+                           "attempts", "restarts", "calls", "tokens in/out", "cost $",
+                           "instruction");
   for (const auto& r : *records) {
     std::string text =
         TruncateUtf8(r.instruction.text.substr(0, r.instruction.text.find('\n')), 60);
-    std::cout << fmt::format("{:<6} {:<10} {:>8} {:>8} {:>6} {:>14}  {}\n", r.instruction.id,
-                             registry::InstructionStatusName(r.status), r.attempts,
-                             r.context_restarts, r.model_calls,
-                             fmt::format("{}/{}", r.prompt_tokens, r.completion_tokens), text);
+    std::cout << fmt::format("{:<6} {:<10} {:>8} {:>8} {:>6} {:>14} {:>9.4f}  {}\n",
+                             r.instruction.id, registry::InstructionStatusName(r.status),
+                             r.attempts, r.context_restarts, r.model_calls,
+                             fmt::format("{}/{}", r.prompt_tokens, r.completion_tokens),
+                             static_cast<double>(r.cost_microusd) / 1e6, text);
     if (!r.failure.empty()) std::cout << "       why: " << r.failure << "\n";
   }
   std::cout << fmt::format(
-      "\nTotal: {} model calls, {} prompt + {} completion tokens; {} files "
-      "at commit {}\n",
-      totals->calls, totals->prompt_tokens, totals->completion_tokens, files->size(), *head);
+      "\nTotal: {} model calls, {} prompt ({} cached) + {} completion tokens, ${:.4f}, {:.1f}s "
+      "in model calls; {} files at commit {}\n",
+      totals->calls, totals->prompt_tokens, totals->cached_tokens, totals->completion_tokens,
+      static_cast<double>(totals->cost_microusd) / 1e6,
+      static_cast<double>(totals->latency_ms) / 1000.0, files->size(), *head);
+  if (totals->calibration_calls > 0 && totals->calibration_estimated_tokens > 0) {
+    const double ratio = static_cast<double>(totals->calibration_reported_tokens) /
+                         static_cast<double>(totals->calibration_estimated_tokens);
+    std::cout << fmt::format(
+        "Token estimator: the server counted {:+.1f}% prompt tokens against l2mac's estimate "
+        "over {} calls (a --context-window margin of that size keeps contexts in bounds)\n",
+        100.0 * (ratio - 1.0), totals->calibration_calls);
+  }
   return kExitOk;
 }
 

@@ -18,6 +18,7 @@ struct RunFlags {
   std::string domain = "codebase";
   std::string prompts;
   ProviderFlags provider;
+  BudgetFlags budget;
   int64_t context_window = 128000;
   int max_context_restarts = 6;
   int max_attempts = 4;
@@ -29,6 +30,7 @@ struct RunFlags {
 struct ResumeFlags {
   std::string out;
   ProviderFlags provider;
+  BudgetFlags budget;
   std::optional<int64_t> context_window;
   std::optional<int> max_context_restarts;
   std::optional<int> max_attempts;

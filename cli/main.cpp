@@ -19,32 +19,14 @@ using l2mac::cli::ProviderFlags;
 constexpr const char* kExitCodesHelp =
     "Exit status: 0 completed; 1 internal error; 2 usage error or no model configured;\n"
     "3 malformed input (spec, program, transcript, prompts, config); 4 model unusable (auth,\n"
-    "not found, unreachable, replay exhausted); 5 run incomplete (failed instructions,\n"
-    "planner gave up); 6 output folder conflict (holds a run, has none, or is busy); 7 file\n"
-    "system or database error; 8 a tool the checks need is missing (Python with pytest, or\n"
-    "bubblewrap when the configuration requires it; `l2mac doctor` shows what is missing).";
+    "not found, unreachable, replay exhausted, strict replay mismatch); 5 run incomplete\n"
+    "(failed instructions, planner gave up, budget reached); 6 output folder conflict\n"
+    "(holds a run, has none, or is busy); 7 file system or database error; 8 a tool the\n"
+    "checks need is missing (Python with pytest, or bubblewrap when the configuration\n"
+    "requires it; `l2mac doctor` shows what is missing).";
 
 void AddProviderFlags(CLI::App& command, ProviderFlags& flags) {
-  command
-      .add_option("--base-url", flags.base_url,
-                  "OpenAI-compatible endpoint ending in /v1 (default $OPENAI_BASE_URL or "
-                  "OpenAI's); e.g. http://localhost:11434/v1 for Ollama")
-      ->group("Model");
-  command.add_option("--model", flags.model, "model name (default $L2MAC_MODEL or gpt-4o)")
-      ->group("Model");
-  command
-      .add_option("--api-key-env", flags.api_key_env, "environment variable holding the API key")
-      ->capture_default_str()
-      ->group("Model");
-  command
-      .add_option("--replay", flags.replay,
-                  "serve the model's responses from a recorded JSONL transcript, in order")
-      ->group("Model");
-  command
-      .add_option("--max-retries", flags.max_retries,
-                  "retries of a model call after 429, 5xx or a dropped connection")
-      ->capture_default_str()
-      ->group("Model");
+  l2mac::cli::AddProviderOptions(command, flags);
 }
 
 void SetUpLogging(int verbosity) {
@@ -121,6 +103,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.1, 86400.0))
       ->group("Limits");
   AddProviderFlags(*run_cmd, run.provider);
+  l2mac::cli::AddBudgetOptions(*run_cmd, run.budget);
   run_cmd->footer(kExitCodesHelp);
 
   l2mac::cli::ResumeFlags resume;
@@ -143,6 +126,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.1, 86400.0))
       ->group("Limits");
   AddProviderFlags(*resume_cmd, resume.provider);
+  l2mac::cli::AddBudgetOptions(*resume_cmd, resume.budget);
   resume_cmd->footer(kExitCodesHelp);
 
   std::string status_dir;

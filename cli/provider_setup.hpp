@@ -1,36 +1,92 @@
-// Builds the model provider from command-line flags and the environment.
+// Builds the model provider from command-line flags, the "model" section of the
+// configuration file and the environment (in that order of precedence).
 //
-// The API key is read from the environment variable named by --api-key-env (default
-// OPENAI_API_KEY) and lives only in memory: it is never stored with the run, logged or
-// printed. What is stored for resume is ProviderFlags::ToSettings(), which names the
-// variable, not its value.
+// The API key is read from the environment variable named by --api-key-env (default: the
+// preset's, else OPENAI_API_KEY) and lives only in memory: it is never stored with the
+// run, logged or printed. What is stored for resume is ProviderFlags::ToSettings(), which
+// names the variable, not its value.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "core/config.hpp"
 #include "core/llm/provider.hpp"
 #include "core/status.hpp"
+
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace l2mac::cli {
 
 struct ProviderFlags {
-  std::string base_url;  // empty: $OPENAI_BASE_URL, else OpenAI's
-  std::string model;     // empty: $L2MAC_MODEL, else "gpt-4o"
-  std::string api_key_env = "OPENAI_API_KEY";
-  std::string replay;  // a transcript to replay instead of calling a model
-  int max_retries = 6;
+  std::string preset;          // "", or a name from Presets(): ollama, vllm, azure, ...
+  std::string base_url;        // empty: the preset's, else $OPENAI_BASE_URL, else OpenAI's
+  std::string model;           // empty: $L2MAC_MODEL, else the preset's, else "gpt-4o"
+  std::string api_key_env;     // empty: the preset's, else OPENAI_API_KEY
+  std::string api_version;     // Azure's api-version query parameter
+  std::string replay;          // a transcript to replay instead of calling a model
+  bool replay_strict = false;  // each request must match the recorded one
+  bool no_stream = false;
+  std::string text_protocol;  // never, auto (when empty) or always: core/llm/text_tool_protocol.hpp
+  std::optional<int> max_retries;
+  std::optional<double> max_retry_wait_seconds;
+  std::optional<double> connect_timeout_seconds;
+  std::optional<double> first_byte_timeout_seconds;
+  std::optional<double> idle_timeout_seconds;
+  std::optional<double> request_timeout_seconds;
+  std::optional<double> requests_per_minute;
+  std::optional<double> tokens_per_minute;
 
   nlohmann::json ToSettings() const;
   // Fills fields that are still unset from stored settings (flags given now win).
   void MergeStored(const nlohmann::json& settings);
-  // True when a replay file, a base URL or an API key in the environment is available.
+  // Fills fields that are still unset from the configuration's "model" section.
+  Status ApplyConfig(const Config& config);
+  // True when a replay file, a preset, a base URL or an API key in the environment is
+  // available.
   bool Configured() const;
   // Makes a relative --replay path absolute, so that a stored run resumes from anywhere.
   void MakePathsAbsolute();
+  // The variable the key is read from.
+  std::string KeyVariable() const;
+  // The model name calls go to (and are priced by): --model, $L2MAC_MODEL, the preset's,
+  // else gpt-4o. Empty for a preset that requires --model and got none.
+  std::string ModelName() const;
 };
+
+// --max-cost and --max-tokens, with the "budget" config section beneath them.
+struct BudgetFlags {
+  std::optional<double> max_cost_usd;
+  std::optional<int64_t> max_tokens;
+
+  // Fills unset fields from the configuration's "budget" section.
+  Status ApplyConfig(const Config& config);
+};
+void AddBudgetOptions(CLI::App& command, BudgetFlags& flags);
+
+// The configuration's "prices" section as price overrides (validated), or an empty object.
+Result<nlohmann::json> PriceOverrides(const Config& config);
+
+// A named OpenAI-compatible server (or Anthropic) with its documented defaults.
+struct Preset {
+  std::string name;
+  std::string wire;           // "openai" or "anthropic"
+  std::string base_url;       // empty: must be given (Azure's deployment URL)
+  std::string api_key_env;    // empty: no key by default (local servers)
+  std::string default_model;  // empty: --model is required
+  std::string note;
+};
+const std::vector<Preset>& Presets();
+
+// Registers the "Model" options (--preset, --base-url, --model, --no-stream, timeouts,
+// rate limits, ...) on `command`.
+void AddProviderOptions(CLI::App& command, ProviderFlags& flags);
 
 // Refuses a base URL with credentials in it ("http://user:secret@host"): they would be
 // stored with the run. The key belongs in the variable named by --api-key-env.
@@ -41,6 +97,7 @@ Status CheckBaseUrl(const std::string& base_url);
 std::string HowToConfigureProvider();
 
 // `replay_skip` responses of a replay are consumed first (resuming a replayed run).
+// Errors: kInvalidArgument for an unknown preset or a preset missing what it needs.
 Result<std::unique_ptr<llm::Provider>> MakeProvider(const ProviderFlags& flags,
                                                     size_t replay_skip = 0);
 

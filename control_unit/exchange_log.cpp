@@ -19,6 +19,12 @@ const std::vector<std::string> kMigrations = {
     " superseded INTEGER NOT NULL DEFAULT 0,"
     " created_ms INTEGER NOT NULL DEFAULT (CAST((julianday('now') - 2440587.5) * 86400000 AS "
     "INTEGER)))",
+    // Accounting: prompt-cache hits and the call's cost in millionths of a dollar (integer,
+    // so sums are exact).
+    "ALTER TABLE exchanges ADD COLUMN cached_tokens INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE exchanges ADD COLUMN cost_microusd INTEGER NOT NULL DEFAULT 0",
+    // l2mac's own estimate of the prompt, to calibrate the estimator against the server.
+    "ALTER TABLE exchanges ADD COLUMN estimated_prompt_tokens INTEGER NOT NULL DEFAULT 0",
 };
 
 }  // namespace
@@ -30,19 +36,24 @@ Result<std::unique_ptr<ExchangeLog>> ExchangeLog::Open(Database& db) {
 
 Status ExchangeLog::Record(const std::string& purpose, const std::string& instruction_id,
                            const llm::ChatRequest& request, const llm::ChatResponse& response,
-                           int64_t latency_ms) {
+                           int64_t latency_ms, int64_t cost_microusd,
+                           int64_t estimated_prompt_tokens) {
   nlohmann::json line = llm::ExchangeToTranscriptJson(request, response);
   L2MAC_ASSIGN_OR_RETURN(
       Statement insert,
       db_.Prepare("INSERT INTO exchanges(purpose, instruction_id, request, response,"
-                  " prompt_tokens, completion_tokens, latency_ms) VALUES(?, ?, ?, ?, ?, ?, ?)"));
+                  " prompt_tokens, completion_tokens, latency_ms, cached_tokens, cost_microusd,"
+                  " estimated_prompt_tokens) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   insert.Bind(1, purpose)
       .Bind(2, instruction_id)
       .Bind(3, DumpJson(line["request"]))
       .Bind(4, DumpJson(line["response"]))
       .Bind(5, response.usage.prompt_tokens)
       .Bind(6, response.usage.completion_tokens)
-      .Bind(7, latency_ms);
+      .Bind(7, latency_ms)
+      .Bind(8, response.usage.cached_tokens)
+      .Bind(9, cost_microusd)
+      .Bind(10, estimated_prompt_tokens);
   return insert.Run();
 }
 
@@ -72,13 +83,28 @@ Result<int64_t> ExchangeLog::CountActive() {
 Result<ExchangeTotals> ExchangeLog::Totals() {
   L2MAC_ASSIGN_OR_RETURN(Statement query,
                          db_.Prepare("SELECT COUNT(*), COALESCE(SUM(prompt_tokens), 0),"
-                                     " COALESCE(SUM(completion_tokens), 0) FROM exchanges"));
+                                     " COALESCE(SUM(completion_tokens), 0),"
+                                     " COALESCE(SUM(cached_tokens), 0),"
+                                     " COALESCE(SUM(cost_microusd), 0),"
+                                     " COALESCE(SUM(latency_ms), 0),"
+                                     " COALESCE(SUM(CASE WHEN prompt_tokens > 0 AND"
+                                     "   estimated_prompt_tokens > 0 THEN 1 END), 0),"
+                                     " COALESCE(SUM(CASE WHEN prompt_tokens > 0 AND"
+                                     "   estimated_prompt_tokens > 0 THEN prompt_tokens END), 0),"
+                                     " COALESCE(SUM(CASE WHEN prompt_tokens > 0 THEN"
+                                     "   estimated_prompt_tokens END), 0) FROM exchanges"));
   L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
   ExchangeTotals totals;
   if (row) {
     totals.calls = query.ColumnInt(0);
     totals.prompt_tokens = query.ColumnInt(1);
     totals.completion_tokens = query.ColumnInt(2);
+    totals.cached_tokens = query.ColumnInt(3);
+    totals.cost_microusd = query.ColumnInt(4);
+    totals.latency_ms = query.ColumnInt(5);
+    totals.calibration_calls = query.ColumnInt(6);
+    totals.calibration_reported_tokens = query.ColumnInt(7);
+    totals.calibration_estimated_tokens = query.ColumnInt(8);
   }
   return totals;
 }

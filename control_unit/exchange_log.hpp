@@ -17,10 +17,19 @@
 
 namespace l2mac::control_unit {
 
+// Over every exchange ever made in the run, superseded ones included: what was spent.
 struct ExchangeTotals {
   int64_t calls = 0;
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
+  int64_t cached_tokens = 0;
+  int64_t cost_microusd = 0;  // millionths of a US dollar
+  int64_t latency_ms = 0;     // summed over calls
+  // Estimator calibration: over the calls whose usage the server reported, its prompt
+  // tokens against l2mac's estimate of the same prompts.
+  int64_t calibration_calls = 0;
+  int64_t calibration_reported_tokens = 0;
+  int64_t calibration_estimated_tokens = 0;
 };
 
 class ExchangeLog {
@@ -33,10 +42,10 @@ class ExchangeLog {
   };
   ExchangeLog(PassKey, Database& db) : db_(db) {}
 
-  // `instruction_id` is empty for planning.
+  // `instruction_id` is empty for planning. `cost_microusd` is the call's price.
   Status Record(const std::string& purpose, const std::string& instruction_id,
                 const llm::ChatRequest& request, const llm::ChatResponse& response,
-                int64_t latency_ms);
+                int64_t latency_ms, int64_t cost_microusd = 0, int64_t estimated_prompt_tokens = 0);
   // Marks the exchanges of these unfinished instructions (and of planning when
   // `planning_unfinished`) as superseded.
   Status Supersede(const std::vector<std::string>& instruction_ids, bool planning_unfinished);

@@ -1,6 +1,9 @@
 #include "control_unit/recording_gateway.hpp"
 
 #include <chrono>
+#include <cmath>
+
+#include "core/token_estimator.hpp"
 
 namespace l2mac::control_unit {
 
@@ -11,12 +14,18 @@ Result<llm::ChatResponse> RecordingGateway::Call(const llm::ChatRequest& request
   if (!response.ok()) return response.status().WithContext("model call failed");
   auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - start);
+  const std::string& priced_as =
+      !response->model.empty() && prices_.Find(response->model) ? response->model : fallback_model_;
+  const auto cost_microusd =
+      static_cast<int64_t>(std::llround(prices_.Cost(priced_as, response->usage) * 1e6));
   L2MAC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(workspace_.db()));
   L2MAC_RETURN_IF_ERROR(workspace_.exchanges().Record(
-      agents::CallPurposeName(purpose), instruction_id_, request, *response, latency.count()));
+      agents::CallPurposeName(purpose), instruction_id_, request, *response, latency.count(),
+      cost_microusd, EstimateRequestTokens(request.messages, request.tools)));
   if (!instruction_id_.empty()) {
     L2MAC_RETURN_IF_ERROR(workspace_.registry().AddUsage(
-        instruction_id_, response->usage.prompt_tokens, response->usage.completion_tokens));
+        instruction_id_, response->usage.prompt_tokens, response->usage.completion_tokens,
+        response->usage.cached_tokens, cost_microusd, latency.count()));
   }
   L2MAC_RETURN_IF_ERROR(txn->Commit());
   return response;

@@ -7,6 +7,7 @@
 
 #include "agents/model_gateway.hpp"
 #include "control_unit/workspace.hpp"
+#include "core/llm/prices.hpp"
 #include "core/llm/provider.hpp"
 
 namespace l2mac::control_unit {
@@ -19,6 +20,11 @@ class RecordingGateway : public agents::ModelGateway {
 
   // The instruction whose usage subsequent calls count against ("" while planning).
   void set_instruction(std::string id) { instruction_id_ = std::move(id); }
+  // Prices calls: by the model the server names, else by `fallback_model`.
+  void set_pricing(llm::PriceTable prices, std::string fallback_model) {
+    prices_ = std::move(prices);
+    fallback_model_ = std::move(fallback_model);
+  }
 
   Result<llm::ChatResponse> Call(const llm::ChatRequest& request,
                                  agents::CallPurpose purpose) override;
@@ -27,6 +33,8 @@ class RecordingGateway : public agents::ModelGateway {
   llm::Provider& provider_;
   Workspace& workspace_;
   std::string instruction_id_;
+  llm::PriceTable prices_ = llm::PriceTable::BuiltIn();
+  std::string fallback_model_;
 };
 
 }  // namespace l2mac::control_unit

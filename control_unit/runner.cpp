@@ -1,5 +1,6 @@
 #include "control_unit/runner.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
 
@@ -14,6 +15,7 @@
 #include "control_unit/recording_gateway.hpp"
 #include "control_unit/workspace.hpp"
 #include "core/json_text.hpp"
+#include "core/llm/prices.hpp"
 #include "core/text.hpp"
 
 namespace l2mac::control_unit {
@@ -56,8 +58,10 @@ toolchains::GateDomain GateDomainFor(agents::Domain domain) {
 
 class RunLoop {
  public:
-  RunLoop(Workspace& workspace, llm::Provider& provider, RunOptions options)
-      : workspace_(workspace), gateway_(provider, workspace), options_(std::move(options)) {}
+  RunLoop(Workspace& workspace, llm::Provider& provider, RunOptions options, llm::PriceTable prices)
+      : workspace_(workspace), gateway_(provider, workspace), options_(std::move(options)) {
+    gateway_.set_pricing(std::move(prices), options_.priced_model);
+  }
 
   // Gate snapshots live in the workspace, so a run killed during a check leaves nothing
   // behind elsewhere; whatever a killed run left there is removed when the next starts.
@@ -69,12 +73,18 @@ class RunLoop {
     L2MAC_ASSIGN_OR_RETURN(prompts_, agents::LoadPromptSet(options_.domain, options_.prompts_dir));
     L2MAC_RETURN_IF_ERROR(ImportUserEdits());
     L2MAC_ASSIGN_OR_RETURN(bool has_program, workspace_.registry().HasProgram());
-    if (!has_program) L2MAC_RETURN_IF_ERROR(Plan());
+    if (!has_program) {
+      L2MAC_ASSIGN_OR_RETURN(std::string over, BudgetReached());
+      if (!over.empty()) return StopForBudget(over);
+      L2MAC_RETURN_IF_ERROR(Plan());
+    }
     // Repairs a kill between marking a failure and skipping its dependents.
     L2MAC_RETURN_IF_ERROR(workspace_.registry().SkipBlocked().status());
     while (true) {
       L2MAC_ASSIGN_OR_RETURN(auto next, workspace_.registry().NextReady());
       if (!next) break;
+      L2MAC_ASSIGN_OR_RETURN(std::string over, BudgetReached());
+      if (!over.empty()) return StopForBudget(over);
       L2MAC_RETURN_IF_ERROR(Execute(*next));
     }
     L2MAC_RETURN_IF_ERROR(workspace_.SetMeta("state", "finished"));
@@ -82,6 +92,31 @@ class RunLoop {
   }
 
  private:
+  // "" while within budget; else which budget was reached, e.g. "--max-cost: $0.0123
+  // spent of $0.0100".
+  Result<std::string> BudgetReached() {
+    if (options_.max_cost_usd <= 0 && options_.max_tokens <= 0) return std::string();
+    L2MAC_ASSIGN_OR_RETURN(auto totals, workspace_.exchanges().Totals());
+    const double spent = static_cast<double>(totals.cost_microusd) / 1e6;
+    if (options_.max_cost_usd > 0 && spent >= options_.max_cost_usd) {
+      return fmt::format("--max-cost: ${:.4f} spent of ${:.4f}", spent, options_.max_cost_usd);
+    }
+    const int64_t tokens = totals.prompt_tokens + totals.completion_tokens;
+    if (options_.max_tokens > 0 && tokens >= options_.max_tokens) {
+      return fmt::format("--max-tokens: {} tokens spent of {}", tokens, options_.max_tokens);
+    }
+    return std::string();
+  }
+
+  Result<RunReport> StopForBudget(const std::string& over) {
+    spdlog::warn("budget reached ({}); stopping before the next step", over);
+    L2MAC_RETURN_IF_ERROR(workspace_.SetMeta("state", "stopped at the budget (" + over + ")"));
+    L2MAC_ASSIGN_OR_RETURN(RunReport report, Report());
+    report.outcome = RunOutcome::kBudgetReached;
+    report.budget_stop = over;
+    return report;
+  }
+
   // Asks the planner for the program. (A --program was saved when the run started.)
   Status Plan() {
     spdlog::info("planning: asking the model for a prompt program");
@@ -276,6 +311,8 @@ class RunLoop {
     report.model_calls = totals.calls;
     report.prompt_tokens = totals.prompt_tokens;
     report.completion_tokens = totals.completion_tokens;
+    report.cached_tokens = totals.cached_tokens;
+    report.cost_microusd = totals.cost_microusd;
     L2MAC_ASSIGN_OR_RETURN(int64_t head, workspace_.store().Head());
     L2MAC_ASSIGN_OR_RETURN(auto files, workspace_.store().List(head));
     report.files = static_cast<int64_t>(files.size());
@@ -301,7 +338,11 @@ nlohmann::json RunOptions::ToJson() const {
           {"max_gate_failures", max_gate_failures},
           {"max_turns", max_turns},
           {"check_timeout_ms", check_timeout.count()},
-          {"provider", provider_settings}};
+          {"provider", provider_settings},
+          {"prices", prices},
+          {"priced_model", priced_model},
+          {"max_cost_usd", max_cost_usd},
+          {"max_tokens", max_tokens}};
 }
 
 Status RunOptions::ApplyJson(const nlohmann::json& json, RunOptions& options) {
@@ -327,6 +368,12 @@ Status RunOptions::ApplyJson(const nlohmann::json& json, RunOptions& options) {
     }
     if (json.contains("provider")) options.provider_settings = json.at("provider");
     if (json.contains("max_turns")) options.max_turns = json.at("max_turns").get<int>();
+    if (json.contains("prices")) options.prices = json.at("prices");
+    if (json.contains("priced_model")) {
+      options.priced_model = json.at("priced_model").get<std::string>();
+    }
+    if (json.contains("max_cost_usd")) options.max_cost_usd = json.at("max_cost_usd").get<double>();
+    if (json.contains("max_tokens")) options.max_tokens = json.at("max_tokens").get<int64_t>();
     if (json.contains("check_timeout_ms")) {
       options.check_timeout = std::chrono::milliseconds(json.at("check_timeout_ms").get<int64_t>());
     }
@@ -353,6 +400,14 @@ Status ValidateLimits(const RunOptions& options) {
   if (options.check_timeout.count() < 100 || options.check_timeout.count() > 86'400'000) {
     return Status::InvalidArgument("--check-timeout must be between 0.1 and 86400 seconds");
   }
+  if (options.max_cost_usd < 0) {
+    return Status::InvalidArgument("--max-cost must be 0 (no budget) or more dollars");
+  }
+  if (options.max_tokens < 0) {
+    return Status::InvalidArgument("--max-tokens must be 0 (no budget) or more tokens");
+  }
+  llm::PriceTable prices = llm::PriceTable::BuiltIn();
+  L2MAC_RETURN_IF_ERROR(prices.Override(options.prices));
   return Status::Ok();
 }
 
@@ -394,7 +449,9 @@ Result<RunReport> StartRun(const RunOptions& options, llm::Provider& provider) {
     L2MAC_RETURN_IF_ERROR(workspace->SetMeta("task", options.task));
     L2MAC_RETURN_IF_ERROR(txn->Commit());
   }
-  RunLoop loop(*workspace, provider, options);
+  llm::PriceTable prices = llm::PriceTable::BuiltIn();
+  L2MAC_RETURN_IF_ERROR(prices.Override(options.prices));
+  RunLoop loop(*workspace, provider, options, std::move(prices));
   return NoteStop(*workspace, loop.Run());
 }
 
@@ -442,7 +499,9 @@ Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider&
     if (retried > 0)
       spdlog::info("resuming: {} failed or skipped instruction(s) are retried", retried);
   }
-  RunLoop loop(*workspace, provider, options);
+  llm::PriceTable prices = llm::PriceTable::BuiltIn();
+  L2MAC_RETURN_IF_ERROR(prices.Override(options.prices));
+  RunLoop loop(*workspace, provider, options, std::move(prices));
   return NoteStop(*workspace, loop.Run());
 }
 

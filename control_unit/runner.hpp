@@ -48,6 +48,16 @@ struct RunOptions {
   // stored for resume. Never holds a secret.
   nlohmann::json provider_settings = nlohmann::json::object();
   GateSetup gate;  // not stored: see GateSetup
+  // Price overrides ({"<model>": {"input_per_mtok", ...}}, see core/llm/prices.hpp) on top
+  // of the built-in table, and the model name to price calls by when the server names
+  // none it knows.
+  nlohmann::json prices = nlohmann::json::object();
+  std::string priced_model;
+  // Budgets over the whole run (every call ever made, retried instructions included);
+  // zero means none. Checked at instruction boundaries: the run stops cleanly before the
+  // next instruction (or before planning) once one is reached, resumable after raising it.
+  double max_cost_usd = 0;
+  int64_t max_tokens = 0;
 
   // The settings that shape a run, stored so that resume repeats them.
   nlohmann::json ToJson() const;
@@ -56,8 +66,9 @@ struct RunOptions {
 };
 
 enum class RunOutcome {
-  kCompleted,   // every instruction committed
-  kIncomplete,  // some instruction failed its checks (or was skipped because of one)
+  kCompleted,      // every instruction committed
+  kIncomplete,     // some instruction failed its checks (or was skipped because of one)
+  kBudgetReached,  // stopped at an instruction boundary: max_cost_usd or max_tokens spent
 };
 
 struct InstructionSummary {
@@ -77,7 +88,10 @@ struct RunReport {
   int64_t model_calls = 0;
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
+  int64_t cached_tokens = 0;
+  int64_t cost_microusd = 0;
   int64_t files = 0;
+  std::string budget_stop;                   // kBudgetReached: which budget, spent and allowed
   std::vector<InstructionSummary> problems;  // failed and skipped instructions
   std::vector<std::string> kept_user_edits;  // files in the folder the user changed
 };

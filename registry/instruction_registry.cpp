@@ -21,11 +21,15 @@ const std::vector<std::string> kMigrations = {
     " summary TEXT NOT NULL DEFAULT '',"
     " failure TEXT NOT NULL DEFAULT '',"
     " commit_id INTEGER NOT NULL DEFAULT 0)",
+    "ALTER TABLE instructions ADD COLUMN cached_tokens INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE instructions ADD COLUMN cost_microusd INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE instructions ADD COLUMN latency_ms INTEGER NOT NULL DEFAULT 0",
 };
 
 constexpr const char* kSelectColumns =
     "SELECT seq, id, text, depends_on, status, attempts, context_restarts, prompt_tokens,"
-    " completion_tokens, model_calls, summary, failure, commit_id FROM instructions";
+    " completion_tokens, model_calls, summary, failure, commit_id, cached_tokens, cost_microusd,"
+    " latency_ms FROM instructions";
 
 Result<InstructionRecord> ReadRecord(const Statement& row) {
   InstructionRecord record;
@@ -50,6 +54,9 @@ Result<InstructionRecord> ReadRecord(const Statement& row) {
   record.summary = row.ColumnText(10);
   record.failure = row.ColumnText(11);
   record.commit_id = row.ColumnInt(12);
+  record.cached_tokens = row.ColumnInt(13);
+  record.cost_microusd = row.ColumnInt(14);
+  record.latency_ms = row.ColumnInt(15);
   return record;
 }
 
@@ -230,13 +237,20 @@ Result<int> InstructionRegistry::ResetFailed() {
 }
 
 Status InstructionRegistry::AddUsage(const std::string& id, int64_t prompt_tokens,
-                                     int64_t completion_tokens) {
+                                     int64_t completion_tokens, int64_t cached_tokens,
+                                     int64_t cost_microusd, int64_t latency_ms) {
   L2MAC_ASSIGN_OR_RETURN(
       Statement update,
       db_.Prepare("UPDATE instructions SET prompt_tokens = prompt_tokens + ?,"
-                  " completion_tokens = completion_tokens + ?, model_calls = model_calls + 1"
-                  " WHERE id = ?"));
-  update.Bind(1, prompt_tokens).Bind(2, completion_tokens).Bind(3, id);
+                  " completion_tokens = completion_tokens + ?, model_calls = model_calls + 1,"
+                  " cached_tokens = cached_tokens + ?, cost_microusd = cost_microusd + ?,"
+                  " latency_ms = latency_ms + ? WHERE id = ?"));
+  update.Bind(1, prompt_tokens)
+      .Bind(2, completion_tokens)
+      .Bind(3, cached_tokens)
+      .Bind(4, cost_microusd)
+      .Bind(5, latency_ms)
+      .Bind(6, id);
   return update.Run();
 }
 

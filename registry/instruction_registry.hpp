@@ -38,6 +38,9 @@ struct InstructionRecord {
   int context_restarts = 0;  // summaries-and-restarts of its context
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
+  int64_t cached_tokens = 0;  // of prompt_tokens, prompt-cache hits
+  int64_t cost_microusd = 0;  // millionths of a US dollar
+  int64_t latency_ms = 0;     // summed over the instruction's model calls
   int64_t model_calls = 0;
   std::string summary;  // from step_complete, shown to later instructions
   std::string failure;  // why it failed, when it did
@@ -72,7 +75,8 @@ class InstructionRegistry {
   // clears their failure text. Returns how many.
   Result<int> ResetFailed();
 
-  Status AddUsage(const std::string& id, int64_t prompt_tokens, int64_t completion_tokens);
+  Status AddUsage(const std::string& id, int64_t prompt_tokens, int64_t completion_tokens,
+                  int64_t cached_tokens = 0, int64_t cost_microusd = 0, int64_t latency_ms = 0);
   Status AddAttempt(const std::string& id);
   Status AddContextRestart(const std::string& id);
 

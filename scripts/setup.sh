@@ -17,6 +17,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest bubblewrap
   python3-pyflakes golang-go
+  clang libclang-rt-14-dev
 )
 # Node from Debian (nodejs 18) only when no node is installed (e.g. a newer one from NodeSource).
 command -v node >/dev/null || packages+=(nodejs)

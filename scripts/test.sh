@@ -2,7 +2,9 @@
 # README command 2: sets everything up and runs the whole test suite:
 #   1. clang-format check of every C++ file,
 #   2. the normal build (warnings are errors) and all tests with ctest,
-#   3. an AddressSanitizer + UndefinedBehaviorSanitizer build and all tests again.
+#   3. an AddressSanitizer + UndefinedBehaviorSanitizer build and all tests again,
+#   4. the fuzz targets (tests/fuzz: SSE parser, tool-call assembly), each for a bounded
+#      time (L2MAC_FUZZ_SECONDS, default 20; 0 skips them).
 #
 #   scripts/test.sh                 everything
 #   scripts/test.sh --no-sanitize   skip step 3 (faster, for local iteration)
@@ -39,4 +41,27 @@ if [ $sanitize -eq 1 ]; then
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DL2MAC_SANITIZE=ON -DL2MAC_BUILD_BENCH=OFF
 fi
+# --- fuzzing (core/llm stream parsing) -------------------------------------------------
+# A separate small build with clang's libFuzzer of only the sources the targets need; each
+# target runs for a bounded time from its seed corpus (new inputs go to a scratch folder,
+# so the tree is not changed). A crash fails the script and leaves the input in build-fuzz.
+fuzz_seconds=${L2MAC_FUZZ_SECONDS:-20}
+if [ "$fuzz_seconds" -gt 0 ]; then
+  echo "== fuzz (${fuzz_seconds}s per target)"
+  if [ ! -f build-fuzz/build.ninja ]; then
+    cmake -S tests/fuzz -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
+      -DCMAKE_BUILD_TYPE=Debug
+  fi
+  cmake --build build-fuzz --parallel "$jobs"
+  for target in sse_parser:sse tool_call_assembly:tool_calls; do
+    name=${target%%:*}
+    corpus=${target##*:}
+    scratch=$(mktemp -d)
+    (cd build-fuzz && "./${name}_fuzz" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 \
+      -print_final_stats=1 "$scratch" "../tests/fuzz/corpus/$corpus" 2>&1 | tail -n 3)
+    rm -rf "$scratch"
+  done
+fi
+# --- end of fuzzing ----------------------------------------------------------------------
+
 echo "== all tests passed"

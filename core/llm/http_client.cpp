@@ -18,10 +18,33 @@ namespace {
 // A response body larger than this is refused rather than held in memory.
 constexpr size_t kMaxResponseBytes = size_t{64} << 20;
 
+using Clock = std::chrono::steady_clock;
+
+enum class StallKind { kNone, kFirstByte, kIdle };
+
 struct Transfer {
+  const HttpRequest* request = nullptr;
+  CURL* handle = nullptr;
   HttpResponse response;
   bool body_too_large = false;
+  // Streaming state: decided on the first body byte (2xx and text/event-stream).
+  bool decided = false;
+  Status stream_status;  // what the stream sink said when it stopped the transfer
+  Clock::time_point start = Clock::now();
+  Clock::time_point last_byte{};
+  bool got_byte = false;
+  StallKind stall = StallKind::kNone;
 };
+
+void NoteByte(Transfer& transfer) {
+  transfer.got_byte = true;
+  transfer.last_byte = Clock::now();
+}
+
+bool IsEventStream(const HttpResponse& response) {
+  auto type = response.headers.find("content-type");
+  return type != response.headers.end() && type->second.starts_with("text/event-stream");
+}
 
 struct CurlEasyDeleter {
   void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
@@ -54,6 +77,22 @@ Status GlobalInit() {
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   size_t bytes = size * count;
+  NoteByte(*transfer);
+  if (!transfer->decided) {
+    transfer->decided = true;
+    long status = 0;
+    curl_easy_getinfo(transfer->handle, CURLINFO_RESPONSE_CODE, &status);
+    transfer->response.streamed = transfer->request->on_stream_data && status >= 200 &&
+                                  status < 300 && IsEventStream(transfer->response);
+  }
+  if (transfer->response.streamed) {
+    Status status = transfer->request->on_stream_data(std::string_view(data, bytes));
+    if (!status.ok()) {
+      transfer->stream_status = std::move(status);
+      return 0;  // CURLE_WRITE_ERROR
+    }
+    return bytes;
+  }
   if (transfer->response.body.size() + bytes > kMaxResponseBytes) {
     transfer->body_too_large = true;
     return 0;  // makes curl stop with CURLE_WRITE_ERROR
@@ -75,6 +114,7 @@ std::string_view Trim(std::string_view text) {
 size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   size_t bytes = size * count;
+  NoteByte(*transfer);
   std::string_view line(data, bytes);
   if (line.starts_with("HTTP/")) {
     // A new status line (after "100 Continue" or a redirect): earlier headers are stale.
@@ -88,6 +128,24 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   transfer->response.headers[name] = std::string(Trim(line.substr(colon + 1)));
   return bytes;
+}
+
+// Called by libcurl during the transfer (at least about once a second, also while idle).
+int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const HttpRequest& request = *transfer->request;
+  const auto now = Clock::now();
+  if (!transfer->got_byte) {
+    if (request.first_byte_timeout.count() > 0 &&
+        now - transfer->start > request.first_byte_timeout) {
+      transfer->stall = StallKind::kFirstByte;
+      return 1;
+    }
+  } else if (request.idle_timeout.count() > 0 && now - transfer->last_byte > request.idle_timeout) {
+    transfer->stall = StallKind::kIdle;
+    return 1;
+  }
+  return 0;
 }
 
 Status TransportError(CURLcode code, const std::string& detail, const std::string& url,
@@ -141,6 +199,8 @@ Result<HttpResponse> HttpPost(const HttpRequest& request) {
   }
 
   Transfer transfer;
+  transfer.request = &request;
+  transfer.handle = handle.get();
   char error_buffer[CURL_ERROR_SIZE] = {};
   CURL* h = handle.get();
   curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
@@ -158,12 +218,30 @@ Result<HttpResponse> HttpPost(const HttpRequest& request) {
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &transfer);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
+  if (request.on_stream_data) {
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &OnProgress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &transfer);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  }
 
   CURLcode code = curl_easy_perform(h);
   if (transfer.body_too_large) {
     return Status::ResourceExhausted(
         fmt::format("the response from {} is larger than {} MiB; check --base-url", display_url,
                     kMaxResponseBytes >> 20));
+  }
+  if (!transfer.stream_status.ok()) return transfer.stream_status;
+  if (transfer.stall == StallKind::kFirstByte) {
+    return Status::DeadlineExceeded(fmt::format(
+        "no response from {} within {} ms (first-byte timeout); the server may be overloaded "
+        "or the prompt long: retry later or raise model.first_byte_timeout_seconds",
+        display_url, request.first_byte_timeout.count()));
+  }
+  if (transfer.stall == StallKind::kIdle) {
+    return Status::DeadlineExceeded(
+        fmt::format("the stream from {} stalled: nothing for {} ms (idle timeout); raise "
+                    "model.idle_timeout_seconds if the model pauses that long",
+                    display_url, request.idle_timeout.count()));
   }
   if (code != CURLE_OK) {
     std::string detail =

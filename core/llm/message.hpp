@@ -58,8 +58,9 @@ struct ChatRequest {
 };
 
 struct Usage {
-  int64_t prompt_tokens = 0;
+  int64_t prompt_tokens = 0;  // all input tokens, cached ones included
   int64_t completion_tokens = 0;
+  int64_t cached_tokens = 0;  // of prompt_tokens, served from the provider's prompt cache
 
   bool operator==(const Usage&) const = default;
 };

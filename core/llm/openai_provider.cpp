@@ -4,18 +4,22 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 #include <exception>
 #include <optional>
 #include <random>
 #include <thread>
 #include <utility>
 
+#include "core/llm/anthropic_wire.hpp"
 #include "core/llm/http_client.hpp"
 #include "core/llm/json_field.hpp"
+#include "core/llm/openai_stream.hpp"
 #include "core/llm/openai_wire.hpp"
 #include "core/llm/redact.hpp"
+#include "core/llm/retry_policy.hpp"
+#include "core/llm/sse_parser.hpp"
+#include "core/llm/truncation.hpp"
+#include "core/token_estimator.hpp"
 
 namespace l2mac::llm {
 namespace {
@@ -24,28 +28,12 @@ using std::chrono::milliseconds;
 
 // The longest server error message an error quotes.
 constexpr size_t kServerMessageBytes = 500;
-
-bool IsRetryableStatus(long status) {
-  return status == 429 || status == 500 || status == 502 || status == 503 || status == 504 ||
-         status == 529;
-}
+// The largest output limit a length retry asks for.
+constexpr int kMaxOutputTokensCeiling = 65536;
 
 bool IsRetryableTransport(const Status& status) {
   return status.code() == StatusCode::kUnavailable ||
          status.code() == StatusCode::kDeadlineExceeded;
-}
-
-// A non-negative number of seconds, integer or decimal; nothing for an HTTP date or junk.
-std::optional<milliseconds> ParseSeconds(std::string_view text) {
-  double seconds = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, seconds, std::chars_format::fixed);
-  if (ec != std::errc() || ptr != end || !std::isfinite(seconds) || seconds < 0) {
-    return std::nullopt;
-  }
-  // Anything beyond a day is capped by max_backoff anyway; clamp before converting.
-  seconds = std::min(seconds, 86400.0);
-  return milliseconds(static_cast<int64_t>(std::llround(seconds * 1000)));
 }
 
 // The server's own explanation: error.message, a string "error", or the body itself.
@@ -75,37 +63,52 @@ std::string TrimTrailingSlashes(std::string url) {
   return url;
 }
 
+// What a call may count against a tokens-per-minute limit: its input and its output limit.
+int64_t RateLimitTokens(const ChatRequest& request) {
+  return l2mac::EstimateRequestTokens(request.messages, request.tools) + request.max_output_tokens;
+}
+
 class OpenAiProvider final : public Provider {
  public:
   explicit OpenAiProvider(OpenAiOptions options)
       : options_(std::move(options)),
-        url_(TrimTrailingSlashes(options_.base_url) + "/chat/completions"),
+        anthropic_(options_.wire == WireProtocol::kAnthropic),
+        url_(TrimTrailingSlashes(options_.base_url) +
+             (anthropic_ ? "/messages" : "/chat/completions") +
+             (options_.query.empty() ? "" : "?" + options_.query)),
         display_url_(Scrub(UrlForDisplay(url_))),
-        random_(std::random_device{}()) {}
+        random_(std::random_device{}()) {
+    policy_.max_retries = std::max(0, options_.max_retries);
+    policy_.initial_backoff = options_.initial_backoff;
+    policy_.max_backoff = options_.max_backoff;
+    policy_.max_total_wait = options_.max_total_retry_wait;
+  }
 
-  Result<ChatResponse> Complete(const ChatRequest& request) override {
-    HttpRequest http;
-    http.url = url_;
-    http.headers.emplace_back("Content-Type", "application/json");
-    if (!options_.api_key.empty()) {
-      http.headers.emplace_back("Authorization", "Bearer " + options_.api_key);
+  Result<ChatResponse> Complete(const ChatRequest& original) override {
+    ChatRequest request = original;
+    for (int length_retry = 0;; ++length_retry) {
+      L2MAC_ASSIGN_OR_RETURN(ChatResponse response, CompleteOnce(request));
+      if (!CutMidToolCall(response)) return response;
+      const int larger = std::min(request.max_output_tokens * 2, kMaxOutputTokensCeiling);
+      if (length_retry >= options_.max_length_retries || larger <= request.max_output_tokens) {
+        spdlog::warn(
+            "the reply from {} hit the output token limit ({}) in the middle of a tool call; "
+            "the incomplete call is dropped and the model is told why",
+            display_url_, request.max_output_tokens);
+        DropCutToolCalls(response);
+        return response;
+      }
+      spdlog::warn(
+          "the reply from {} hit the output token limit ({}) in the middle of a tool call; "
+          "asking again with a limit of {}",
+          display_url_, request.max_output_tokens, larger);
+      request.max_output_tokens = larger;
     }
-    http.connect_timeout = options_.connect_timeout;
-    http.total_timeout = options_.request_timeout;
-    try {
-      // Text that is not valid UTF-8 (a binary file the model read) is replaced by U+FFFD
-      // rather than failing the whole request.
-      http.body = RequestToOpenAiJson(request, options_.model)
-                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    } catch (const std::exception& e) {
-      return Status::Internal("cannot serialize the chat request: " + JsonErrorDetail(e));
-    }
-    return PostWithRetries(http);
   }
 
   std::string Describe() const override {
-    return fmt::format("openai-compatible model '{}' at {}", Scrub(options_.model),
-                       Scrub(UrlForDisplay(options_.base_url)));
+    return fmt::format("{} model '{}' at {}", anthropic_ ? "anthropic" : "openai-compatible",
+                       Scrub(options_.model), Scrub(UrlForDisplay(options_.base_url)));
   }
 
  private:
@@ -113,71 +116,173 @@ class OpenAiProvider final : public Provider {
     return RedactSecret(std::move(text), options_.api_key);
   }
 
+  Result<ChatResponse> CompleteOnce(const ChatRequest& request) {
+    HttpRequest http;
+    http.url = url_;
+    http.headers.emplace_back("Content-Type", "application/json");
+    if (!options_.api_key.empty()) {
+      if (options_.api_key_header == "Authorization") {
+        http.headers.emplace_back("Authorization", "Bearer " + options_.api_key);
+      } else {
+        http.headers.emplace_back(options_.api_key_header, options_.api_key);
+      }
+    }
+    for (const auto& header : options_.extra_headers) http.headers.push_back(header);
+    http.connect_timeout = options_.connect_timeout;
+    http.total_timeout = options_.request_timeout;
+    http.first_byte_timeout = options_.first_byte_timeout;
+    http.idle_timeout = options_.idle_timeout;
+    try {
+      nlohmann::json body = anthropic_ ? RequestToAnthropicJson(request, options_.model)
+                                       : RequestToOpenAiJson(request, options_.model);
+      if (!options_.send_model) body.erase("model");
+      if (options_.stream) {
+        body["stream"] = true;
+        if (options_.stream_usage && !anthropic_) {
+          body["stream_options"] = {{"include_usage", true}};
+        }
+      }
+      // Text that is not valid UTF-8 (a binary file the model read) is replaced by U+FFFD
+      // rather than failing the whole request.
+      http.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    } catch (const std::exception& e) {
+      return Status::Internal("cannot serialize the chat request: " + JsonErrorDetail(e));
+    }
+    return PostWithRetries(http, RateLimitTokens(request));
+  }
+
+  // One HTTP attempt; a streamed body is assembled into the response.
+  struct Attempt {
+    Result<HttpResponse> http = Status::Internal("not attempted");
+    std::optional<Result<ChatResponse>> streamed;  // set when the body was streamed
+  };
+
+  Attempt PostOnce(HttpRequest& http) {
+    Attempt attempt;
+    SseParser parser;
+    OpenAiStreamAssembler assembler;
+    AnthropicStreamAssembler anthropic_assembler;
+    if (options_.stream) {
+      http.on_stream_data = [&](std::string_view bytes) -> Status {
+        Status event_status;
+        bool ok = parser.Feed(bytes, [&](const SseEvent& event) {
+          if (anthropic_) {
+            if (anthropic_assembler.done()) return true;
+            event_status = anthropic_assembler.AddEvent(event.type, event.data);
+            return event_status.ok();
+          }
+          if (assembler.done()) return true;  // trailing events after [DONE] are ignored
+          event_status = assembler.AddData(event.data);
+          return event_status.ok();
+        });
+        if (!event_status.ok()) return event_status;
+        if (!ok) {
+          return Status::InvalidArgument(fmt::format("a streamed event is larger than {} MiB",
+                                                     SseParser::kMaxPendingBytes >> 20));
+        }
+        return Status::Ok();
+      };
+    }
+    attempt.http = HttpPost(http);
+    if (attempt.http.ok() && attempt.http->streamed) {
+      attempt.streamed = anthropic_ ? anthropic_assembler.Finish() : assembler.Finish();
+    }
+    return attempt;
+  }
+
   // The key is scrubbed from text that did not originate here: server bodies, the URL and
   // the transport's messages (which quote the URL). The advice this class writes itself is
   // left alone, so a short key that equals a word of it cannot garble it.
-  Result<ChatResponse> PostWithRetries(const HttpRequest& http) {
-    const int attempts = std::max(0, options_.max_retries) + 1;
-    for (int attempt = 0;; ++attempt) {
-      const bool last = attempt + 1 >= attempts;
-      Result<HttpResponse> response = HttpPost(http);
-      if (!response.ok()) {
-        Status status(response.status().code(), Scrub(response.status().message()));
+  Result<ChatResponse> PostWithRetries(HttpRequest& http, int64_t estimated_tokens) {
+    RetryBudget budget(policy_, random_);
+    for (;;) {
+      if (options_.limiter) {
+        milliseconds waited = options_.limiter->Acquire(estimated_tokens);
+        if (waited.count() >= 1000) {
+          spdlog::info("waited {:.1f}s for the rate limit", Seconds(waited));
+        }
+      }
+      Attempt attempt = PostOnce(http);
+      Status failure;      // a retryable failure of this attempt
+      long last_code = 0;  // the HTTP status when that was the failure
+      std::string last_message;
+      std::optional<milliseconds> server_delay;
+      if (!attempt.http.ok()) {
+        Status status(attempt.http.status().code(), Scrub(attempt.http.status().message()));
+        if (status.code() == StatusCode::kInvalidArgument && options_.stream &&
+            status.message().find("streamed") != std::string::npos) {
+          // A malformed stream is the server's glitch: retry, and say how to avoid it.
+          status = Status::Unavailable(
+              fmt::format("{}: {}; if this server's streaming is broken, run with --no-stream",
+                          display_url_, status.message()));
+        }
         if (!IsRetryableTransport(status)) return status;
-        if (last) {
-          return Status(status.code(),
-                        fmt::format("{} (gave up after {} attempts)", status.message(), attempts));
+        failure = status;
+      } else {
+        const HttpResponse& response = *attempt.http;
+        if (options_.limiter) options_.limiter->Observe(response.headers);
+        const long code = response.status;
+        if (code >= 200 && code < 300) {
+          if (attempt.streamed) {
+            if (attempt.streamed->ok()) return std::move(*attempt.streamed);
+            failure = Status::Unavailable(
+                fmt::format("{}: {}", display_url_, Scrub(attempt.streamed->status().message())));
+          } else {
+            Result<ChatResponse> parsed = anthropic_ ? ParseAnthropicResponse(response.body)
+                                                     : ParseOpenAiResponse(response.body);
+            if (!parsed.ok()) {
+              return Status(parsed.status().code(),
+                            display_url_ + ": " + Scrub(parsed.status().message()));
+            }
+            return parsed;
+          }
+        } else if (IsRetryableHttpStatus(code)) {
+          server_delay = ServerRetryDelay(response.headers, std::chrono::system_clock::now());
+          failure = Status::Unavailable(fmt::format("HTTP {} from {}", code, display_url_));
+          last_code = code;
+          last_message = Scrub(ServerMessage(response.body));
+        } else {
+          return StatusError(code, response.body);
         }
-        milliseconds delay = Backoff(attempt);
-        spdlog::warn("{}, retrying in {:.1f}s (attempt {} of {})", status.message(), Seconds(delay),
-                     attempt + 2, attempts);
-        std::this_thread::sleep_for(delay);
-        continue;
       }
-      const long code = response->status;
-      if (code >= 200 && code < 300) {
-        Result<ChatResponse> parsed = ParseOpenAiResponse(response->body);
-        if (!parsed.ok()) {
-          return Status(parsed.status().code(),
-                        display_url_ + ": " + Scrub(parsed.status().message()));
+      std::optional<milliseconds> delay = budget.Next(server_delay);
+      if (!delay) {
+        if (last_code != 0) {
+          return Status::Unavailable(fmt::format(
+              "the model server at {} is still failing after {} attempts (last HTTP {}: {}); "
+              "wait and run again, lower the request rate, or raise --max-retries",
+              display_url_, budget.attempts_made(), last_code, last_message));
         }
-        return parsed;
+        return Status(failure.code(), fmt::format("{} (gave up after {} attempts)",
+                                                  failure.message(), budget.attempts_made()));
       }
-      if (IsRetryableStatus(code) && !last) {
-        milliseconds delay = RetryDelay(*response, attempt);
-        spdlog::warn("HTTP {} from {}, retrying in {:.1f}s (attempt {} of {})", code, display_url_,
-                     Seconds(delay), attempt + 2, attempts);
-        std::this_thread::sleep_for(delay);
-        continue;
-      }
-      return StatusError(code, response->body, attempt + 1);
+      spdlog::warn("{}, retrying in {:.1f}s (attempt {} of {})", failure.message(), Seconds(*delay),
+                   budget.attempts_made(), budget.max_attempts());
+      std::this_thread::sleep_for(*delay);
     }
   }
 
-  Status StatusError(long code, const std::string& body, int attempts_made) const {
+  Status StatusError(long code, const std::string& body) const {
+    const std::string key_hint =
+        anthropic_ ? "set ANTHROPIC_API_KEY (or the variable named by --api-key-env)"
+        : options_.api_key_header == "Authorization"
+            ? "set OPENAI_API_KEY (or the variable named by --api-key-env)"
+            : "set the variable named by --api-key-env";
     if (code == 401 || code == 403) {
       if (options_.api_key.empty()) {
-        return Status::Unauthenticated(fmt::format(
-            "the model server at {} requires an API key (HTTP {}): set OPENAI_API_KEY (or the "
-            "variable named by --api-key-env)",
-            display_url_, code));
+        return Status::Unauthenticated(
+            fmt::format("the model server at {} requires an API key (HTTP {}): {}", display_url_,
+                        code, key_hint));
       }
-      return Status::Unauthenticated(fmt::format(
-          "the model server at {} rejected the API key (HTTP {}): set OPENAI_API_KEY (or the "
-          "variable named by --api-key-env) to a valid key",
-          display_url_, code));
+      return Status::Unauthenticated(
+          fmt::format("the model server at {} rejected the API key (HTTP {}): {} to a valid key",
+                      display_url_, code, key_hint));
     }
     if (code == 404) {
       return Status::NotFound(fmt::format(
           "the model server at {} has no such endpoint or model (HTTP 404): check --base-url "
           "(it usually ends in /v1) and --model '{}'",
-          display_url_, options_.model));
-    }
-    if (IsRetryableStatus(code)) {
-      return Status::Unavailable(fmt::format(
-          "the model server at {} is still failing after {} attempts (last HTTP {}: {}); wait "
-          "and run again, or lower the request rate",
-          display_url_, attempts_made, code, Scrub(ServerMessage(body))));
+          display_url_, Scrub(options_.model)));
     }
     if (code >= 400 && code < 500) {
       return Status::InvalidArgument(fmt::format(
@@ -190,31 +295,11 @@ class OpenAiProvider final : public Provider {
                     code, Scrub(ServerMessage(body))));
   }
 
-  // Retry-After (seconds, integer or decimal) when the server sent it, else backoff;
-  // never longer than max_backoff.
-  milliseconds RetryDelay(const HttpResponse& response, int attempt) {
-    auto header = response.headers.find("retry-after");
-    if (header != response.headers.end()) {
-      if (std::optional<milliseconds> delay = ParseSeconds(header->second)) {
-        return std::min(*delay, options_.max_backoff);
-      }
-    }
-    return Backoff(attempt);
-  }
-
-  // Full jitter: uniform in [0, min(max_backoff, initial_backoff * 2^attempt)].
-  milliseconds Backoff(int attempt) {
-    const int64_t cap = std::max<int64_t>(0, options_.max_backoff.count());
-    int64_t ceiling = std::max<int64_t>(0, options_.initial_backoff.count());
-    for (int i = 0; i < attempt && ceiling < cap; ++i) ceiling *= 2;
-    ceiling = std::min(ceiling, cap);
-    std::uniform_int_distribution<int64_t> pick(0, ceiling);
-    return milliseconds(pick(random_));
-  }
-
   static double Seconds(milliseconds delay) { return static_cast<double>(delay.count()) / 1000.0; }
 
   OpenAiOptions options_;
+  const bool anthropic_;
+  RetryPolicy policy_;
   std::string url_;
   std::string display_url_;
   std::mt19937_64 random_;
@@ -223,6 +308,13 @@ class OpenAiProvider final : public Provider {
 }  // namespace
 
 std::unique_ptr<Provider> MakeOpenAiProvider(OpenAiOptions options) {
+  return std::make_unique<OpenAiProvider>(std::move(options));
+}
+
+std::unique_ptr<Provider> MakeAnthropicProvider(OpenAiOptions options) {
+  options.wire = WireProtocol::kAnthropic;
+  options.api_key_header = "x-api-key";
+  options.extra_headers.emplace_back("anthropic-version", "2023-06-01");
   return std::make_unique<OpenAiProvider>(std::move(options));
 }
 

@@ -157,6 +157,12 @@ Result<ChatResponse> ParseResponseJson(const json& body) {
     L2MAC_ASSIGN_OR_RETURN(
         response.usage.completion_tokens,
         OptionalIntField(*usage, "completion_tokens", "usage.completion_tokens"));
+    auto details = usage->find("prompt_tokens_details");
+    if (details != usage->end() && details->is_object()) {
+      L2MAC_ASSIGN_OR_RETURN(
+          response.usage.cached_tokens,
+          OptionalIntField(*details, "cached_tokens", "usage.prompt_tokens_details.cached_tokens"));
+    }
   }
   L2MAC_ASSIGN_OR_RETURN(response.model, OptionalStringField(body, "model", "model"));
   return response;
@@ -170,6 +176,16 @@ Status NotAChatCompletion(const Status& detail, std::string_view body) {
 }
 
 }  // namespace
+
+json UsageToOpenAiJson(const Usage& usage) {
+  json out = {{"prompt_tokens", usage.prompt_tokens},
+              {"completion_tokens", usage.completion_tokens},
+              {"total_tokens", usage.prompt_tokens + usage.completion_tokens}};
+  if (usage.cached_tokens > 0) {
+    out["prompt_tokens_details"] = {{"cached_tokens", usage.cached_tokens}};
+  }
+  return out;
+}
 
 json MessageToOpenAiJson(const ChatMessage& message) {
   json out = json::object();
@@ -259,10 +275,7 @@ json ResponseToOpenAiJson(const ChatResponse& response) {
           {"created", 0},
           {"model", response.model},
           {"choices", json::array({std::move(choice)})},
-          {"usage",
-           {{"prompt_tokens", response.usage.prompt_tokens},
-            {"completion_tokens", response.usage.completion_tokens},
-            {"total_tokens", response.usage.prompt_tokens + response.usage.completion_tokens}}}};
+          {"usage", UsageToOpenAiJson(response.usage)}};
 }
 
 }  // namespace l2mac::llm

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/llm/json_diff.hpp"
 #include "core/llm/json_field.hpp"
 #include "core/llm/transcript.hpp"
 
@@ -23,7 +24,12 @@ bool IsBlank(std::string_view line) {
   return line.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
-Result<ChatResponse> ParseLine(const std::string& line) {
+struct Recorded {
+  json request;  // null when the line has none
+  ChatResponse response;
+};
+
+Result<Recorded> ParseLine(const std::string& line) {
   json exchange;
   try {
     exchange = json::parse(line);
@@ -41,15 +47,24 @@ Result<ChatResponse> ParseLine(const std::string& line) {
   }
   auto response = exchange.find("response");
   if (response == exchange.end()) return MissingFieldError("response", "an object");
-  return ResponseFromTranscriptJson(*response);
+  Recorded recorded;
+  if (request != exchange.end()) recorded.request = *request;
+  L2MAC_ASSIGN_OR_RETURN(recorded.response, ResponseFromTranscriptJson(*response));
+  return recorded;
 }
 
 class ReplayProvider final : public Provider {
  public:
-  ReplayProvider(std::string path, std::vector<ChatResponse> responses, size_t next)
-      : path_(std::move(path)), responses_(std::move(responses)), next_(next) {}
+  // `lines[i]` is the line of the file the i-th exchange was read from.
+  ReplayProvider(std::string path, std::vector<Recorded> responses, std::vector<size_t> lines,
+                 size_t next, ReplayMode mode)
+      : path_(std::move(path)),
+        responses_(std::move(responses)),
+        lines_(std::move(lines)),
+        next_(next),
+        mode_(mode) {}
 
-  Result<ChatResponse> Complete(const ChatRequest& /*request*/) override {
+  Result<ChatResponse> Complete(const ChatRequest& request) override {
     std::lock_guard<std::mutex> lock(mutex_);
     if (next_ >= responses_.size()) {
       return Status::ResourceExhausted(fmt::format(
@@ -57,23 +72,39 @@ class ReplayProvider final : public Provider {
           "diverged from the recording, or the transcript is incomplete",
           path_, responses_.size()));
     }
-    return responses_[next_++];
+    const Recorded& recorded = responses_[next_];
+    if (mode_ == ReplayMode::kStrict) {
+      if (auto difference =
+              FirstJsonDifference(recorded.request, RequestToTranscriptJson(request))) {
+        return Status::FailedPrecondition(fmt::format(
+            "strict replay: request {} differs from the one recorded in {} (line {}): {}; the "
+            "run no longer behaves as recorded (replay without --replay-strict to ignore "
+            "requests)",
+            next_ + 1, path_, lines_[next_], *difference));
+      }
+    }
+    ++next_;
+    return recorded.response;
   }
 
   std::string Describe() const override {
-    return fmt::format("replay of {} ({} responses)", path_, responses_.size());
+    return fmt::format("{}replay of {} ({} responses)",
+                       mode_ == ReplayMode::kStrict ? "strict " : "", path_, responses_.size());
   }
 
  private:
   const std::string path_;
-  const std::vector<ChatResponse> responses_;
+  const std::vector<Recorded> responses_;
+  const std::vector<size_t> lines_;
   std::mutex mutex_;
   size_t next_;
+  const ReplayMode mode_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<Provider>> OpenReplayProvider(const std::string& path, size_t skip) {
+Result<std::unique_ptr<Provider>> OpenReplayProvider(const std::string& path, size_t skip,
+                                                     ReplayMode mode) {
   std::error_code exists_error;
   if (!std::filesystem::exists(path, exists_error)) {
     return Status::NotFound(fmt::format(
@@ -88,14 +119,20 @@ Result<std::unique_ptr<Provider>> OpenReplayProvider(const std::string& path, si
     return Status::IoError(
         fmt::format("cannot open the replay transcript {}: {}", path, std::strerror(errno)));
   }
-  std::vector<ChatResponse> responses;
+  std::vector<Recorded> responses;
+  std::vector<size_t> lines;
   std::string line;
   size_t line_number = 0;
   try {
     while (std::getline(in, line)) {
       ++line_number;
       if (IsBlank(line)) continue;
-      Result<ChatResponse> response = ParseLine(line);
+      Result<Recorded> response = ParseLine(line);
+      if (response.ok() && mode == ReplayMode::kStrict && response->request.is_null()) {
+        response = Status::InvalidArgument(
+            "the exchange has no \"request\", which --replay-strict compares; record the "
+            "transcript with `l2mac transcript`, or replay without --replay-strict");
+      }
       if (!response.ok()) {
         return Status::InvalidArgument(
             fmt::format("{}:{}: {}; each line must be one exchange as `l2mac transcript` writes "
@@ -103,6 +140,7 @@ Result<std::unique_ptr<Provider>> OpenReplayProvider(const std::string& path, si
                         path, line_number, response.status().message()));
       }
       responses.push_back(std::move(response).value());
+      lines.push_back(line_number);
     }
   } catch (const std::exception& e) {
     return Status::InvalidArgument(fmt::format("{}:{}: {}", path, line_number, JsonErrorDetail(e)));
@@ -117,7 +155,7 @@ Result<std::unique_ptr<Provider>> OpenReplayProvider(const std::string& path, si
         skip, path, responses.size()));
   }
   return std::unique_ptr<Provider>(
-      std::make_unique<ReplayProvider>(path, std::move(responses), skip));
+      std::make_unique<ReplayProvider>(path, std::move(responses), std::move(lines), skip, mode));
 }
 
 }  // namespace l2mac::llm

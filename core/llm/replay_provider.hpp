@@ -1,6 +1,9 @@
 // A Provider that serves the responses recorded in a JSONL transcript (see transcript.hpp),
-// in order, ignoring the requests (lenient in-order replay). Used for deterministic
-// re-runs and the offline demo.
+// in order. Lenient mode ignores the requests (the offline demo replays hand-written
+// transcripts without them). Strict mode compares each request with the recorded one
+// (messages and tool names, as RequestToTranscriptJson writes them) and refuses to answer
+// a request that differs, naming the exchange and the first difference: the way to prove
+// a change to prompts or agents left a run's behaviour exactly as recorded.
 #pragma once
 
 #include <memory>
@@ -14,6 +17,10 @@ namespace l2mac::llm {
 // kInvalidArgument error naming the file and line. `skip` responses are consumed at
 // once (used when resuming a replayed run). Complete() past the last response returns
 // kResourceExhausted saying how many responses the transcript had.
-Result<std::unique_ptr<Provider>> OpenReplayProvider(const std::string& path, size_t skip = 0);
+enum class ReplayMode { kLenient, kStrict };
+
+// In strict mode every line must carry its "request"; a mismatch is kFailedPrecondition.
+Result<std::unique_ptr<Provider>> OpenReplayProvider(const std::string& path, size_t skip = 0,
+                                                     ReplayMode mode = ReplayMode::kLenient);
 
 }  // namespace l2mac::llm

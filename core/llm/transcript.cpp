@@ -80,6 +80,9 @@ Result<ChatResponse> ParseTranscriptResponse(const json& json_response) {
     L2MAC_ASSIGN_OR_RETURN(
         response.usage.completion_tokens,
         OptionalIntField(*usage, "completion_tokens", "response.usage.completion_tokens"));
+    L2MAC_ASSIGN_OR_RETURN(
+        response.usage.cached_tokens,
+        OptionalIntField(*usage, "cached_tokens", "response.usage.cached_tokens"));
   }
   L2MAC_ASSIGN_OR_RETURN(response.model,
                          OptionalStringField(json_response, "model", "response.model"));
@@ -88,14 +91,18 @@ Result<ChatResponse> ParseTranscriptResponse(const json& json_response) {
 
 }  // namespace
 
-json ExchangeToTranscriptJson(const ChatRequest& request, const ChatResponse& response) {
+json RequestToTranscriptJson(const ChatRequest& request) {
   json messages = json::array();
   for (const ChatMessage& message : request.messages) {
     messages.push_back(MessageToOpenAiJson(message));
   }
   json tools = json::array();
   for (const ToolSchema& tool : request.tools) tools.push_back(tool.name);
-  return {{"request", {{"messages", std::move(messages)}, {"tools", std::move(tools)}}},
+  return {{"messages", std::move(messages)}, {"tools", std::move(tools)}};
+}
+
+json ExchangeToTranscriptJson(const ChatRequest& request, const ChatResponse& response) {
+  return {{"request", RequestToTranscriptJson(request)},
           {"response", ResponseToTranscriptJson(response)}};
 }
 
@@ -114,6 +121,9 @@ json ResponseToTranscriptJson(const ChatResponse& response) {
   out["finish_reason"] = response.finish_reason;
   out["usage"] = {{"prompt_tokens", response.usage.prompt_tokens},
                   {"completion_tokens", response.usage.completion_tokens}};
+  // Optional, so transcripts without prompt caching read (and diff) as before.
+  if (response.usage.cached_tokens > 0)
+    out["usage"]["cached_tokens"] = response.usage.cached_tokens;
   if (!response.model.empty()) out["model"] = response.model;
   return out;
 }

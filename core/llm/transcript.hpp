@@ -22,6 +22,8 @@
 
 namespace l2mac::llm {
 
+// {"messages": [...], "tools": ["name", ...]}: what a strict replay compares.
+nlohmann::json RequestToTranscriptJson(const ChatRequest& request);
 nlohmann::json ExchangeToTranscriptJson(const ChatRequest& request, const ChatResponse& response);
 nlohmann::json ResponseToTranscriptJson(const ChatResponse& response);
 Result<ChatResponse> ResponseFromTranscriptJson(const nlohmann::json& json);

@@ -34,6 +34,7 @@ OpenAiOptions FastOptions(const std::string& base_url) {
   options.max_backoff = milliseconds(5);
   options.connect_timeout = milliseconds(2000);
   options.request_timeout = milliseconds(5000);
+  options.stream = false;  // streaming is covered by openai_streaming_test.cpp
   return options;
 }
 

@@ -3,10 +3,14 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <cctype>
 #include <exception>
 #include <utility>
 
+#include "core/llm/anthropic_wire.hpp"
 #include "core/llm/openai_wire.hpp"
+#include "tests/sim/anthropic_stream_frames.hpp"
+#include "tests/sim/openai_stream_frames.hpp"
 
 namespace l2mac::sim {
 namespace {
@@ -14,6 +18,7 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kJson = "application/json";
+constexpr size_t kWorkerThreads = 72;
 
 std::string ErrorBody(int http_status, const std::string& message) {
   return json{{"error", {{"message", message}, {"type", "sim_error"}, {"code", http_status}}}}.dump(
@@ -47,24 +52,17 @@ Status SimModelServer::Start() {
   started_ = true;
   // One request per connection, so no idle keep-alive connection holds up Stop().
   server_->set_keep_alive_max_count(1);
-  server_->Post(
-      "/v1/chat/completions", [this](const httplib::Request& request, httplib::Response& response) {
-        SimReply reply = Dispatch(request.body, request.get_header_value("Authorization"));
-        WaitUnlessStopping(reply.delay);
-        response.status = reply.http_status;
-        for (const auto& [name, value] : reply.headers) response.set_header(name, value);
-        if (!reply.raw_body.empty()) {
-          response.set_content(reply.raw_body, kJson);
-        } else if (reply.http_status == 200) {
-          response.set_content(llm::ResponseToOpenAiJson(reply.response)
-                                   .dump(-1, ' ', false, json::error_handler_t::replace),
-                               kJson);
-        } else {
-          response.set_content(
-              ErrorBody(reply.http_status, "simulated HTTP " + std::to_string(reply.http_status)),
-              kJson);
-        }
-      });
+  // Enough workers for many concurrent streams (the benchmarks run 64); httplib's API
+  // takes ownership of the raw pointer it gets here.
+  server_->new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+  server_->Post(R"(/.*/chat/completions)",
+                [this](const httplib::Request& request, httplib::Response& response) {
+                  Serve(request, response, /*anthropic=*/false);
+                });
+  server_->Post(R"(/.*/messages)",
+                [this](const httplib::Request& request, httplib::Response& response) {
+                  Serve(request, response, /*anthropic=*/true);
+                });
   server_->Get(".*", UnknownPath);
   server_->Post(".*", UnknownPath);
   server_->Put(".*", UnknownPath);
@@ -122,15 +120,111 @@ std::vector<std::string> SimModelServer::authorization_headers() const {
   return authorization_;
 }
 
-SimReply SimModelServer::Dispatch(const std::string& body, const std::string& authorization) {
-  json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+void SimModelServer::Serve(const httplib::Request& request, httplib::Response& response,
+                           bool anthropic) {
+  bool streaming = false;
+  SimReply reply = Dispatch(request, anthropic, streaming);
+  WaitUnlessStopping(reply.delay);
+  response.status = reply.http_status;
+  for (const auto& [name, value] : reply.headers) response.set_header(name, value);
+  if (streaming && reply.http_status == 200 && reply.raw_body.empty()) {
+    StreamReply(std::move(reply), anthropic, response);
+  } else if (!reply.raw_body.empty()) {
+    response.set_content(reply.raw_body, kJson);
+  } else if (reply.http_status == 200) {
+    json body = anthropic ? llm::ResponseToAnthropicJson(reply.response)
+                          : llm::ResponseToOpenAiJson(reply.response);
+    response.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), kJson);
+  } else {
+    response.set_content(
+        ErrorBody(reply.http_status, "simulated HTTP " + std::to_string(reply.http_status)), kJson);
+  }
+}
+
+void SimModelServer::StreamReply(SimReply reply, bool anthropic, httplib::Response& response) {
+  std::vector<std::string> frames;
+  if (!reply.raw_sse.empty()) {
+    frames.push_back(reply.raw_sse);
+  } else if (anthropic) {
+    frames = AnthropicStreamFrames(reply.response);
+  } else {
+    frames = OpenAiStreamFrames(reply.response);
+  }
+  const size_t fault_at = frames.size() / 2;
+  response.set_chunked_content_provider(
+      "text/event-stream", [this, frames = std::move(frames), fault_at, fault = reply.stream_fault,
+                            stall = reply.stall](size_t /*offset*/, httplib::DataSink& sink) {
+        for (size_t i = 0; i < frames.size(); ++i) {
+          if (i == fault_at) {
+            switch (fault) {
+              case StreamFault::kNone:
+                break;
+              case StreamFault::kStall:
+                WaitUnlessStopping(stall);
+                break;
+              case StreamFault::kReset:
+                return false;  // httplib drops the connection mid-body
+              case StreamFault::kMalformedSse: {
+                const std::string garbage = "data: {\"choices\": [{\"delta\": \n\n";
+                if (!sink.write(garbage.data(), garbage.size())) return false;
+                break;
+              }
+              case StreamFault::kCutShort:
+                sink.done();
+                return true;
+            }
+          }
+          if (!sink.write(frames[i].data(), frames[i].size())) return false;
+        }
+        sink.done();
+        return true;
+      });
+}
+
+std::vector<std::map<std::string, std::string>> SimModelServer::request_headers() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return headers_;
+}
+
+std::vector<json> SimModelServer::raw_requests() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return raw_requests_;
+}
+
+std::vector<std::string> SimModelServer::targets() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return targets_;
+}
+
+SimReply SimModelServer::Dispatch(const httplib::Request& request, bool anthropic,
+                                  bool& streaming) {
+  json parsed = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) {
     return ErrorReply(400, "the request body is not valid JSON");
   }
+  json raw = parsed;
+  if (anthropic) {
+    Result<llm::ChatRequest> translated = llm::RequestFromAnthropicJson(parsed);
+    if (!translated.ok()) return ErrorReply(400, translated.status().message());
+    json openai = llm::RequestToOpenAiJson(*translated, parsed.value("model", ""));
+    if (parsed.contains("stream")) openai["stream"] = parsed["stream"];
+    parsed = std::move(openai);
+  }
+  auto stream = parsed.find("stream");
+  streaming = stream != parsed.end() && stream->is_boolean() && stream->get<bool>();
   std::lock_guard<std::mutex> lock(mutex_);
   size_t index = requests_.size();
   requests_.push_back(parsed);
-  authorization_.push_back(authorization);
+  authorization_.push_back(request.get_header_value("Authorization"));
+  std::map<std::string, std::string> headers;
+  for (const auto& [name, value] : request.headers) {
+    std::string lower = name;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    headers[lower] = value;
+  }
+  headers_.push_back(std::move(headers));
+  targets_.push_back(request.target);
+  raw_requests_.push_back(std::move(raw));
   try {
     return handler_(parsed, index);
   } catch (const std::exception& e) {
@@ -179,6 +273,12 @@ SimReply ErrorReply(int http_status, std::string message,
   reply.http_status = http_status;
   reply.raw_body = ErrorBody(http_status, message);
   reply.headers = std::move(headers);
+  return reply;
+}
+
+SimReply WithStreamFault(SimReply reply, StreamFault fault, std::chrono::milliseconds stall) {
+  reply.stream_fault = fault;
+  reply.stall = stall;
   return reply;
 }
 

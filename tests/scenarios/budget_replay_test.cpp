@@ -1,0 +1,125 @@
+// Budgets and accounting through the real binary: --max-cost (priced by the config's
+// "prices") and --max-tokens stop a run cleanly before the next instruction, `l2mac
+// status` shows per-instruction and total cost, and a resume with a raised budget
+// finishes the run. Strict replay: a transcript replays strictly when nothing changed,
+// and a request that departs from the recording stops the run showing the difference.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "tests/scenarios/scenario_harness.hpp"
+
+namespace l2mac::scenario {
+namespace {
+
+// Every simulated call uses 10 + 10 tokens: at $1000 per million tokens, $0.02 a call.
+std::filesystem::path WritePriceConfig(const ScenarioHarness& harness) {
+  auto path = harness.root() / "config.json";
+  std::ofstream(path) << R"({"prices": {"sim-model": {"input_per_mtok": 1000,
+                                                        "output_per_mtok": 1000}}})";
+  return path;
+}
+
+TEST(BudgetScenario, MaxCostStopsAtAnInstructionBoundaryAndResumeFinishes) {
+  ScenarioHarness harness("max-cost");
+  harness.Serve(ThreeModules::Model());
+  const auto config = WritePriceConfig(harness);
+  ProcessOutcome run = harness.Run({"--config", config.string(), "--max-cost", "0.05"});
+  ASSERT_EQ(run.exit_code, 5) << run.Describe();
+  EXPECT_NE(run.err.find("stopped at the budget (--max-cost: $"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("--max-cost N"), std::string::npos) << run.err;
+
+  nlohmann::json status = StatusJson(harness.out());
+  EXPECT_EQ(StatusOf(status, "1")["status"], "committed");
+  EXPECT_EQ(StatusOf(status, "2")["status"], "pending");
+  EXPECT_EQ(StatusOf(status, "3")["status"], "pending");
+  const int64_t calls = status["model_calls"].get<int64_t>();
+  EXPECT_NEAR(status["cost_usd"].get<double>(), 0.02 * static_cast<double>(calls), 1e-9);
+  const auto& first = StatusOf(status, "1");
+  EXPECT_NEAR(first["cost_usd"].get<double>(),
+              0.02 * static_cast<double>(first["model_calls"].get<int64_t>()), 1e-9);
+  EXPECT_GE(status["cost_usd"].get<double>(), 0.05);
+  ProcessOutcome table = RunL2mac({"status", harness.out().string()});
+  EXPECT_NE(table.out.find("cost $"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("stopped at the budget"), std::string::npos) << table.out;
+
+  // The same budget stops again at once; a raised one finishes the run.
+  ProcessOutcome again = harness.Resume({"--config", config.string()});
+  EXPECT_EQ(again.exit_code, 5) << again.Describe();
+  EXPECT_EQ(StatusJson(harness.out())["model_calls"], calls) << "no call was made";
+  ProcessOutcome resumed = harness.Resume({"--config", config.string(), "--max-cost", "10"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.Describe();
+  EXPECT_EQ(ReadTree(harness.out()), ThreeModules::Files());
+  nlohmann::json finished = StatusJson(harness.out());
+  const int64_t all_calls = finished["model_calls"].get<int64_t>();
+  EXPECT_NEAR(finished["cost_usd"].get<double>(), 0.02 * static_cast<double>(all_calls), 1e-9);
+  // Every call's reported prompt (10 tokens) is set against l2mac's estimate of it.
+  EXPECT_EQ(finished["estimator"]["calls"], all_calls);
+  EXPECT_EQ(finished["estimator"]["reported_prompt_tokens"], 10 * all_calls);
+  EXPECT_GT(finished["estimator"]["estimated_prompt_tokens"].get<int64_t>(), 10 * all_calls);
+  ProcessOutcome final_table = RunL2mac({"status", harness.out().string()});
+  EXPECT_NE(final_table.out.find("Token estimator: the server counted -"), std::string::npos)
+      << final_table.out;
+}
+
+TEST(BudgetScenario, MaxTokensStopsBeforePlanningIsRepeatedOrWorkBegins) {
+  ScenarioHarness harness("max-tokens");
+  harness.Serve(ThreeModules::Model());
+  ProcessOutcome run = harness.Run({"--max-tokens", "20"});
+  ASSERT_EQ(run.exit_code, 5) << run.Describe();
+  EXPECT_NE(run.err.find("--max-tokens: 20 tokens spent of 20"), std::string::npos) << run.err;
+  EXPECT_EQ(harness.requests().size(), 1u) << "only the planner was asked";
+  ProcessOutcome resumed = harness.Resume({"--max-tokens", "0"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.Describe();
+  EXPECT_EQ(ReadTree(harness.out()), ThreeModules::Files());
+}
+
+TEST(StrictReplayScenario, MatchesWhenUnchangedAndShowsTheFirstDifferenceOtherwise) {
+  ScenarioHarness recording("strict-recording");
+  recording.Serve(ThreeModules::Model());
+  ProcessOutcome recorded = recording.Run();
+  ASSERT_EQ(recorded.exit_code, 0) << recorded.Describe();
+  ProcessOutcome transcript = RunL2mac({"transcript", recording.out().string()});
+  ASSERT_EQ(transcript.exit_code, 0);
+
+  ScenarioHarness same("strict-same");
+  const auto path = same.root() / "t.jsonl";
+  ASSERT_TRUE(WriteText(path, transcript.out));
+  ProcessOutcome replayed =
+      RunL2mac({"run", recording.spec_path().string(), "--out", same.out().string(), "--replay",
+                path.string(), "--replay-strict"},
+               same.Env());
+  ASSERT_EQ(replayed.exit_code, 0) << replayed.Describe();
+  EXPECT_EQ(ReadTree(same.out()), ThreeModules::Files());
+
+  // The third recorded request differs from what the run sends: the run stops there.
+  auto lines = ParseJsonLines(transcript.out);
+  ASSERT_GE(lines.size(), 3u);
+  std::string& content = lines[2]["request"]["messages"][1]["content"].get_ref<std::string&>();
+  content.insert(content.size() / 2, "EDITED");
+  std::string edited;
+  for (const auto& line : lines) edited += line.dump() + "\n";
+  ScenarioHarness changed("strict-changed");
+  const auto changed_path = changed.root() / "t.jsonl";
+  ASSERT_TRUE(WriteText(changed_path, edited));
+  ProcessOutcome stopped =
+      RunL2mac({"run", recording.spec_path().string(), "--out", changed.out().string(), "--replay",
+                changed_path.string(), "--replay-strict"},
+               changed.Env());
+  EXPECT_EQ(stopped.exit_code, 4) << stopped.Describe();
+  EXPECT_NE(stopped.err.find("strict replay: request 3 differs"), std::string::npos) << stopped.err;
+  EXPECT_NE(stopped.err.find("messages[1].content (from character"), std::string::npos)
+      << stopped.err;
+  EXPECT_NE(stopped.err.find("EDITED"), std::string::npos) << stopped.err;
+
+  // Lenient replay of the same edited transcript ignores requests and finishes.
+  ScenarioHarness lenient("strict-lenient");
+  ProcessOutcome ignored = RunL2mac({"run", recording.spec_path().string(), "--out",
+                                     lenient.out().string(), "--replay", changed_path.string()},
+                                    lenient.Env());
+  EXPECT_EQ(ignored.exit_code, 0) << ignored.Describe();
+}
+
+}  // namespace
+}  // namespace l2mac::scenario
