@@ -254,11 +254,21 @@ Result<std::string> ToolBox::WritablePath(const json& args) {
   return path;
 }
 
+Status ToolBox::CheckWriteSize(const std::string& path, size_t bytes) const {
+  if (bytes <= options_.max_write_bytes) return Status::Ok();
+  return Status::ResourceExhausted(
+      "'" + path + "' would be " + std::to_string(bytes) + " bytes, above the limit of " +
+      std::to_string(options_.max_write_bytes) + " bytes per file: split it into smaller files");
+}
+
 json ToolBox::WriteFile(const json& args) {
   auto path = WritablePath(args);
   if (!path.ok()) return ToolError(path.status().message());
   auto content = StringArg(args, "content");
   if (!content.ok()) return ToolError(content.status().message());
+  if (Status size = CheckWriteSize(*path, content->size()); !size.ok()) {
+    return ToolError(size.message());
+  }
   if (Status guard = CheckTestProtection(*path, *content); !guard.ok()) {
     return ToolError(guard.message());
   }
@@ -293,6 +303,9 @@ json ToolBox::EditFile(const json& args) {
   }
   auto edit = ApplySearchReplace(**content, *search, *replace);
   if (!edit.ok()) return ToolError("edit_file on '" + *path + "': " + edit.status().message());
+  if (Status size = CheckWriteSize(*path, edit->content.size()); !size.ok()) {
+    return ToolError(size.message());
+  }
   if (Status guard = CheckTestProtection(*path, edit->content); !guard.ok()) {
     return ToolError(guard.message());
   }

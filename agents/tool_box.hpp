@@ -37,6 +37,8 @@ struct ToolBoxOptions {
   size_t max_read_bytes = 48 * 1024;
   size_t max_list_entries = 1000;  // list_files says how many more there are
   size_t max_report_bytes = 6000;
+  // A write_file or edit_file whose result is larger is refused (files.max_file_bytes).
+  size_t max_write_bytes = 1 << 20;
 };
 
 // Tests that earlier instructions wrote are protected: deleting such a file, or writing it
@@ -80,6 +82,8 @@ class ToolBox {
   // remove protected tests.
   Status CheckTestProtection(const std::string& path,
                              const std::optional<std::string>& new_content) const;
+  // kResourceExhausted when a file of `bytes` would exceed ToolBoxOptions::max_write_bytes.
+  Status CheckWriteSize(const std::string& path, size_t bytes) const;
 
   filestore::StoreTransaction& txn_;
   std::filesystem::path output_root_;

@@ -117,7 +117,8 @@ Result<TestProtection> Worker::ProtectEarlierTests(const WorkerInput& input) con
 
 Result<WorkerOutcome> Worker::Run(const WorkerInput& input) {
   WorkerOutcome outcome;
-  const ToolBoxOptions tool_options = ToolOptionsFor(limits_.budget, limits_.max_report_bytes);
+  ToolBoxOptions tool_options = ToolOptionsFor(limits_.budget, limits_.max_report_bytes);
+  tool_options.max_write_bytes = limits_.max_write_bytes;
   L2MAC_ASSIGN_OR_RETURN(TestProtection protection, ProtectEarlierTests(input));
   ToolBox tools(txn_, output_root_, run_checks_, tool_options, std::move(protection));
   AgentContext context(BaseMessages(input), WorkerToolSchemas(), limits_.budget);

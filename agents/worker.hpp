@@ -31,7 +31,8 @@ struct WorkerLimits {
   int max_repeated_actions = 4;  // the same tool call with the same arguments in a row
   size_t max_manifest_entries = 300;
   size_t max_summaries_bytes = 12000;
-  size_t max_report_bytes = 6000;  // gate failure text returned to the model
+  size_t max_report_bytes = 6000;    // gate failure text returned to the model
+  size_t max_write_bytes = 1 << 20;  // largest file the model may write
 };
 
 struct WorkerInput {

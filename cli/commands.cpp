@@ -25,6 +25,13 @@ Status InputError(const Status& status) {
   return Status(StatusCode::kInvalidArgument, status.message());
 }
 
+// The "files" section of the configuration: {"max_file_bytes": N}.
+Result<std::optional<int64_t>> FileLimitFromConfig(const Config& config) {
+  L2MAC_ASSIGN_OR_RETURN(ConfigSection files, config.Section("files"));
+  L2MAC_RETURN_IF_ERROR(files.RejectUnknownKeys({"max_file_bytes"}));
+  return files.GetInteger("max_file_bytes");
+}
+
 int Fail(const Status& status, bool model_failed = false) {
   std::cerr << "l2mac: error: " << status.message() << "\n";
   return ExitCodeFor(status, model_failed);
@@ -139,6 +146,13 @@ int RunCommand(const RunFlags& flags, const Config& config) {
   if (Status applied = budget.ApplyConfig(config); !applied.ok()) return Fail(applied);
   options.max_cost_usd = budget.max_cost_usd.value_or(0);
   options.max_tokens = budget.max_tokens.value_or(0);
+  auto file_limit = FileLimitFromConfig(config);
+  if (!file_limit.ok()) return Fail(file_limit.status());
+  if (flags.max_file_bytes) {
+    options.max_file_bytes = *flags.max_file_bytes;
+  } else if (*file_limit) {
+    options.max_file_bytes = **file_limit;
+  }
   auto prices = PriceOverrides(config);
   if (!prices.ok()) return Fail(prices.status());
   options.prices = *prices;
@@ -194,6 +208,13 @@ int ResumeCommand(const ResumeFlags& flags, const Config& config) {
   if (Status applied = budget.ApplyConfig(config); !applied.ok()) return Fail(applied);
   if (budget.max_cost_usd) overrides["max_cost_usd"] = *budget.max_cost_usd;
   if (budget.max_tokens) overrides["max_tokens"] = *budget.max_tokens;
+  auto file_limit = FileLimitFromConfig(config);
+  if (!file_limit.ok()) return Fail(file_limit.status());
+  if (flags.max_file_bytes) {
+    overrides["max_file_bytes"] = *flags.max_file_bytes;
+  } else if (*file_limit) {
+    overrides["max_file_bytes"] = **file_limit;
+  }
   auto prices = PriceOverrides(config);
   if (!prices.ok()) return Fail(prices.status());
   if (!prices->empty()) overrides["prices"] = *prices;

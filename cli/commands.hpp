@@ -24,6 +24,7 @@ struct RunFlags {
   int max_attempts = 4;
   int max_turns = 80;
   double check_timeout_seconds = 120;
+  std::optional<int64_t> max_file_bytes;  // unset: files.max_file_bytes, else 1 MiB
 };
 
 // Limits given on `resume`; unset ones keep the stored values.
@@ -36,6 +37,7 @@ struct ResumeFlags {
   std::optional<int> max_attempts;
   std::optional<int> max_turns;
   std::optional<double> check_timeout_seconds;
+  std::optional<int64_t> max_file_bytes;  // unset: files.max_file_bytes, else the stored one
 };
 
 // `config` is the user's configuration file (empty when there is none); each owner reads

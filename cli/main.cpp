@@ -97,6 +97,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000))
       ->group("Limits");
   run_cmd
+      ->add_option("--max-file-bytes", run.max_file_bytes,
+                   "largest file the model may write (default: files.max_file_bytes in the "
+                   "config, else 1048576; at most 4194304)")
+      ->group("Limits");
+  run_cmd
       ->add_option("--check-timeout", run.check_timeout_seconds,
                    "seconds each check (syntax, tests) may take; a timeout is a failure")
       ->capture_default_str()
@@ -122,6 +127,7 @@ int main(int argc, char** argv) {
   resume_cmd->add_option("--max-turns", resume.max_turns, "override")
       ->check(CLI::Range(1, 100000))
       ->group("Limits");
+  resume_cmd->add_option("--max-file-bytes", resume.max_file_bytes, "override")->group("Limits");
   resume_cmd->add_option("--check-timeout", resume.check_timeout_seconds, "override")
       ->check(CLI::Range(0.1, 86400.0))
       ->group("Limits");

@@ -176,6 +176,7 @@ class RunLoop {
     limits.max_context_restarts = options_.max_context_restarts;
     limits.max_gate_failures = options_.max_gate_failures;
     limits.max_turns = options_.max_turns;
+    limits.max_write_bytes = static_cast<size_t>(options_.max_file_bytes);
     Status observer_status;
     agents::WorkerObserver observer;
     observer.on_context_restart = [&](int) {
@@ -342,7 +343,8 @@ nlohmann::json RunOptions::ToJson() const {
           {"prices", prices},
           {"priced_model", priced_model},
           {"max_cost_usd", max_cost_usd},
-          {"max_tokens", max_tokens}};
+          {"max_tokens", max_tokens},
+          {"max_file_bytes", max_file_bytes}};
 }
 
 Status RunOptions::ApplyJson(const nlohmann::json& json, RunOptions& options) {
@@ -374,6 +376,9 @@ Status RunOptions::ApplyJson(const nlohmann::json& json, RunOptions& options) {
     }
     if (json.contains("max_cost_usd")) options.max_cost_usd = json.at("max_cost_usd").get<double>();
     if (json.contains("max_tokens")) options.max_tokens = json.at("max_tokens").get<int64_t>();
+    if (json.contains("max_file_bytes")) {
+      options.max_file_bytes = json.at("max_file_bytes").get<int64_t>();
+    }
     if (json.contains("check_timeout_ms")) {
       options.check_timeout = std::chrono::milliseconds(json.at("check_timeout_ms").get<int64_t>());
     }
@@ -405,6 +410,12 @@ Status ValidateLimits(const RunOptions& options) {
   }
   if (options.max_tokens < 0) {
     return Status::InvalidArgument("--max-tokens must be 0 (no budget) or more tokens");
+  }
+  if (options.max_file_bytes < kMinFileBytesLimit || options.max_file_bytes > kMaxFileBytesLimit) {
+    return Status::InvalidArgument("--max-file-bytes (files.max_file_bytes) must be between " +
+                                   std::to_string(kMinFileBytesLimit) + " and " +
+                                   std::to_string(kMaxFileBytesLimit) +
+                                   " bytes (the file store's own limit)");
   }
   llm::PriceTable prices = llm::PriceTable::BuiltIn();
   L2MAC_RETURN_IF_ERROR(prices.Override(options.prices));

@@ -58,6 +58,9 @@ struct RunOptions {
   // next instruction (or before planning) once one is reached, resumable after raising it.
   double max_cost_usd = 0;
   int64_t max_tokens = 0;
+  // The largest file the model may write (files.max_file_bytes); at most the store's
+  // own limit, filestore::StoreOptions::max_file_bytes.
+  int64_t max_file_bytes = int64_t{1} << 20;
 
   // The settings that shape a run, stored so that resume repeats them.
   nlohmann::json ToJson() const;
@@ -95,6 +98,10 @@ struct RunReport {
   std::vector<InstructionSummary> problems;  // failed and skipped instructions
   std::vector<std::string> kept_user_edits;  // files in the folder the user changed
 };
+
+// The range of RunOptions::max_file_bytes: 1 KiB up to the file store's own 4 MiB.
+inline constexpr int64_t kMinFileBytesLimit = 1024;
+inline constexpr int64_t kMaxFileBytesLimit = int64_t{4} << 20;
 
 // kInvalidArgument naming the flag when a limit is out of range.
 Status ValidateLimits(const RunOptions& options);

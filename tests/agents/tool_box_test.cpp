@@ -53,6 +53,35 @@ TEST_F(ToolBoxTest, WriteThenReadWithLineNumbers) {
   EXPECT_EQ(read["total_lines"], 3);
 }
 
+TEST_F(ToolBoxTest, WritesAboveTheFileSizeLimitAreRefusedAndNothingIsStaged) {
+  ToolBoxOptions options;
+  options.max_write_bytes = 100;
+  ToolBox small(*mem_.txn, root_, nullptr, options);
+  auto big = small
+                 .Execute(Call("c1", "write_file",
+                               {{"path", "big.py"}, {"content", std::string(101, 'x')}}))
+                 .result;
+  EXPECT_FALSE(big["ok"].get<bool>()) << big.dump();
+  const std::string error = big["error"].get<std::string>();
+  EXPECT_NE(error.find("'big.py' would be 101 bytes, above the limit of 100"), std::string::npos)
+      << error;
+  EXPECT_NE(error.find("split it into smaller files"), std::string::npos) << error;
+  EXPECT_FALSE(mem_.txn->Read("big.py")->has_value());
+
+  auto fits =
+      small.Execute(Call("c2", "write_file", {{"path", "a.py"}, {"content", std::string(90, 'x')}}))
+          .result;
+  ASSERT_TRUE(fits["ok"].get<bool>()) << fits.dump();
+  auto grown = small
+                   .Execute(Call("c3", "edit_file",
+                                 {{"path", "a.py"},
+                                  {"search", std::string(90, 'x')},
+                                  {"replace", std::string(200, 'y')}}))
+                   .result;
+  EXPECT_FALSE(grown["ok"].get<bool>()) << grown.dump();
+  EXPECT_EQ(**mem_.txn->Read("a.py"), std::string(90, 'x'));
+}
+
 TEST_F(ToolBoxTest, WriteReportsLinesAddedAndRemoved) {
   Run("write_file", {{"path", "a.py"}, {"content", "x = 1\ny = 2\n"}});
   auto rewritten = Run("write_file", {{"path", "a.py"}, {"content", "x = 1\ny = 3\nz = 4\n"}});

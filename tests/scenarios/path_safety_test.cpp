@@ -74,5 +74,52 @@ TEST(PathSafetyScenario, WritesOutsideTheOutputFolderAreRefused) {
   EXPECT_EQ(StatusOf(StatusJson(harness.out()), "1")["status"], "committed");
 }
 
+// files.max_file_bytes (config) and --max-file-bytes (flag, which wins) bound what the model
+// may write; a refused write is a tool error the model sees, and the run goes on.
+TEST(PathSafetyScenario, WritesAboveTheConfiguredFileSizeAreToolErrors) {
+  ScenarioHarness harness("file-size-limit");
+  ScriptedModel model = ThreeModules::FirstOnly();
+  auto files = ThreeModules::FirstOnlyFiles();
+  model.instructions["1"].turns = {
+      Tools({WriteFileUse("big.py", "x = '" + std::string(3000, 'x') + "'\n"),
+             WriteFileUse("arith.py", files["arith.py"]),
+             WriteFileUse("test_arith.py", files["test_arith.py"])}),
+      StepComplete("arith.py with add(a, b)."),
+  };
+  harness.Serve(std::move(model));
+  const std::filesystem::path config = harness.root() / "config.json";
+  ASSERT_TRUE(WriteText(config, R"({"files": {"max_file_bytes": 2048}})"));
+
+  ProcessOutcome run = harness.Run({"--config", config.string()});
+  ASSERT_EQ(run.exit_code, 0) << run.Describe();
+  auto results = RequestsFor(harness.requests(), "1")[1].ToolResults();
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[0].value("ok", true), false) << results[0].dump();
+  EXPECT_NE(results[0].value("error", "").find("above the limit of 2048 bytes"), std::string::npos)
+      << results[0].dump();
+  EXPECT_FALSE(std::filesystem::exists(harness.out() / "big.py"));
+  EXPECT_EQ(ReadTree(harness.out()), files);
+}
+
+TEST(PathSafetyScenario, FileSizeLimitOutOfRangeIsRefusedBeforeAnything) {
+  ScenarioHarness harness("file-size-range");
+  harness.Serve(ThreeModules::FirstOnly());
+  ProcessOutcome run = harness.Run({"--max-file-bytes", "100"});
+  EXPECT_EQ(run.exit_code, 3) << run.Describe();
+  EXPECT_NE(run.err.find("--max-file-bytes (files.max_file_bytes) must be between 1024"),
+            std::string::npos)
+      << run.err;
+  EXPECT_FALSE(std::filesystem::exists(harness.out() / ".l2mac"));
+
+  ScenarioHarness typed("file-size-type");
+  typed.Serve(ThreeModules::FirstOnly());
+  const std::filesystem::path config = typed.root() / "config.json";
+  ASSERT_TRUE(WriteText(config, R"({"files": {"max_file_bytes": "2k"}})"));
+  ProcessOutcome bad = typed.Run({"--config", config.string()});
+  EXPECT_EQ(bad.exit_code, 3) << bad.Describe();
+  EXPECT_NE(bad.err.find("files.max_file_bytes must be a whole number"), std::string::npos)
+      << bad.err;
+}
+
 }  // namespace
 }  // namespace l2mac::scenario
