@@ -16,7 +16,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest bubblewrap
-  python3-pyflakes golang-go
+  python3-pyflakes golang-go node-typescript
   clang libclang-rt-14-dev
 )
 # Node from Debian (nodejs 18) only when no node is installed (e.g. a newer one from NodeSource).

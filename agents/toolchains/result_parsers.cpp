@@ -32,15 +32,20 @@ std::string Relative(std::string file, const std::string& root) {
   return file;
 }
 
-// "path:line[:col]: [severity:] message"; warnings and notes are dropped.
+// "path:line[:col]: [severity:] message" (gcc, clang, go) or "path(line,col): severity
+// CODE: message" (tsc); warnings and notes are dropped.
 std::vector<Finding> ParseCompiler(const std::string& output, const std::string& root) {
   static const std::regex kLine(
       R"(^([^\s:]+\.[A-Za-z0-9+]+):(\d+)(?::\d+)?:\s+(?:(fatal error|error|warning|note)(?:\[\w+\])?\s*:\s*)?(.*)$)");
+  static const std::regex kParenthesized(
+      R"(^([^\s:()]+\.[A-Za-z0-9+]+)\((\d+),\d+\):\s+(error|warning|note)\s+(\w+:\s*.*)$)");
   std::vector<Finding> findings;
   for (const std::string& raw : Lines(output)) {
     const std::string line = Trim(raw);
     std::smatch match;
-    if (!std::regex_match(line, match, kLine)) continue;
+    if (!std::regex_match(line, match, kLine) && !std::regex_match(line, match, kParenthesized)) {
+      continue;
+    }
     const std::string severity = match[3].str();
     if (severity == "warning" || severity == "note") continue;
     Finding finding;

@@ -239,6 +239,26 @@ TEST_F(ProfileGateTest, JavaScriptSyntaxErrorAndFailingNodeTest) {
   EXPECT_EQ(fixed.OneLine(), "node --check: passed; node --test: passed");
 }
 
+TEST_F(ProfileGateTest, TypeScriptTypeErrorsAreFindingsWithFileAndLine) {
+  if (!OnPath("tsc")) GTEST_SKIP() << "tsc is not installed (Debian: node-typescript)";
+  Write("src/total.ts",
+        "export function total(prices: number[]): number {\n"
+        "  const sum: number = prices.join(',');\n  return sum;\n}\n");
+  GateReport typed = Run({"src/total.ts"});
+  EXPECT_FALSE(typed.passed);
+  std::string text = typed.FailureText(6000);
+  EXPECT_TRUE(Contains(text, "## tsc --noEmit")) << text;
+  EXPECT_TRUE(Contains(text, "src/total.ts:2")) << text;
+  EXPECT_TRUE(Contains(text, "not assignable to type 'number'")) << text;
+
+  Write("src/total.ts",
+        "export function total(prices: number[]): number {\n"
+        "  return prices.reduce((sum, price) => sum + price, 0);\n}\n");
+  GateReport fixed = Run({"src/total.ts"});
+  EXPECT_TRUE(fixed.passed) << fixed.FailureText(6000);
+  EXPECT_EQ(fixed.OneLine(), "tsc --noEmit: passed");
+}
+
 TEST_F(ProfileGateTest, CSingleFileIsCheckedWithFsyntaxOnly) {
   if (!OnPath("cc")) GTEST_SKIP() << "cc is not installed";
   Write("main.c", "#include <stdio.h>\nint main(void) {\n  printf(\"hi\\n\")\n  return 0;\n}\n");
