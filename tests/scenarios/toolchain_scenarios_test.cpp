@@ -35,11 +35,12 @@ struct LanguageCase {
   std::string fixed_content;
   std::vector<std::string> expected;  // pieces of the gate failure the model must see
   std::vector<std::string> run_args;  // extra flags (e.g. --domain book)
+  std::string instruction = "Write the code and its tests.";
 };
 
 ScriptedModel ModelFor(const LanguageCase& c) {
   ScriptedModel model;
-  model.plan = PlanOf({PlanStep("1", "Write the code and its tests.")});
+  model.plan = PlanOf({PlanStep("1", c.instruction)});
   model.instructions["1"].turns = {Tools(c.buggy), StepComplete("written"), c.fix,
                                    StepComplete("fixed")};
   return model;
@@ -95,6 +96,21 @@ TEST(ToolchainScenario, JavaScriptFailingNodeTestThenFixed) {
   c.fixed_content = "function sum(a, b) {\n  return a + b;\n}\nmodule.exports = { sum };\n";
   c.expected = {"## node --test", "test/sum.test.js:5", "adds two numbers"};
   RunBuggyThenFixed("tc-js", c);
+}
+
+TEST(ToolchainScenario, TypeScriptTypeErrorThenFixed) {
+  if (!OnPath("tsc")) GTEST_SKIP() << "tsc is not installed (Debian: node-typescript)";
+  LanguageCase c;
+  c.buggy = {WriteFileUse("src/total.ts",
+                          "export function total(prices: number[]): number {\n"
+                          "  return prices.join(',');\n}\n")};
+  c.fix = EditFile("src/total.ts", "prices.join(',')", "prices.reduce((a, b) => a + b, 0)");
+  c.fixed_path = "src/total.ts";
+  c.fixed_content =
+      "export function total(prices: number[]): number {\n"
+      "  return prices.reduce((a, b) => a + b, 0);\n}\n";
+  c.expected = {"## tsc --noEmit", "src/total.ts:2", "not assignable to type 'number'"};
+  RunBuggyThenFixed("tc-ts", c);
 }
 
 TEST(ToolchainScenario, CMakeProjectFailingCtestThenFixed) {
@@ -177,6 +193,20 @@ TEST(ToolchainScenario, MarkdownBrokenLinkThenFixed) {
   c.expected = {"## markdown structure", "chapters/01.md:3: link to \"02-storm.md\""};
   c.run_args = {"--domain", "book"};
   RunBuggyThenFixed("tc-markdown", c);
+}
+
+TEST(ToolchainScenario, MarkdownChapterShorterThanItsOutlineThenExpanded) {
+  std::string longer;
+  for (int i = 0; i < 12; ++i) longer += " The keeper climbs the stairs and trims the wick again.";
+  LanguageCase c;
+  c.instruction = "Write chapters/01.md, about 150 words, on the keeper's night.";
+  c.buggy = {WriteFileUse("chapters/01.md", "# The Keeper\n\nThe lamp burns.\n")};
+  c.fix = EditFile("chapters/01.md", "The lamp burns.", "The lamp burns." + longer);
+  c.fixed_path = "chapters/01.md";
+  c.fixed_content = "# The Keeper\n\nThe lamp burns." + longer + "\n";
+  c.expected = {"## markdown length", "asks for 150 words", "has 5 words (at least 75 needed)"};
+  c.run_args = {"--domain", "book"};
+  RunBuggyThenFixed("tc-markdown-length", c);
 }
 
 TEST(ToolchainScenario, MissingBubblewrapWarnsOnceAndTheRunStillCompletes) {
