@@ -165,6 +165,9 @@ int RunCommand(const RunFlags& flags, const Config& config) {
     std::cerr << "l2mac: " << HowToConfigureProvider();
     return kExitUsage;
   }
+  if (Status installed = InstallTokenCounter(provider_flags); !installed.ok()) {
+    return Fail(InputError(installed));
+  }
   auto made = MakeProvider(provider_flags);
   if (!made.ok()) return Fail(InputError(made.status()));
   FailureTrackingProvider provider(std::move(made).value());
@@ -181,9 +184,13 @@ int ResumeCommand(const ResumeFlags& flags, const Config& config) {
   provider_flags.MakePathsAbsolute();
   if (stored->contains("provider")) provider_flags.MergeStored((*stored)["provider"]);
   if (Status applied = provider_flags.ApplyConfig(config); !applied.ok()) return Fail(applied);
+  provider_flags.MakePathsAbsolute();  // a configured --tokenizer path
   if (!provider_flags.Configured()) {
     std::cerr << "l2mac: " << HowToConfigureProvider();
     return kExitUsage;
+  }
+  if (Status installed = InstallTokenCounter(provider_flags); !installed.ok()) {
+    return Fail(InputError(installed));
   }
   size_t skip = 0;
   if (!provider_flags.replay.empty()) {

@@ -13,6 +13,7 @@
 #include "core/llm/prices.hpp"
 #include "core/llm/replay_provider.hpp"
 #include "core/llm/text_tool_protocol.hpp"
+#include "core/tiktoken_tokenizer.hpp"
 
 namespace l2mac::cli {
 namespace {
@@ -62,6 +63,7 @@ const std::vector<std::string_view> kModelKeys = {
     "request_timeout_seconds",
     "requests_per_minute",
     "tokens_per_minute",
+    "tokenizer",
 };
 
 }  // namespace
@@ -105,6 +107,7 @@ nlohmann::json ProviderFlags::ToSettings() const {
   if (replay_strict) settings["replay_strict"] = true;
   if (no_stream) settings["stream"] = false;
   if (!text_protocol.empty()) settings["text_protocol"] = text_protocol;
+  if (!tokenizer.empty()) settings["tokenizer"] = tokenizer;
   auto put = [&](const char* key, const auto& value) {
     if (value) settings[key] = *value;
   };
@@ -139,6 +142,7 @@ void ProviderFlags::MergeStored(const nlohmann::json& settings) {
   fill(api_key_env, "api_key_env");
   fill(api_version, "api_version");
   fill(text_protocol, "text_protocol");
+  fill(tokenizer, "tokenizer");
   if (!no_stream && settings.contains("stream") && settings["stream"].is_boolean()) {
     no_stream = !settings["stream"].get<bool>();
   }
@@ -175,6 +179,7 @@ Status ProviderFlags::ApplyConfig(const Config& config) {
   L2MAC_RETURN_IF_ERROR(fill(api_key_env, "api_key_env"));
   L2MAC_RETURN_IF_ERROR(fill(api_version, "api_version"));
   L2MAC_RETURN_IF_ERROR(fill(text_protocol, "text_protocol"));
+  L2MAC_RETURN_IF_ERROR(fill(tokenizer, "tokenizer"));
   if (Result<llm::TextProtocolMode> mode = llm::ParseTextProtocolMode(text_protocol); !mode.ok()) {
     return section.Error("text_protocol", "must be never, auto or always");
   }
@@ -256,10 +261,23 @@ Result<nlohmann::json> PriceOverrides(const Config& config) {
 }
 
 void ProviderFlags::MakePathsAbsolute() {
-  if (replay.empty()) return;
-  std::error_code ec;
-  auto absolute = std::filesystem::absolute(replay, ec);
-  if (!ec) replay = absolute.string();
+  for (std::string* path : {&replay, &tokenizer}) {
+    if (path->empty()) continue;
+    std::error_code ec;
+    auto absolute = std::filesystem::absolute(*path, ec);
+    if (!ec) *path = absolute.string();
+  }
+}
+
+Status InstallTokenCounter(const ProviderFlags& flags) {
+  if (flags.tokenizer.empty()) {
+    SetTokenCounter(nullptr);
+    return Status::Ok();
+  }
+  L2MAC_ASSIGN_OR_RETURN(std::shared_ptr<const TiktokenTokenizer> tokenizer,
+                         TiktokenTokenizer::Load(flags.tokenizer));
+  SetTokenCounter(std::move(tokenizer));
+  return Status::Ok();
 }
 
 void AddProviderOptions(CLI::App& command, ProviderFlags& flags) {
@@ -300,6 +318,11 @@ void AddProviderOptions(CLI::App& command, ProviderFlags& flags) {
                   "tool calls as fenced blocks in the text, for models without tool calling: "
                   "never, auto (default: when the server refuses `tools`) or always")
       ->check(CLI::IsMember({"never", "auto", "always"}))
+      ->group("Model");
+  command
+      .add_option("--tokenizer", flags.tokenizer,
+                  "count tokens exactly with this tiktoken ranks file (e.g. "
+                  "cl100k_base.tiktoken) instead of the fast estimate; kept for resume")
       ->group("Model");
   command
       .add_option("--max-retries", flags.max_retries,

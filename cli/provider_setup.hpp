@@ -34,6 +34,9 @@ struct ProviderFlags {
   bool replay_strict = false;  // each request must match the recorded one
   bool no_stream = false;
   std::string text_protocol;  // never, auto (when empty) or always: core/llm/text_tool_protocol.hpp
+  // A tiktoken ranks file for exact token counts (empty: the fast estimate). Stored with
+  // the run so that resume and replay restart contexts at the same points.
+  std::string tokenizer;
   std::optional<int> max_retries;
   std::optional<double> max_retry_wait_seconds;
   std::optional<double> connect_timeout_seconds;
@@ -51,7 +54,8 @@ struct ProviderFlags {
   // True when a replay file, a preset, a base URL or an API key in the environment is
   // available.
   bool Configured() const;
-  // Makes a relative --replay path absolute, so that a stored run resumes from anywhere.
+  // Makes relative --replay and --tokenizer paths absolute, so that a stored run resumes from
+  // anywhere.
   void MakePathsAbsolute();
   // The variable the key is read from.
   std::string KeyVariable() const;
@@ -87,6 +91,11 @@ const std::vector<Preset>& Presets();
 // Registers the "Model" options (--preset, --base-url, --model, --no-stream, timeouts,
 // rate limits, ...) on `command`.
 void AddProviderOptions(CLI::App& command, ProviderFlags& flags);
+
+// Loads flags.tokenizer and makes every token count of this process use it (or the fast
+// estimate when it is empty): call once before a run starts (see SetTokenCounter).
+// Errors: kInvalidArgument naming the file (and line) when it cannot be read or parsed.
+Status InstallTokenCounter(const ProviderFlags& flags);
 
 // Refuses a base URL with credentials in it ("http://user:secret@host"): they would be
 // stored with the run. The key belongs in the variable named by --api-key-env.

@@ -1,12 +1,38 @@
 #include "core/token_estimator.hpp"
 
+#include <mutex>
+
 namespace l2mac {
 
 namespace {
 constexpr int64_t kFramingTokens = 4;
+
+std::mutex& CounterMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+std::shared_ptr<const TokenCounter>& CounterSlot() {
+  static std::shared_ptr<const TokenCounter> counter;
+  return counter;
+}
+}  // namespace
+
+void SetTokenCounter(std::shared_ptr<const TokenCounter> counter) {
+  std::lock_guard lock(CounterMutex());
+  CounterSlot() = std::move(counter);
+}
+
+std::shared_ptr<const TokenCounter> GetTokenCounter() {
+  std::lock_guard lock(CounterMutex());
+  return CounterSlot();
 }
 
 int64_t EstimateTokens(std::string_view text) {
+  if (auto counter = GetTokenCounter()) return counter->CountTokens(text);
+  return FastEstimateTokens(text);
+}
+
+int64_t FastEstimateTokens(std::string_view text) {
   // ASCII runs at about four bytes a token; every other code point (CJK, accents, emoji)
   // as a token of its own, which BPE tokenizers rarely beat.
   size_t ascii = 0;

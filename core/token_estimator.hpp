@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -11,7 +12,26 @@
 
 namespace l2mac {
 
-// About four ASCII bytes per token, rounded up, plus one token per non-ASCII code point:
+// Exact token counts (core/tiktoken_tokenizer.hpp). Implementations are immutable and
+// safe to call from any thread.
+class TokenCounter {
+ public:
+  virtual ~TokenCounter() = default;
+  virtual int64_t CountTokens(std::string_view text) const = 0;
+};
+
+// Makes EstimateTokens (and so every count below) use `counter`; nullptr returns to the
+// fast estimate. Contract: set once, before a run starts (the CLI does so for
+// --tokenizer), and not changed while agents count: the swap itself is thread-safe, but a
+// run whose counts changed midway would restart contexts at other points than its replay.
+void SetTokenCounter(std::shared_ptr<const TokenCounter> counter);
+std::shared_ptr<const TokenCounter> GetTokenCounter();
+
+// The fast estimate, whatever counter is set (see EstimateTokens).
+int64_t FastEstimateTokens(std::string_view text);
+
+// The exact count of the counter set by SetTokenCounter, else the fast estimate:
+// about four ASCII bytes per token, rounded up, plus one token per non-ASCII code point:
 // close for English and code with BPE tokenizers, and on the safe (high) side for text in
 // other scripts.
 int64_t EstimateTokens(std::string_view text);

@@ -21,6 +21,8 @@ packages=(
 )
 # Node from Debian (nodejs 18) only when no node is installed (e.g. a newer one from NodeSource).
 command -v node >/dev/null || packages+=(nodejs)
+# npm fetches js-tiktoken, the reference of the exact token counts (tests/tokenizer).
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for package in "${packages[@]}"; do
