@@ -6,9 +6,10 @@
 
 namespace l2mac::agents {
 
-ContextBudget ContextBudget::ForWindow(int64_t window_tokens) {
+ContextBudget ContextBudget::ForWindow(int64_t window_tokens, double estimate_scale) {
   ContextBudget budget;
   budget.window_tokens = window_tokens;
+  budget.estimate_scale = estimate_scale > 0 ? estimate_scale : 1.0;
   budget.reserved_output_tokens = std::min<int64_t>(4096, window_tokens / 4);
   budget.margin_tokens = window_tokens / 20;
   return budget;

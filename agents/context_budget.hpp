@@ -21,10 +21,18 @@ struct ContextBudget {
   int64_t window_tokens = 128000;
   int64_t reserved_output_tokens = 4096;
   int64_t margin_tokens = 1024;
+  // How many tokens the server counts per token l2mac estimates (--calibrate-tokens): the
+  // usable budget is expressed in estimated tokens, so it shrinks when the estimator runs
+  // low and grows when it runs high.
+  double estimate_scale = 1.0;
 
   // From a window alone: reserve min(4096, window/4) for output, window/20 as margin.
-  static ContextBudget ForWindow(int64_t window_tokens);
-  int64_t usable() const { return window_tokens - reserved_output_tokens - margin_tokens; }
+  static ContextBudget ForWindow(int64_t window_tokens, double estimate_scale = 1.0);
+  int64_t usable() const {
+    return static_cast<int64_t>(
+        static_cast<double>(window_tokens - reserved_output_tokens - margin_tokens) /
+        estimate_scale);
+  }
 };
 
 class AgentContext {

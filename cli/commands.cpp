@@ -32,6 +32,13 @@ Result<std::optional<int64_t>> FileLimitFromConfig(const Config& config) {
   return files.GetInteger("max_file_bytes");
 }
 
+// model.calibrate_tokens (the rest of "model" is read by ProviderFlags::ApplyConfig).
+Result<bool> CalibrationFromConfig(const Config& config) {
+  L2MAC_ASSIGN_OR_RETURN(ConfigSection model, config.Section("model"));
+  L2MAC_ASSIGN_OR_RETURN(std::optional<bool> calibrate, model.GetBool("calibrate_tokens"));
+  return calibrate.value_or(false);
+}
+
 int Fail(const Status& status, bool model_failed = false) {
   std::cerr << "l2mac: error: " << status.message() << "\n";
   return ExitCodeFor(status, model_failed);
@@ -153,6 +160,9 @@ int RunCommand(const RunFlags& flags, const Config& config) {
   } else if (*file_limit) {
     options.max_file_bytes = **file_limit;
   }
+  auto calibrate = CalibrationFromConfig(config);
+  if (!calibrate.ok()) return Fail(calibrate.status());
+  options.calibrate_tokens = flags.calibrate_tokens || *calibrate;
   auto prices = PriceOverrides(config);
   if (!prices.ok()) return Fail(prices.status());
   options.prices = *prices;
@@ -222,6 +232,9 @@ int ResumeCommand(const ResumeFlags& flags, const Config& config) {
   } else if (*file_limit) {
     overrides["max_file_bytes"] = **file_limit;
   }
+  auto calibrate = CalibrationFromConfig(config);
+  if (!calibrate.ok()) return Fail(calibrate.status());
+  if (flags.calibrate_tokens || *calibrate) overrides["calibrate_tokens"] = true;
   auto prices = PriceOverrides(config);
   if (!prices.ok()) return Fail(prices.status());
   if (!prices->empty()) overrides["prices"] = *prices;

@@ -102,6 +102,11 @@ int main(int argc, char** argv) {
                    "config, else 1048576; at most 4194304)")
       ->group("Limits");
   run_cmd
+      ->add_flag("--calibrate-tokens", run.calibrate_tokens,
+                 "scale each context's budget by how the server's prompt token counts compare "
+                 "with l2mac's estimates so far (config model.calibrate_tokens)")
+      ->group("Limits");
+  run_cmd
       ->add_option("--check-timeout", run.check_timeout_seconds,
                    "seconds each check (syntax, tests) may take; a timeout is a failure")
       ->capture_default_str()
@@ -128,6 +133,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000))
       ->group("Limits");
   resume_cmd->add_option("--max-file-bytes", resume.max_file_bytes, "override")->group("Limits");
+  resume_cmd->add_flag("--calibrate-tokens", resume.calibrate_tokens, "turn calibration on")
+      ->group("Limits");
   resume_cmd->add_option("--check-timeout", resume.check_timeout_seconds, "override")
       ->check(CLI::Range(0.1, 86400.0))
       ->group("Limits");

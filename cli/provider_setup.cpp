@@ -64,6 +64,7 @@ const std::vector<std::string_view> kModelKeys = {
     "requests_per_minute",
     "tokens_per_minute",
     "tokenizer",
+    "calibrate_tokens",  // read by the run options (cli/commands.cpp)
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "control_unit/exchange_log.hpp"
 
+#include <algorithm>
+
 #include "core/json_text.hpp"
 #include "core/llm/transcript.hpp"
 
@@ -107,6 +109,19 @@ Result<ExchangeTotals> ExchangeLog::Totals() {
     totals.calibration_estimated_tokens = query.ColumnInt(8);
   }
   return totals;
+}
+
+Result<double> ExchangeLog::EstimateScale(int64_t min_calls) {
+  L2MAC_ASSIGN_OR_RETURN(
+      Statement query,
+      db_.Prepare("SELECT COUNT(*), COALESCE(SUM(prompt_tokens), 0),"
+                  " COALESCE(SUM(estimated_prompt_tokens), 0) FROM exchanges"
+                  " WHERE superseded = 0 AND prompt_tokens > 0 AND estimated_prompt_tokens > 0"));
+  L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
+  if (!row || query.ColumnInt(0) < min_calls || query.ColumnInt(2) <= 0) return 1.0;
+  const double scale =
+      static_cast<double>(query.ColumnInt(1)) / static_cast<double>(query.ColumnInt(2));
+  return std::clamp(scale, 0.5, 4.0);
 }
 
 Status ExchangeLog::WriteTranscript(std::ostream& out) {

@@ -52,6 +52,10 @@ class ExchangeLog {
   // Exchanges that are part of the run (not superseded).
   Result<int64_t> CountActive();
   Result<ExchangeTotals> Totals();
+  // Server-counted prompt tokens per estimated token over the exchanges of the transcript
+  // (superseded ones left out, so a resumed run and its replay see the same values) whose
+  // usage the server reported; 1.0 below `min_calls` such exchanges. Clamped to [0.5, 4].
+  Result<double> EstimateScale(int64_t min_calls);
   // Writes the active exchanges as JSONL (see core/llm/transcript.hpp).
   Status WriteTranscript(std::ostream& out);
 

@@ -123,11 +123,22 @@ class RunLoop {
     gateway_.set_instruction("");
     L2MAC_ASSIGN_OR_RETURN(auto view, workspace_.store().Begin());
     agents::PlannerLimits limits;
-    limits.budget = agents::ContextBudget::ForWindow(options_.context_window);
+    L2MAC_ASSIGN_OR_RETURN(limits.budget, Budget());
     L2MAC_ASSIGN_OR_RETURN(auto program,
                            agents::RunPlanner(options_.task, prompts_, gateway_, *view, limits));
     spdlog::info("planned {} instructions", program.instructions.size());
     return workspace_.registry().SaveProgram(program);
+  }
+
+  // The context budget for the next agent: the window, scaled by the calibration so far
+  // when --calibrate-tokens is on and the server has reported usage.
+  Result<agents::ContextBudget> Budget() {
+    double scale = 1.0;
+    if (options_.calibrate_tokens) {
+      L2MAC_ASSIGN_OR_RETURN(scale, workspace_.exchanges().EstimateScale(1));
+      if (scale != 1.0) spdlog::debug("context budget scaled by {:.2f} (token calibration)", scale);
+    }
+    return agents::ContextBudget::ForWindow(options_.context_window, scale);
   }
 
   Result<toolchains::GateReport> RunChecks(filestore::StoreTransaction& txn,
@@ -172,7 +183,7 @@ class RunLoop {
     }
 
     agents::WorkerLimits limits;
-    limits.budget = agents::ContextBudget::ForWindow(options_.context_window);
+    L2MAC_ASSIGN_OR_RETURN(limits.budget, Budget());
     limits.max_context_restarts = options_.max_context_restarts;
     limits.max_gate_failures = options_.max_gate_failures;
     limits.max_turns = options_.max_turns;
@@ -344,7 +355,8 @@ nlohmann::json RunOptions::ToJson() const {
           {"priced_model", priced_model},
           {"max_cost_usd", max_cost_usd},
           {"max_tokens", max_tokens},
-          {"max_file_bytes", max_file_bytes}};
+          {"max_file_bytes", max_file_bytes},
+          {"calibrate_tokens", calibrate_tokens}};
 }
 
 Status RunOptions::ApplyJson(const nlohmann::json& json, RunOptions& options) {
@@ -376,6 +388,9 @@ Status RunOptions::ApplyJson(const nlohmann::json& json, RunOptions& options) {
     }
     if (json.contains("max_cost_usd")) options.max_cost_usd = json.at("max_cost_usd").get<double>();
     if (json.contains("max_tokens")) options.max_tokens = json.at("max_tokens").get<int64_t>();
+    if (json.contains("calibrate_tokens")) {
+      options.calibrate_tokens = json.at("calibrate_tokens").get<bool>();
+    }
     if (json.contains("max_file_bytes")) {
       options.max_file_bytes = json.at("max_file_bytes").get<int64_t>();
     }

@@ -61,6 +61,9 @@ struct RunOptions {
   // The largest file the model may write (files.max_file_bytes); at most the store's
   // own limit, filestore::StoreOptions::max_file_bytes.
   int64_t max_file_bytes = int64_t{1} << 20;
+  // Scale each context's budget by how the server's prompt counts compare with l2mac's
+  // estimates so far (ExchangeLog::EstimateScale), recomputed before each instruction.
+  bool calibrate_tokens = false;
 
   // The settings that shape a run, stored so that resume repeats them.
   nlohmann::json ToJson() const;

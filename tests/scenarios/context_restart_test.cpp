@@ -85,5 +85,44 @@ TEST(ContextRestartScenario, ASmallWindowForcesASummaryAndRestartAndTheRunComple
   EXPECT_NE(run.err.find("1 context restarts"), std::string::npos) << run.err;
 }
 
+// --calibrate-tokens: the server counts over twice the tokens l2mac estimates (it reports
+// half the request's size in bytes), so the worker's context restarts where an
+// uncalibrated run with the same window does not.
+TEST(ContextRestartScenario, CalibrationShrinksTheBudgetWhenTheServerCountsMore) {
+  auto model_for = []() {
+    ScriptedModel model;
+    model.plan = PlanOf({PlanStep("1", "Write the lookup tables and a test.")});
+    InstructionScript& script = model.instructions["1"];
+    for (int k = 0; k < 10; ++k) script.turns.push_back(WriteFile(BigPath(k), BigModule(k)));
+    script.turns.push_back(WriteFile("test_big.py", kTestBig));
+    script.turns.push_back(StepComplete("big_*.py tables and test_big.py."));
+    script.summary = kSummary;
+    script.after_restart = {WriteFile("test_big.py", kTestBig),
+                            StepComplete("big_*.py tables and test_big.py.")};
+    model.adjust_reply = [](const ModelRequest& request, sim::SimReply& reply) {
+      reply.response.usage.prompt_tokens = static_cast<int64_t>(request.body().dump().size() / 2);
+    };
+    return model;
+  };
+  auto summaries = [](const std::vector<json>& requests) {
+    int count = 0;
+    for (const json& body : requests) count += ModelRequest(body).IsSummaryRequest() ? 1 : 0;
+    return count;
+  };
+
+  ScenarioHarness plain("calibration-off");
+  plain.Serve(model_for());
+  ProcessOutcome uncalibrated = plain.Run({"--context-window", "12700"});
+  ASSERT_EQ(uncalibrated.exit_code, 0) << uncalibrated.Describe();
+  EXPECT_EQ(summaries(plain.requests()), 0);
+
+  ScenarioHarness calibrated("calibration-on");
+  calibrated.Serve(model_for());
+  ProcessOutcome run = calibrated.Run({"--context-window", "12700", "--calibrate-tokens"});
+  ASSERT_EQ(run.exit_code, 0) << run.Describe();
+  EXPECT_EQ(summaries(calibrated.requests()), 1);
+  EXPECT_EQ(StatusOf(StatusJson(calibrated.out()), "1")["context_restarts"], 1);
+}
+
 }  // namespace
 }  // namespace l2mac::scenario

@@ -245,8 +245,15 @@ struct ScriptedModel {
   }
 
   // A handler for SimModelServer. Borrows the model, which must outlive the server.
+  // Sees every reply before it is sent (e.g. to set the usage the server reports).
+  std::function<void(const ModelRequest&, sim::SimReply&)> adjust_reply;
+
   sim::SimHandler Handler() const {
-    return [this](const json& body, size_t index) { return Answer(body, index); };
+    return [this](const json& body, size_t index) {
+      sim::SimReply reply = Answer(body, index);
+      if (adjust_reply) adjust_reply(ModelRequest(body), reply);
+      return reply;
+    };
   }
 };
 
