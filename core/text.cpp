@@ -1,5 +1,7 @@
 #include "core/text.hpp"
 
+#include <cctype>
+
 namespace l2mac {
 
 std::string TruncateUtf8(std::string_view text, size_t max_bytes) {
@@ -8,6 +10,28 @@ std::string TruncateUtf8(std::string_view text, size_t max_bytes) {
   // Back up over continuation bytes so the cut lands on a code point boundary.
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
   return std::string(text.substr(0, cut)) + "...";
+}
+
+std::string_view TrimWhitespace(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+std::vector<std::string_view> SplitLines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
 }
 
 }  // namespace l2mac

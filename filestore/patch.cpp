@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "core/text.hpp"
+
 namespace l2mac::filestore {
 namespace {
 
@@ -19,22 +21,8 @@ struct Hunk {
 };
 
 std::vector<std::string> SplitLinesNoEnds(std::string_view text) {
-  std::vector<std::string> lines;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    lines.emplace_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
-}
-
-std::string_view Trim(std::string_view s) {
-  size_t begin = s.find_first_not_of(" \t\r");
-  if (begin == std::string_view::npos) return {};
-  size_t end = s.find_last_not_of(" \t\r");
-  return s.substr(begin, end - begin + 1);
+  std::vector<std::string_view> views = SplitLines(text);
+  return std::vector<std::string>(views.begin(), views.end());
 }
 
 std::string StripPrefix(std::string path) {
@@ -100,7 +88,8 @@ bool MatchesAt(const std::vector<std::string>& file, const std::vector<std::stri
                bool tolerant) {
   if (at + old.size() > file.size()) return false;
   for (size_t k = 0; k < old.size(); ++k) {
-    if (tolerant ? Trim(file[at + k]) != Trim(old[k]) : file[at + k] != old[k]) return false;
+    if (tolerant ? TrimWhitespace(file[at + k]) != TrimWhitespace(old[k]) : file[at + k] != old[k])
+      return false;
   }
   return true;
 }

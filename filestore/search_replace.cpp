@@ -4,27 +4,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/text.hpp"
+
 namespace l2mac::filestore {
 namespace {
-
-std::vector<std::string_view> SplitLines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
-}
-
-std::string_view Trim(std::string_view s) {
-  size_t begin = s.find_first_not_of(" \t\r");
-  if (begin == std::string_view::npos) return {};
-  size_t end = s.find_last_not_of(" \t\r");
-  return s.substr(begin, end - begin + 1);
-}
 
 int CountLines(std::string_view text) {
   if (text.empty()) return 0;
@@ -75,8 +58,9 @@ std::string ClosestRegionHint(const std::vector<std::string_view>& file_lines,
   for (size_t start = 0; start + 1 <= file_lines.size(); ++start) {
     size_t score = 0;
     for (size_t k = 0; k < window && start + k < file_lines.size(); ++k) {
-      score += Similarity(Trim(file_lines[start + k]),
-                          k < search_lines.size() ? Trim(search_lines[k]) : std::string_view());
+      score += Similarity(
+          TrimWhitespace(file_lines[start + k]),
+          k < search_lines.size() ? TrimWhitespace(search_lines[k]) : std::string_view());
     }
     if (score > best_score) {
       best_score = score;
@@ -120,8 +104,9 @@ Result<EditResult> ApplySearchReplace(const std::string& content, const std::str
   // Whitespace-tolerant match over whole lines.
   auto file_lines = SplitLines(content);
   auto search_lines = SplitLines(search);
-  while (!search_lines.empty() && Trim(search_lines.back()).empty()) search_lines.pop_back();
-  while (!search_lines.empty() && Trim(search_lines.front()).empty()) {
+  while (!search_lines.empty() && TrimWhitespace(search_lines.back()).empty())
+    search_lines.pop_back();
+  while (!search_lines.empty() && TrimWhitespace(search_lines.front()).empty()) {
     search_lines.erase(search_lines.begin());
   }
   std::vector<size_t> matches;
@@ -129,7 +114,7 @@ Result<EditResult> ApplySearchReplace(const std::string& content, const std::str
     for (size_t start = 0; start + search_lines.size() <= file_lines.size(); ++start) {
       bool all = true;
       for (size_t k = 0; k < search_lines.size() && all; ++k) {
-        all = Trim(file_lines[start + k]) == Trim(search_lines[k]);
+        all = TrimWhitespace(file_lines[start + k]) == TrimWhitespace(search_lines[k]);
       }
       if (all) matches.push_back(start);
     }

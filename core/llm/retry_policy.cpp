@@ -7,6 +7,8 @@
 #include <ctime>
 #include <string>
 
+#include "core/text.hpp"
+
 namespace l2mac::llm {
 namespace {
 
@@ -25,16 +27,6 @@ std::optional<double> ParseNumber(std::string_view text) {
   auto [ptr, ec] = std::from_chars(text.data(), end, value, std::chars_format::fixed);
   if (ec != std::errc() || ptr != end || !std::isfinite(value) || value < 0) return std::nullopt;
   return value;
-}
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
 }
 
 std::optional<std::chrono::system_clock::time_point> ParseTime(const std::string& text,
@@ -62,7 +54,7 @@ bool IsRetryableHttpStatus(long status) {
 
 std::optional<milliseconds> ParseRetryAfter(std::string_view value,
                                             std::chrono::system_clock::time_point now) {
-  value = Trim(value);
+  value = TrimWhitespace(value);
   if (value.empty()) return std::nullopt;
   if (std::optional<double> seconds = ParseNumber(value)) return FromSeconds(*seconds);
   // IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
@@ -73,7 +65,7 @@ std::optional<milliseconds> ParseRetryAfter(std::string_view value,
 }
 
 std::optional<milliseconds> ParseResetDuration(std::string_view value) {
-  value = Trim(value);
+  value = TrimWhitespace(value);
   if (value.empty()) return std::nullopt;
   double total_ms = 0;
   while (!value.empty()) {
@@ -110,7 +102,8 @@ std::optional<milliseconds> ParseResetDuration(std::string_view value) {
 std::optional<milliseconds> ServerRetryDelay(const std::map<std::string, std::string>& headers,
                                              std::chrono::system_clock::time_point now) {
   if (auto it = headers.find("retry-after-ms"); it != headers.end()) {
-    if (std::optional<double> ms = ParseNumber(Trim(it->second))) return FromSeconds(*ms / 1000);
+    if (std::optional<double> ms = ParseNumber(TrimWhitespace(it->second)))
+      return FromSeconds(*ms / 1000);
   }
   if (auto it = headers.find("retry-after"); it != headers.end()) {
     if (auto delay = ParseRetryAfter(it->second, now)) return delay;

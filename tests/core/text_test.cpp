@@ -26,5 +26,17 @@ TEST(TruncateUtf8Test, NeverSplitsACodePoint) {
   }
 }
 
+TEST(TrimWhitespaceTest, StripsBothEndsOnly) {
+  EXPECT_EQ(TrimWhitespace("  a b\t\r\n"), "a b");
+  EXPECT_EQ(TrimWhitespace(" \t "), "");
+  EXPECT_EQ(TrimWhitespace("x"), "x");
+}
+
+TEST(SplitLinesTest, DropsNewlinesKeepsAFinalPartialLine) {
+  EXPECT_EQ(SplitLines("a\nb\r\nc"), (std::vector<std::string_view>{"a", "b\r", "c"}));
+  EXPECT_EQ(SplitLines("a\n\n"), (std::vector<std::string_view>{"a", ""}));
+  EXPECT_TRUE(SplitLines("").empty());
+}
+
 }  // namespace
 }  // namespace l2mac
