@@ -13,7 +13,7 @@ export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 packages=(
   build-essential cmake ninja-build ccache pkg-config git clang-format
   libsqlite3-dev sqlite3 nlohmann-json3-dev libcurl4-openssl-dev libssl-dev zlib1g-dev
-  libspdlog-dev libfmt-dev libcli11-dev libcpp-httplib-dev
+  libspdlog-dev libfmt-dev libcli11-dev libcpp-httplib-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest bubblewrap
   python3-pyflakes golang-go node-typescript
