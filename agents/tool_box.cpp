@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "agents/search_replace.hpp"
+#include "core/glob.hpp"
 #include "filestore/path.hpp"
 #include "filestore/text_diff.hpp"
 #include "filestore/text_query.hpp"
@@ -357,7 +358,7 @@ json ToolBox::SearchFiles(const json& args) {
   std::vector<filestore::SearchHit> hits;
   for (const auto& info : *files) {
     if (hits.size() >= options.max_results) break;
-    if (!options.globs.empty() && !filestore::GlobMatch(options.globs[0], info.path)) continue;
+    if (!options.globs.empty() && !GlobMatch(options.globs[0], info.path)) continue;
     auto content = txn_.Read(info.path);
     if (!content.ok() || !content->has_value() || LooksBinary(**content)) continue;
     matcher->Search(info.path, **content, options.max_results, hits);

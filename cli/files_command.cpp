@@ -313,10 +313,13 @@ FilesCommand AddFilesCommand(CLI::App& app) {
 
   f.search = cmd.add_subcommand("search", "Find lines holding a literal (or a regex).");
   f.search->add_option("PATTERN", f.pattern, "the text to find")->required();
-  f.search->add_flag("-E,--regex", f.regex, "PATTERN is an ECMAScript regular expression");
+  f.search->add_flag("-E,--regex", f.regex,
+                     "PATTERN is a regular expression in RE2 syntax (linear time; no "
+                     "backreferences or lookaround)");
   f.search->add_flag("-i,--ignore-case", f.ignore_case, "ignore letter case");
   f.search->add_option("-g,--glob", f.globs,
-                       "only paths matching (e.g. 'src/**/*.py'); repeatable");
+                       "only paths matching: '*.py' (a name, in any folder), 'src/**/*.py' "
+                       "(a path from the root); repeatable");
   f.search->add_option("-n,--limit", f.limit, "at most this many lines")->capture_default_str();
   AddAt(*f.search, f);
 

@@ -1,8 +1,11 @@
 #include "filestore/store_queries.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 
+#include "core/glob.hpp"
+#include "core/text.hpp"
 #include "filestore/path.hpp"
 
 namespace l2mac::filestore {
@@ -45,13 +48,18 @@ Result<std::vector<SearchHit>> SearchStore(FileStore& store, int64_t commit,
                                            const std::string& pattern,
                                            const SearchOptions& options) {
   L2MAC_ASSIGN_OR_RETURN(TextMatcher matcher, TextMatcher::Create(pattern, options));
+  std::vector<Glob> globs;
+  for (const std::string& text : options.globs) {
+    auto glob = Glob::Compile(text);
+    if (!glob.ok()) return glob.status().WithContext("glob '" + TruncateUtf8(text, 100) + "'");
+    globs.push_back(std::move(glob).value());
+  }
   std::vector<SearchHit> hits;
   Status status = store.ForEachFile(commit, "", [&](const FileInfo& info, std::string_view text) {
     if (hits.size() >= options.max_results) return Status::Cancelled("enough results");
-    if (!options.globs.empty()) {
-      bool any = false;
-      for (const std::string& glob : options.globs) any = any || GlobMatch(glob, info.path);
-      if (!any) return Status::Ok();
+    if (!globs.empty() && std::none_of(globs.begin(), globs.end(),
+                                       [&](const Glob& glob) { return glob.Matches(info.path); })) {
+      return Status::Ok();
     }
     if (options.skip_binary && std::memchr(text.data(), 0, text.size()) != nullptr) {
       return Status::Ok();

@@ -18,8 +18,10 @@ namespace l2mac::filestore {
 Result<std::string> ReadLines(FileStore& store, int64_t commit, const std::string& path,
                               int64_t first, int64_t last);
 
-// Lines matching `pattern` in the files at `commit` whose paths match the globs, in path
-// order, at most options.max_results. Binary files are skipped.
+// Lines matching `pattern` (a literal, or RE2 syntax with options.regex) in the files at
+// `commit` whose paths match one of the globs (core/glob.hpp), in path order, at most
+// options.max_results, each line cut to options.max_line_bytes. Binary files are skipped.
+// kInvalidArgument for a bad pattern or glob; time linear in the text searched.
 Result<std::vector<SearchHit>> SearchStore(FileStore& store, int64_t commit,
                                            const std::string& pattern,
                                            const SearchOptions& options);

@@ -4,6 +4,10 @@
 #include <cctype>
 #include <cstring>
 
+#include <re2/re2.h>
+
+#include "core/text.hpp"
+
 namespace l2mac::filestore {
 namespace {
 
@@ -201,69 +205,6 @@ void OutlineJs(std::string_view content, std::vector<OutlineItem>& items) {
   });
 }
 
-bool MatchClass(std::string_view& pattern, char c) {
-  // pattern starts after '['; consumes through ']'.
-  bool negate = !pattern.empty() && (pattern[0] == '!' || pattern[0] == '^');
-  if (negate) pattern.remove_prefix(1);
-  bool matched = false;
-  bool first = true;
-  while (!pattern.empty() && (first || pattern[0] != ']')) {
-    first = false;
-    if (pattern.size() >= 3 && pattern[1] == '-' && pattern[2] != ']') {
-      if (c >= pattern[0] && c <= pattern[2]) matched = true;
-      pattern.remove_prefix(3);
-    } else {
-      if (c == pattern[0]) matched = true;
-      pattern.remove_prefix(1);
-    }
-  }
-  if (!pattern.empty()) pattern.remove_prefix(1);  // ']'
-  return matched != negate;
-}
-
-bool GlobAt(std::string_view pattern, std::string_view path) {
-  while (!pattern.empty()) {
-    if (pattern.substr(0, 2) == "**") {
-      std::string_view rest = pattern.substr(2);
-      if (!rest.empty() && rest[0] == '/') {
-        // "**/" matches zero or more whole segments.
-        rest.remove_prefix(1);
-        if (GlobAt(rest, path)) return true;
-        for (size_t i = 0; i < path.size(); ++i) {
-          if (path[i] == '/' && GlobAt(rest, path.substr(i + 1))) return true;
-        }
-        return false;
-      }
-      for (size_t i = 0; i <= path.size(); ++i) {
-        if (GlobAt(rest, path.substr(i))) return true;
-      }
-      return false;
-    }
-    char p = pattern[0];
-    if (p == '*') {
-      std::string_view rest = pattern.substr(1);
-      for (size_t i = 0; i <= path.size(); ++i) {
-        if (GlobAt(rest, path.substr(i))) return true;
-        if (i < path.size() && path[i] == '/') break;
-      }
-      return false;
-    }
-    if (path.empty()) return false;
-    if (p == '?') {
-      if (path[0] == '/') return false;
-      pattern.remove_prefix(1);
-    } else if (p == '[') {
-      pattern.remove_prefix(1);
-      if (!MatchClass(pattern, path[0])) return false;
-    } else {
-      if (p != path[0]) return false;
-      pattern.remove_prefix(1);
-    }
-    path.remove_prefix(1);
-  }
-  return path.empty();
-}
-
 }  // namespace
 
 bool LooksBinary(std::string_view text) {
@@ -335,24 +276,39 @@ std::string NumberLines(std::string_view text, int64_t first_number) {
   return out;
 }
 
-bool GlobMatch(std::string_view pattern, std::string_view path) { return GlobAt(pattern, path); }
+TextMatcher::TextMatcher() = default;
+TextMatcher::TextMatcher(TextMatcher&&) noexcept = default;
+TextMatcher& TextMatcher::operator=(TextMatcher&&) noexcept = default;
+TextMatcher::~TextMatcher() = default;
 
 Result<TextMatcher> TextMatcher::Create(const std::string& pattern, const SearchOptions& options) {
   if (pattern.empty()) {
     return Status::InvalidArgument("the search pattern is empty: give the text to look for");
   }
+  if (pattern.size() > kMaxSearchPatternBytes) {
+    return Status::InvalidArgument("the search pattern is " + std::to_string(pattern.size()) +
+                                   " bytes, above the limit of " +
+                                   std::to_string(kMaxSearchPatternBytes) +
+                                   " bytes: search for a shorter, distinctive part of the text");
+  }
   TextMatcher matcher;
   matcher.ignore_case_ = options.ignore_case;
+  matcher.max_line_bytes_ = options.max_line_bytes;
   if (options.regex) {
-    try {
-      auto flags = std::regex::ECMAScript | std::regex::optimize;
-      if (options.ignore_case) flags |= std::regex::icase;
-      matcher.regex_.emplace(pattern, flags);
-    } catch (const std::regex_error& error) {
-      return Status::InvalidArgument("the search pattern '" + pattern +
-                                     "' is not a valid regular expression (" + error.what() +
-                                     "); fix it or search for a literal");
+    RE2::Options re2_options;
+    re2_options.set_log_errors(false);
+    re2_options.set_case_sensitive(!options.ignore_case);
+    re2_options.set_max_mem(kMaxRegexMemoryBytes);
+    auto regex = std::make_unique<RE2>(pattern, re2_options);
+    if (!regex->ok()) {
+      return Status::InvalidArgument(
+          "the search pattern '" + TruncateUtf8(pattern, 200) +
+          "' is not a valid regular expression in RE2 syntax (" + regex->error() +
+          "; RE2 has no backreferences or lookaround, and a pattern must compile in " +
+          std::to_string(kMaxRegexMemoryBytes >> 20) +
+          " MiB): fix or simplify it, or search for a literal");
     }
+    matcher.regex_ = std::move(regex);
   } else {
     matcher.literal_ = pattern;
     if (options.ignore_case) {
@@ -365,42 +321,47 @@ Result<TextMatcher> TextMatcher::Create(const std::string& pattern, const Search
 
 void TextMatcher::Search(std::string_view path, std::string_view content, size_t limit,
                          std::vector<SearchHit>& hits) const {
-  auto add_hit = [&](size_t pos) {
-    size_t line_start = pos == 0 ? std::string_view::npos : content.rfind('\n', pos - 1);
-    line_start = line_start == std::string_view::npos ? 0 : line_start + 1;
-    size_t line_end = content.find('\n', pos);
-    if (line_end == std::string_view::npos) line_end = content.size();
-    auto line = static_cast<int64_t>(
-        std::count(content.begin(), content.begin() + static_cast<std::ptrdiff_t>(line_start),
-                   '\n') +
-        1);
-    hits.push_back(
-        {std::string(path), line, std::string(content.substr(line_start, line_end - line_start))});
-    return line_end;
+  auto add = [&](int64_t number, std::string_view line) {
+    hits.push_back({std::string(path), number, TruncateUtf8(line, max_line_bytes_),
+                    line.size() > max_line_bytes_});
   };
   if (!regex_ && !ignore_case_) {
-    // memmem scans at memory speed; most files hold no match.
+    // memmem scans at memory speed; most files hold no match. Line numbers are counted
+    // from the previous hit, so many hits cost one pass over the content.
     size_t pos = 0;
+    size_t counted_to = 0;
+    int64_t number = 1;
     while (hits.size() < limit && pos < content.size()) {
       const void* found =
           memmem(content.data() + pos, content.size() - pos, literal_.data(), literal_.size());
       if (found == nullptr) return;
       size_t at = static_cast<size_t>(static_cast<const char*>(found) - content.data());
-      pos = add_hit(at) + 1;
+      size_t line_start = at == 0 ? std::string_view::npos : content.rfind('\n', at - 1);
+      line_start = line_start == std::string_view::npos ? 0 : line_start + 1;
+      size_t line_end = content.find('\n', at);
+      if (line_end == std::string_view::npos) line_end = content.size();
+      number += std::count(content.begin() + static_cast<std::ptrdiff_t>(counted_to),
+                           content.begin() + static_cast<std::ptrdiff_t>(line_start), '\n');
+      counted_to = line_start;
+      std::string_view line = content.substr(line_start, line_end - line_start);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      add(number, line);
+      pos = line_end + 1;
     }
     return;
   }
+  std::string lower;
   ForEachLine(content, [&](int64_t n, std::string_view line) {
     if (hits.size() >= limit) return;
     bool match;
     if (regex_) {
-      match = std::regex_search(line.begin(), line.end(), *regex_);
+      match = RE2::PartialMatch(re2::StringPiece(line.data(), line.size()), *regex_);
     } else {
-      std::string lower(line);
+      lower.assign(line);
       for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       match = lower.find(literal_) != std::string::npos;
     }
-    if (match) hits.push_back({std::string(path), n, std::string(line)});
+    if (match) add(n, line);
   });
 }
 

@@ -265,6 +265,45 @@ TEST_F(StoreFeaturesTest, ResolveNamesCommitsBranchesAndAncestors) {
   EXPECT_EQ(store_->Resolve("nope").status().code(), StatusCode::kNotFound);
 }
 
+// Regression: `l2mac files DIR search -E '(a|b)*c'` over a file with one 40 KB line
+// crashed (std::regex overflowed the stack). The store's search is linear now, and its
+// globs are the one dialect (a pattern without '/' meets the name in any folder).
+TEST_F(StoreFeaturesTest, SearchIsLinearOnHostilePatternsAndBoundsItsResults) {
+  std::string line;
+  for (int i = 0; i < 20000; ++i) line += "ab";
+  int64_t head = CommitOn(
+      "main",
+      {{"long.txt", "x\n" + line + "c\n"}, {"src/deep/a.py", "abc\n"}, {"b.md", "(a|b)*c\n"}});
+  SearchOptions options;
+  options.regex = true;
+  auto hits = SearchStore(*store_, head, "(a|b)*c", options);
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+  ASSERT_EQ(hits->size(), 3u);
+  EXPECT_EQ((*hits)[0].path, "b.md");
+  EXPECT_EQ((*hits)[1].path, "long.txt");
+  EXPECT_EQ((*hits)[1].line, 2);
+  EXPECT_TRUE((*hits)[1].truncated);
+  EXPECT_LE((*hits)[1].text.size(), options.max_line_bytes);
+
+  options.globs = {"*.py"};
+  hits = SearchStore(*store_, head, "(a|b)*c", options);
+  ASSERT_TRUE(hits.ok());
+  ASSERT_EQ(hits->size(), 1u);
+  EXPECT_EQ((*hits)[0].path, "src/deep/a.py");
+
+  options.globs = {""};
+  auto bad_glob = SearchStore(*store_, head, "abc", options);
+  ASSERT_FALSE(bad_glob.ok());
+  EXPECT_EQ(bad_glob.status().code(), StatusCode::kInvalidArgument);
+  options.globs.clear();
+  auto bad_regex = SearchStore(*store_, head, "(a", options);
+  ASSERT_FALSE(bad_regex.ok());
+  EXPECT_NE(bad_regex.status().message().find("RE2 syntax"), std::string::npos);
+  auto too_long = SearchStore(*store_, head, std::string(kMaxSearchPatternBytes + 1, 'a'), options);
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_NE(too_long.status().message().find("above the limit"), std::string::npos);
+}
+
 TEST_F(StoreFeaturesTest, QueriesReadRangesSearchAndOutline) {
   std::string big;
   for (int i = 1; i <= 100; ++i) big += "row " + std::to_string(i) + "\n";

@@ -11,17 +11,6 @@ TEST(TextQueryTest, NumberedLinesClampsToTheFile) {
   EXPECT_EQ(NumberedLines("a\n", 5, 9), "");
 }
 
-TEST(TextQueryTest, GlobsMatchSegmentsAndDeepPaths) {
-  EXPECT_TRUE(GlobMatch("*.py", "app.py"));
-  EXPECT_FALSE(GlobMatch("*.py", "src/app.py"));
-  EXPECT_TRUE(GlobMatch("src/**/*.py", "src/app.py"));
-  EXPECT_TRUE(GlobMatch("src/**/*.py", "src/a/b/app.py"));
-  EXPECT_TRUE(GlobMatch("**/test_*.py", "tests/test_x.py"));
-  EXPECT_TRUE(GlobMatch("**/test_*.py", "test_x.py"));
-  EXPECT_TRUE(GlobMatch("file?.[ch]", "file1.h"));
-  EXPECT_FALSE(GlobMatch("file?.[ch]", "file1.o"));
-}
-
 TEST(TextQueryTest, LiteralAndRegexSearchReportLines) {
   std::vector<SearchHit> hits;
   SearchOptions options;
@@ -44,6 +33,94 @@ TEST(TextQueryTest, LiteralAndRegexSearchReportLines) {
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(hits[0].line, 2);
   EXPECT_FALSE(TextMatcher::Create("(", options).ok());
+}
+
+// Regression: std::regex (recursive backtracking) overflowed the stack on this pattern over
+// one 40 KB line and killed the process (exit 139). RE2 runs in linear time.
+TEST(TextQueryTest, RegexWithNestedRepetitionOverALongLineDoesNotCrash) {
+  SearchOptions options;
+  options.regex = true;
+  auto regex = TextMatcher::Create("(a|b)*c", options);
+  ASSERT_TRUE(regex.ok()) << regex.status().ToString();
+  std::string line;
+  for (int i = 0; i < 20000; ++i) line += "ab";
+  std::vector<SearchHit> hits;
+  regex->Search("long.txt", "first\n" + line + "\nlast\n", 10, hits);
+  EXPECT_TRUE(hits.empty());
+  regex->Search("long.txt", "first\n" + line + "c\n", 10, hits);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].line, 2);
+}
+
+TEST(TextQueryTest, RegexErrorsNameRe2AndWhatToDo) {
+  SearchOptions options;
+  options.regex = true;
+  auto unbalanced = TextMatcher::Create("(a", options);
+  ASSERT_FALSE(unbalanced.ok());
+  EXPECT_EQ(unbalanced.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(unbalanced.status().message().find("RE2 syntax"), std::string::npos)
+      << unbalanced.status().message();
+  // Backreferences and lookaround are not RE2: refused, not misread.
+  EXPECT_FALSE(TextMatcher::Create("(a)\\1", options).ok());
+  EXPECT_FALSE(TextMatcher::Create("a(?=b)", options).ok());
+  // A program too large for the memory bound is refused, not built.
+  auto huge = TextMatcher::Create("\\pL{1000}", options);
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.status().message().find("fix or simplify it"), std::string::npos)
+      << huge.status().message();
+  options.ignore_case = true;
+  auto folded = TextMatcher::Create("DEF \\w+", options);
+  ASSERT_TRUE(folded.ok());
+  std::vector<SearchHit> hits;
+  folded->Search("a.py", "def go():\n", 10, hits);
+  EXPECT_EQ(hits.size(), 1u);
+}
+
+TEST(TextQueryTest, PatternLengthIsBounded) {
+  SearchOptions options;
+  EXPECT_TRUE(TextMatcher::Create(std::string(kMaxSearchPatternBytes, 'x'), options).ok());
+  for (bool regex : {false, true}) {
+    options.regex = regex;
+    auto long_pattern = TextMatcher::Create(std::string(kMaxSearchPatternBytes + 1, 'x'), options);
+    ASSERT_FALSE(long_pattern.ok());
+    EXPECT_EQ(long_pattern.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(long_pattern.status().message().find("above the limit of 1024 bytes"),
+              std::string::npos)
+        << long_pattern.status().message();
+  }
+}
+
+TEST(TextQueryTest, HitTextIsCutToTheLineBoundWithoutSplittingCharacters) {
+  SearchOptions options;
+  options.max_line_bytes = 20;
+  auto literal = TextMatcher::Create("needle", options);
+  ASSERT_TRUE(literal.ok());
+  std::vector<SearchHit> hits;
+  std::string long_line = "needle " + std::string(100000, 'x');
+  std::string accents = "needle x\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9";
+  literal->Search("f.txt", "short needle\n" + long_line + "\n" + accents + "\n", 10, hits);
+  ASSERT_EQ(hits.size(), 3u);
+  EXPECT_EQ(hits[0].text, "short needle");
+  EXPECT_FALSE(hits[0].truncated);
+  EXPECT_EQ(hits[1].text, "needle xxxxxxxxxx...");
+  EXPECT_TRUE(hits[1].truncated);
+  EXPECT_LE(hits[2].text.size(), 20u);
+  EXPECT_FALSE(LooksBinary(hits[2].text)) << "cut inside a UTF-8 sequence";
+  EXPECT_EQ(hits[2].line, 3);
+}
+
+// Many hits in one file: each line number is counted from the previous hit, not from the
+// start of the file again (which was quadratic).
+TEST(TextQueryTest, ManyLiteralHitsKeepTheirLineNumbers) {
+  std::string content;
+  for (int i = 0; i < 50000; ++i) content += "needle\n";
+  std::vector<SearchHit> hits;
+  auto literal = TextMatcher::Create("needle", SearchOptions{});
+  ASSERT_TRUE(literal.ok());
+  literal->Search("f.txt", content, 100000, hits);
+  ASSERT_EQ(hits.size(), 50000u);
+  EXPECT_EQ(hits[0].line, 1);
+  EXPECT_EQ(hits[49999].line, 50000);
 }
 
 TEST(TextQueryTest, DetectsBinaryAndInvalidUtf8) {

@@ -120,5 +120,35 @@ TEST(FilesCommandScenario, ErrorsNameTheProblemAndExitWithTheDocumentedStatus) {
   EXPECT_NE(help.out.find("--at"), std::string::npos) << help.out;
 }
 
+// Regression: `l2mac files DIR search -E '(a|b)*c'` over a file with one 40 KB line died
+// with a segfault (exit 139: std::regex overflowed the stack). It answers now, and a bad
+// or oversized pattern is a bad argument (exit 3) that names RE2.
+TEST(FilesCommandScenario, RegexSearchIsLinearAndBadPatternsAreBadArguments) {
+  ScenarioHarness harness("files-regex");
+  const auto code = harness.root() / "code";
+  std::filesystem::create_directories(code / "src");
+  std::string line;
+  for (int i = 0; i < 20000; ++i) line += "ab";
+  ASSERT_TRUE(WriteText(code / "long.txt", "first\n" + line + "\n"));
+  ASSERT_TRUE(WriteText(code / "src" / "app.py", "abc = 1\n"));
+  ProcessOutcome imported = Files(code, {"import"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.Describe();
+
+  ProcessOutcome none = Files(code, {"search", "-E", "(a|b)*c", "--glob", "*.txt"});
+  EXPECT_EQ(none.exit_code, 0) << none.Describe();
+  EXPECT_EQ(none.out, "");
+  ProcessOutcome found = Files(code, {"search", "-E", "(a|b)*c"});
+  EXPECT_EQ(found.exit_code, 0) << found.Describe();
+  EXPECT_EQ(found.out, "src/app.py:1: abc = 1\n");
+
+  ProcessOutcome bad = Files(code, {"search", "-E", "(a"});
+  EXPECT_EQ(bad.exit_code, 3) << bad.Describe();
+  EXPECT_NE(bad.err.find("RE2 syntax"), std::string::npos) << bad.err;
+  ProcessOutcome long_pattern = Files(code, {"search", std::string(2000, 'a')});
+  EXPECT_EQ(long_pattern.exit_code, 3) << long_pattern.Describe();
+  EXPECT_NE(long_pattern.err.find("above the limit of 1024 bytes"), std::string::npos)
+      << long_pattern.err;
+}
+
 }  // namespace
 }  // namespace l2mac::scenario
