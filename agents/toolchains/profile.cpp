@@ -1,9 +1,9 @@
 #include "agents/toolchains/profile.hpp"
 
-#include <fnmatch.h>
-
 #include <algorithm>
 #include <nlohmann/json.hpp>
+
+#include "core/glob.hpp"
 
 namespace l2mac::toolchains {
 namespace embedded {
@@ -32,6 +32,20 @@ Result<std::vector<std::string>> StringList(const json& object, const char* key,
       return ProfileError(origin, where + "." + key, "must be a list of strings");
     }
     list.push_back(item.get<std::string>());
+  }
+  return list;
+}
+
+// A list of globs (core/glob.hpp), each checked to compile.
+Result<std::vector<std::string>> GlobList(const json& object, const char* key,
+                                          const std::string& origin, const std::string& where) {
+  L2MAC_ASSIGN_OR_RETURN(std::vector<std::string> list, StringList(object, key, origin, where));
+  for (size_t i = 0; i < list.size(); ++i) {
+    auto glob = Glob::Compile(list[i]);
+    if (!glob.ok()) {
+      return ProfileError(origin, where + "." + key + "[" + std::to_string(i) + "]",
+                          "is not a usable glob: " + glob.status().message());
+    }
   }
   return list;
 }
@@ -79,9 +93,9 @@ Result<ProfileStep> ParseStep(const json& object, const std::string& origin,
   if (step.builtin.empty() == step.command.empty()) {
     return ProfileError(origin, where, "needs exactly one of \"builtin\" and \"command\"");
   }
-  L2MAC_ASSIGN_OR_RETURN(step.files, StringList(object, "files", origin, where));
-  L2MAC_ASSIGN_OR_RETURN(step.requires_files, StringList(object, "requires_files", origin, where));
-  L2MAC_ASSIGN_OR_RETURN(step.unless_files, StringList(object, "unless_files", origin, where));
+  L2MAC_ASSIGN_OR_RETURN(step.files, GlobList(object, "files", origin, where));
+  L2MAC_ASSIGN_OR_RETURN(step.requires_files, GlobList(object, "requires_files", origin, where));
+  L2MAC_ASSIGN_OR_RETURN(step.unless_files, GlobList(object, "unless_files", origin, where));
   if (object.contains("per_file")) {
     if (!object.at("per_file").is_boolean()) {
       return ProfileError(origin, where + ".per_file", "must be true or false");
@@ -123,7 +137,7 @@ Result<ToolchainProfile> ParseProfile(const std::string& name, const json& objec
     }
     profile.domain = domain.get<std::string>();
   }
-  L2MAC_ASSIGN_OR_RETURN(profile.detect, StringList(object, "detect", origin, where));
+  L2MAC_ASSIGN_OR_RETURN(profile.detect, GlobList(object, "detect", origin, where));
   L2MAC_ASSIGN_OR_RETURN(profile.env, StringList(object, "env", origin, where));
   for (const std::string& entry : profile.env) {
     if (entry.find('=') == std::string::npos || entry.front() == '=') {
@@ -237,17 +251,7 @@ Result<std::vector<ToolchainProfile>> ProfilesFromConfig(const ConfigSection& se
 }
 
 bool MatchesGlob(const std::string& pattern, const std::string& relative_path) {
-  if (pattern.empty()) return false;
-  if (pattern.front() == '/') {
-    return ::fnmatch(pattern.c_str() + 1, relative_path.c_str(), FNM_PATHNAME) == 0;
-  }
-  if (pattern.find('/') != std::string::npos) {
-    return ::fnmatch(pattern.c_str(), relative_path.c_str(), FNM_PATHNAME) == 0;
-  }
-  const size_t slash = relative_path.rfind('/');
-  const std::string name =
-      slash == std::string::npos ? relative_path : relative_path.substr(slash + 1);
-  return ::fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
+  return GlobMatch(pattern, relative_path);
 }
 
 bool MatchesAnyGlob(const std::vector<std::string>& patterns, const std::string& relative_path) {

@@ -7,9 +7,10 @@
 // "toolchains" replaces a profile by name, adds new ones, or disables one with
 // {"enabled": false}.
 //
-// Globs: a pattern without '/' matches a file's name anywhere ("*.py"); with '/' it matches
-// the whole relative path ("test/*.js"); a leading '/' anchors it at the snapshot's root
-// ("/CMakeLists.txt").
+// Globs are core/glob.hpp's dialect: a pattern without '/' matches a file's name anywhere
+// ("*.py"); with '/' it matches the whole relative path ("test/*.js", "src/**/*.c"); a
+// leading '/' anchors it at the snapshot's root ("/CMakeLists.txt"). Every glob is checked
+// when the profiles are parsed.
 #pragma once
 
 #include <string>
@@ -70,7 +71,8 @@ Result<std::vector<ToolchainProfile>> ParseProfiles(const nlohmann::json& object
 // The built-in table with the user's "toolchains" section applied (replace, add, disable).
 Result<std::vector<ToolchainProfile>> ProfilesFromConfig(const ConfigSection& section);
 
-// True when `relative_path` (with '/' separators) matches `pattern` (see above).
+// True when `relative_path` (with '/' separators) matches `pattern` (see above); false for a
+// pattern that is not a usable glob.
 bool MatchesGlob(const std::string& pattern, const std::string& relative_path);
 bool MatchesAnyGlob(const std::vector<std::string>& patterns, const std::string& relative_path);
 

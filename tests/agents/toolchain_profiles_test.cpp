@@ -84,6 +84,30 @@ TEST(ProfilesTest, GlobsMatchNamesPathsAndTheRoot) {
   EXPECT_FALSE(MatchesGlob("test/*.js", "src/test/a.js"));
   EXPECT_TRUE(MatchesGlob("/CMakeLists.txt", "CMakeLists.txt"));
   EXPECT_FALSE(MatchesGlob("/CMakeLists.txt", "sub/CMakeLists.txt"));
+  // The one dialect (core/glob.hpp) adds "**" to what the profiles could say.
+  EXPECT_TRUE(MatchesGlob("test/**/*.js", "test/unit/deep/a.js"));
+  EXPECT_FALSE(MatchesGlob("test/**/*.js", "src/test/a.js"));
+  EXPECT_TRUE(MatchesGlob("*.test.[cm]js", "a/b.test.mjs"));
+  EXPECT_FALSE(MatchesGlob("", "a.py"));
+}
+
+// Regression: fnmatch backtracks; a profile glob over a model's deep path must not stall
+// the gate.
+TEST(ProfilesTest, GlobsAreLinearAndCheckedWhenParsed) {
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(MatchesGlob("*a*a*a*a*a*a*a*a*b", std::string(61, 'a')));
+  EXPECT_FALSE(MatchesGlob("x/*a*a*a*a*a*a*a*a*a*a*a*a*b", "x/" + std::string(4000, 'a')));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+
+  auto parsed = Config::Parse(
+      R"({"toolchains": {"x": {"detect": ["*.x", ""], "steps": [{"name": "a", "command": ["a"]}]}}})",
+      "bad.json");
+  ASSERT_TRUE(parsed.ok());
+  auto result = ProfilesFromConfig(*parsed->Section("toolchains"));
+  ASSERT_FALSE(result.ok());
+  EXPECT_TRUE(Contains(result.status().message(), "detect[1]")) << result.status().message();
+  EXPECT_TRUE(Contains(result.status().message(), "the glob is empty"))
+      << result.status().message();
 }
 
 TEST(ProfilesTest, ConfigReplacesAddsAndDisablesProfiles) {
