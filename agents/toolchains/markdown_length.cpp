@@ -1,10 +1,12 @@
 // The book domain's length check: a chapter is measured against the length its
 // instruction (written by the planner from the outline) asks for.
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <fstream>
-#include <regex>
 #include <sstream>
+
+#include <re2/re2.h>
 
 #include "agents/toolchains/book_checks.hpp"
 
@@ -44,13 +46,15 @@ std::optional<WordTarget> ParseWordTarget(std::string_view instruction_text) {
     }
   }
   static const std::string kNumber = R"((\d{1,3}(?:,\d{3})+|\d+))";
-  static const std::regex kRange(kNumber + R"(\s*(?:-|to)\s*)" + kNumber + R"(\s+words\b)");
-  static const std::regex kAtLeast(R"((?:at least|no fewer than|minimum of|a minimum of)\s+)" +
-                                   kNumber + R"(\s+words\b)");
-  static const std::regex kAtMost(
-      R"((?:at most|no more than|up to|maximum of|a maximum of|under)\s+)" + kNumber +
-      R"(\s+words\b)");
-  static const std::regex kAbout(kNumber + R"(\s*(?:-\s*)?words?\b)");
+  // RE2: linear time in the instruction, which a model (the planner) wrote.
+  static const RE2 kRange(kNumber + R"(\s*(?:-|to)\s*)" + kNumber + R"(\s+words\b)", RE2::Latin1);
+  static const RE2 kAtLeast(
+      R"((?:at least|no fewer than|minimum of|a minimum of)\s+)" + kNumber + R"(\s+words\b)",
+      RE2::Latin1);
+  static const RE2 kAtMost(R"((?:at most|no more than|up to|maximum of|a maximum of|under)\s+)" +
+                               kNumber + R"(\s+words\b)",
+                           RE2::Latin1);
+  static const RE2 kAbout(kNumber + R"(\s*(?:-\s*)?words?\b)", RE2::Latin1);
 
   // The earliest statement wins; at equal positions the more specific pattern does.
   struct Candidate {
@@ -58,34 +62,40 @@ std::optional<WordTarget> ParseWordTarget(std::string_view instruction_text) {
     WordTarget target;
   };
   std::optional<Candidate> best;
-  auto consider = [&](const std::regex& pattern, auto make) {
-    std::smatch match;
-    if (!std::regex_search(text, match, pattern)) return;
-    auto target = make(match);
+  // groups[0] is the whole match, groups[1] and [2] the numbers.
+  using Groups = std::array<re2::StringPiece, 3>;
+  auto consider = [&](const RE2& pattern, auto make) {
+    Groups groups;
+    const int count = 1 + pattern.NumberOfCapturingGroups();
+    if (!pattern.Match(text, 0, text.size(), RE2::UNANCHORED, groups.data(), count)) return;
+    auto target = make(groups);
     if (!target) return;
-    size_t position = static_cast<size_t>(match.position(0));
+    const auto position = static_cast<size_t>(groups[0].data() - text.data());
     if (best && best->position <= position) return;
-    target->phrase = match.str(0);
+    target->phrase = std::string(groups[0].data(), groups[0].size());
     best = Candidate{position, *target};
   };
-  consider(kRange, [](const std::smatch& m) -> std::optional<WordTarget> {
-    auto low = ParseCount(m.str(1));
-    auto high = ParseCount(m.str(2));
+  auto number = [](const re2::StringPiece& digits) {
+    return ParseCount(std::string(digits.data(), digits.size()));
+  };
+  consider(kRange, [&](const Groups& m) -> std::optional<WordTarget> {
+    auto low = number(m[1]);
+    auto high = number(m[2]);
     if (!low || !high || *high < *low) return std::nullopt;
     return WordTarget{*low * 3 / 4, *high * 3 / 2, ""};
   });
-  consider(kAtLeast, [](const std::smatch& m) -> std::optional<WordTarget> {
-    auto count = ParseCount(m.str(1));
+  consider(kAtLeast, [&](const Groups& m) -> std::optional<WordTarget> {
+    auto count = number(m[1]);
     if (!count) return std::nullopt;
     return WordTarget{*count * 9 / 10, std::nullopt, ""};
   });
-  consider(kAtMost, [](const std::smatch& m) -> std::optional<WordTarget> {
-    auto count = ParseCount(m.str(1));
+  consider(kAtMost, [&](const Groups& m) -> std::optional<WordTarget> {
+    auto count = number(m[1]);
     if (!count) return std::nullopt;
     return WordTarget{std::nullopt, *count * 11 / 10, ""};
   });
-  consider(kAbout, [](const std::smatch& m) -> std::optional<WordTarget> {
-    auto count = ParseCount(m.str(1));
+  consider(kAbout, [&](const Groups& m) -> std::optional<WordTarget> {
+    auto count = number(m[1]);
     if (!count) return std::nullopt;
     return WordTarget{*count / 2, *count * 2, ""};
   });

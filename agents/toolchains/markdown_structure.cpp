@@ -1,10 +1,11 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <system_error>
+
+#include <re2/re2.h>
 
 #include "agents/toolchains/book_checks.hpp"
 
@@ -32,9 +33,15 @@ std::string Slug(const std::string& title) {
   return slug;
 }
 
+// "scheme:..." (https:, mailto:, ...): a letter, then letters, digits, '+', '.', '-', then ':'.
 bool IsExternal(const std::string& target) {
-  static const std::regex kScheme(R"(^[A-Za-z][A-Za-z0-9+.-]*:)");
-  return std::regex_search(target, kScheme);
+  if (target.empty() || std::isalpha(static_cast<unsigned char>(target[0])) == 0) return false;
+  for (size_t i = 1; i < target.size(); ++i) {
+    const auto c = static_cast<unsigned char>(target[i]);
+    if (c == ':') return true;
+    if (std::isalnum(c) == 0 && c != '+' && c != '.' && c != '-') return false;
+  }
+  return false;
 }
 
 // The problems of one Markdown file, each as "path:line: message".
@@ -43,8 +50,9 @@ std::vector<std::string> CheckOne(const fs::path& snapshot, const std::string& p
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(line);
 
-  static const std::regex kHeading(R"(^(#{1,6})\s+(.*?)\s*#*\s*$)");
-  static const std::regex kLink(R"(\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\))");
+  // RE2 (linear time in the line: a model writes these files), Latin-1 so any byte counts.
+  static const RE2 kHeading(R"((#{1,6})\s+(.*?)\s*#*\s*)", RE2::Latin1);
+  static const RE2 kLink(R"(\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\))", RE2::Latin1);
   std::vector<Heading> headings;
   std::vector<std::pair<int, std::string>> links;
   std::vector<bool> has_text;  // per heading: any content before the next heading
@@ -52,10 +60,9 @@ std::vector<std::string> CheckOne(const fs::path& snapshot, const std::string& p
   for (size_t i = 0; i < lines.size(); ++i) {
     const std::string& line = lines[i];
     if (line.rfind("```", 0) == 0 || line.rfind("~~~", 0) == 0) in_fence = !in_fence;
-    std::smatch match;
-    if (!in_fence && std::regex_match(line, match, kHeading)) {
-      headings.push_back(
-          Heading{static_cast<int>(match[1].length()), static_cast<int>(i + 1), match[2].str()});
+    std::string hashes, title;
+    if (!in_fence && RE2::FullMatch(line, kHeading, &hashes, &title)) {
+      headings.push_back(Heading{static_cast<int>(hashes.size()), static_cast<int>(i + 1), title});
       has_text.push_back(false);
       continue;
     }
@@ -63,8 +70,10 @@ std::vector<std::string> CheckOne(const fs::path& snapshot, const std::string& p
       has_text.back() = true;
     }
     if (in_fence) continue;
-    for (std::sregex_iterator it(line.begin(), line.end(), kLink), end; it != end; ++it) {
-      links.emplace_back(static_cast<int>(i + 1), (*it)[1].str());
+    re2::StringPiece rest(line);
+    std::string target;
+    while (RE2::FindAndConsume(&rest, kLink, &target)) {
+      links.emplace_back(static_cast<int>(i + 1), target);
     }
   }
 

@@ -1,13 +1,34 @@
 #include "agents/toolchains/result_parsers.hpp"
 
+#include <re2/re2.h>
+
 #include <nlohmann/json.hpp>
 
 #include <map>
-#include <regex>
+#include <optional>
 #include <sstream>
 
 namespace l2mac::toolchains {
 namespace {
+
+// The output parsed here comes from the generated code's tools, so a model controls it:
+// every pattern is RE2 (linear time in the line, whatever the line; Latin-1, so any byte
+// is a character, as tools print whatever bytes they like), and every number is read
+// without throwing.
+
+// The number the digits say; nullopt when there are none, others, or too many to be a line.
+std::optional<int> ParseNumber(const std::string& digits) {
+  if (digits.empty() || digits.size() > 9) return std::nullopt;
+  int value = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+// A line number, 0 (unknown) when the text is not one.
+int LineNumber(const std::string& digits) { return ParseNumber(digits).value_or(0); }
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;
@@ -35,41 +56,43 @@ std::string Relative(std::string file, const std::string& root) {
 // "path:line[:col]: [severity:] message" (gcc, clang, go) or "path(line,col): severity
 // CODE: message" (tsc); warnings and notes are dropped.
 std::vector<Finding> ParseCompiler(const std::string& output, const std::string& root) {
-  static const std::regex kLine(
-      R"(^([^\s:]+\.[A-Za-z0-9+]+):(\d+)(?::\d+)?:\s+(?:(fatal error|error|warning|note)(?:\[\w+\])?\s*:\s*)?(.*)$)");
-  static const std::regex kParenthesized(
-      R"(^([^\s:()]+\.[A-Za-z0-9+]+)\((\d+),\d+\):\s+(error|warning|note)\s+(\w+:\s*.*)$)");
+  static const RE2 kLine(
+      R"(([^\s:]+\.[A-Za-z0-9+]+):(\d+)(?::\d+)?:\s+(?:(fatal error|error|warning|note)(?:\[\w+\])?\s*:\s*)?(.*))",
+      RE2::Latin1);
+  static const RE2 kParenthesized(
+      R"(([^\s:()]+\.[A-Za-z0-9+]+)\((\d+),\d+\):\s+(error|warning|note)\s+(\w+:\s*.*))",
+      RE2::Latin1);
   std::vector<Finding> findings;
   for (const std::string& raw : Lines(output)) {
     const std::string line = Trim(raw);
-    std::smatch match;
-    if (!std::regex_match(line, match, kLine) && !std::regex_match(line, match, kParenthesized)) {
+    std::string file, number, severity, message;
+    if (!RE2::FullMatch(line, kLine, &file, &number, &severity, &message) &&
+        !RE2::FullMatch(line, kParenthesized, &file, &number, &severity, &message)) {
       continue;
     }
-    const std::string severity = match[3].str();
     if (severity == "warning" || severity == "note") continue;
     Finding finding;
-    finding.file = Relative(match[1].str(), root);
-    finding.line = std::stoi(match[2].str());
-    finding.message = (severity.empty() ? "" : severity + ": ") + match[4].str();
+    finding.file = Relative(file, root);
+    finding.line = LineNumber(number);
+    finding.message = (severity.empty() ? "" : severity + ": ") + message;
     findings.push_back(std::move(finding));
   }
   return findings;
 }
 
 std::vector<Finding> ParseNodeCheck(const std::string& output, const std::string& root) {
-  static const std::regex kWhere(R"(^(\S+\.[cm]?[jt]s):(\d+)$)");
-  static const std::regex kError(R"(^(\w*Error): (.*)$)");
+  static const RE2 kWhere(R"((\S+\.[cm]?[jt]s):(\d+))", RE2::Latin1);
+  static const RE2 kError(R"((\w*Error): (.*))", RE2::Latin1);
   std::vector<Finding> findings;
   Finding current;
   bool open = false;
   for (const std::string& line : Lines(output)) {
-    std::smatch match;
-    if (std::regex_match(line, match, kWhere)) {
-      current = Finding{Relative(match[1].str(), root), std::stoi(match[2].str()), "", ""};
+    std::string first, second;
+    if (RE2::FullMatch(line, kWhere, &first, &second)) {
+      current = Finding{Relative(first, root), LineNumber(second), "", ""};
       open = true;
-    } else if (open && std::regex_match(line, match, kError)) {
-      current.message = match[1].str() + ": " + match[2].str();
+    } else if (open && RE2::FullMatch(line, kError, &first, &second)) {
+      current.message = first + ": " + second;
       findings.push_back(current);
       open = false;
     }
@@ -114,10 +137,12 @@ std::string Unescape(const std::string& text) {
 }
 
 std::map<std::string, std::string> Attributes(const std::string& tag) {
-  static const std::regex kAttribute(R"re(([\w:-]+)="([^"]*)")re");
+  static const RE2 kAttribute(R"re(([\w:-]+)="([^"]*)")re", RE2::Latin1);
   std::map<std::string, std::string> attributes;
-  for (std::sregex_iterator it(tag.begin(), tag.end(), kAttribute), end; it != end; ++it) {
-    attributes[(*it)[1].str()] = Unescape((*it)[2].str());
+  re2::StringPiece input(tag);
+  std::string name, value;
+  while (RE2::FindAndConsume(&input, kAttribute, &name, &value)) {
+    attributes[name] = Unescape(value);
   }
   return attributes;
 }
@@ -128,28 +153,28 @@ std::string FirstLine(const std::string& text) {
 }
 
 std::vector<Finding> ParseTap(const std::string& output, const std::string& root) {
-  static const std::regex kNotOk(R"(^(\s*)not ok \d+ - (.*?)(?:\s+#.*)?$)");
-  static const std::regex kLocation(R"re(^\s*location: '(.*):(\d+):\d+'$)re");
-  static const std::regex kError(R"re(^\s*error: (.*)$)re");
-  static const std::regex kStack(R"(\(?((?:file://)?/[^():]+):(\d+):\d+\)?)");
+  static const RE2 kNotOk(R"(\s*not ok \d+ - (.*?)(?:\s+#.*)?)", RE2::Latin1);
+  static const RE2 kLocation(R"re(\s*location: '(.*):(\d+):\d+')re", RE2::Latin1);
+  static const RE2 kError(R"re(\s*error: (.*))re", RE2::Latin1);
+  static const RE2 kStack(R"(\(?((?:file://)?/[^():]+):(\d+):\d+\)?)", RE2::Latin1);
   std::vector<Finding> findings;
   const std::vector<std::string> lines = Lines(output);
   for (size_t i = 0; i < lines.size(); ++i) {
-    std::smatch match;
-    if (!std::regex_match(lines[i], match, kNotOk)) continue;
+    std::string test;
+    if (!RE2::FullMatch(lines[i], kNotOk, &test)) continue;
     Finding finding;
-    finding.test = match[2].str();
+    finding.test = test;
     bool has_subtests = false;
     for (size_t j = i + 1; j < lines.size(); ++j) {
-      if (std::regex_search(lines[j], match, kNotOk) || lines[j].find("ok ") == 0) break;
+      if (RE2::FullMatch(lines[j], kNotOk) || lines[j].find("ok ") == 0) break;
       if (lines[j].find("...") != std::string::npos && Trim(lines[j]) == "...") break;
-      if (std::regex_match(lines[j], match, kLocation)) {
+      std::string file, number, error;
+      if (RE2::FullMatch(lines[j], kLocation, &file, &number)) {
         if (finding.file.empty()) {
-          finding.file = Relative(match[1].str(), root);
-          finding.line = std::stoi(match[2].str());
+          finding.file = Relative(file, root);
+          finding.line = LineNumber(number);
         }
-      } else if (std::regex_match(lines[j], match, kError)) {
-        std::string error = match[1].str();
+      } else if (RE2::FullMatch(lines[j], kError, &error)) {
         if (error == "|-" || error == "|" || error == ">-") {
           error = j + 1 < lines.size() ? Trim(lines[j + 1]) : "";
         }
@@ -159,12 +184,11 @@ std::vector<Finding> ParseTap(const std::string& output, const std::string& root
         finding.message = FirstLine(error);
         if (finding.message.find("subtest") != std::string::npos) has_subtests = true;
       } else if (finding.file.empty() || finding.line == 0) {
-        std::smatch stack;
         if (lines[j].find("node:") == std::string::npos &&
-            std::regex_search(lines[j], stack, kStack) &&
-            stack[1].str().find("node_modules") == std::string::npos) {
-          finding.file = Relative(stack[1].str(), root);
-          finding.line = std::stoi(stack[2].str());
+            RE2::PartialMatch(lines[j], kStack, &file, &number) &&
+            file.find("node_modules") == std::string::npos) {
+          finding.file = Relative(file, root);
+          finding.line = LineNumber(number);
         }
       }
     }
@@ -174,7 +198,7 @@ std::vector<Finding> ParseTap(const std::string& output, const std::string& root
 }
 
 std::vector<Finding> ParseCtest(const std::string& output, const std::string& root) {
-  static const std::regex kFailed(R"(^\s*\d+ - (\S+) \((.*)\)$)");
+  static const RE2 kFailed(R"(\s*\d+ - (\S+) \((.*)\))", RE2::Latin1);
   std::vector<Finding> findings;
   bool in_list = false;
   for (const std::string& line : Lines(output)) {
@@ -182,30 +206,27 @@ std::vector<Finding> ParseCtest(const std::string& output, const std::string& ro
       in_list = true;
       continue;
     }
-    std::smatch match;
-    if (in_list && std::regex_match(line, match, kFailed)) {
-      findings.push_back(Finding{"", 0, match[1].str(), match[2].str()});
+    std::string test, reason;
+    if (in_list && RE2::FullMatch(line, kFailed, &test, &reason)) {
+      findings.push_back(Finding{"", 0, test, reason});
     }
   }
   // Assertion messages and compiler-style lines in the failing tests' output.
   for (Finding& finding : ParseCompiler(output, root)) findings.push_back(std::move(finding));
-  static const std::regex kAssert(R"(^(?:\S+: )?(\S+\.\w+):(\d+): (.*Assertion.*)$)");
+  static const RE2 kAssert(R"((?:\S+: )?(\S+\.\w+):(\d+): (.*Assertion.*))", RE2::Latin1);
   for (const std::string& line : Lines(output)) {
-    std::smatch match;
-    if (std::regex_match(line, match, kAssert)) {
+    std::string file, number, message;
+    if (RE2::FullMatch(line, kAssert, &file, &number, &message)) {
       bool seen = false;
-      for (const Finding& f : findings) seen = seen || f.message == match[3].str();
-      if (!seen) {
-        findings.push_back(
-            Finding{Relative(match[1].str(), root), std::stoi(match[2].str()), "", match[3].str()});
-      }
+      for (const Finding& f : findings) seen = seen || f.message == message;
+      if (!seen) findings.push_back(Finding{Relative(file, root), LineNumber(number), "", message});
     }
   }
   return findings;
 }
 
 std::vector<Finding> ParseGoTestJson(const std::string& output, const std::string& root) {
-  static const std::regex kWhere(R"(^\s*([\w./-]+\.go):(\d+): (.*)$)");
+  static const RE2 kWhere(R"(\s*([\w./-]+\.go):(\d+): (.*))", RE2::Latin1);
   std::map<std::string, std::vector<std::string>> test_output;
   std::vector<Finding> findings;
   std::string plain;
@@ -224,15 +245,15 @@ std::vector<Finding> ParseGoTestJson(const std::string& output, const std::strin
       Finding finding;
       finding.test = test;
       for (const std::string& text : test_output[key]) {
-        std::smatch match;
         std::string trimmed = text;
         if (!trimmed.empty() && trimmed.back() == '\n') trimmed.pop_back();
-        if (std::regex_match(trimmed, match, kWhere)) {
+        std::string file, number, message;
+        if (RE2::FullMatch(trimmed, kWhere, &file, &number, &message)) {
           if (finding.file.empty()) {
-            finding.file = match[1].str();
-            finding.line = std::stoi(match[2].str());
+            finding.file = file;
+            finding.line = LineNumber(number);
           }
-          finding.message += (finding.message.empty() ? "" : "; ") + match[3].str();
+          finding.message += (finding.message.empty() ? "" : "; ") + message;
         }
       }
       if (finding.message.empty()) finding.message = "failed";
@@ -256,32 +277,29 @@ std::vector<Finding> ParseCargo(const std::string& output, const std::string& ro
   // Compile errors: the short format ("src/lib.rs:2:5: error[E0308]: ...") or the long one
   // ("error[E0308]: ..." then " --> src/lib.rs:2:5").
   std::vector<Finding> findings = ParseCompiler(output, root);
-  static const std::regex kError(R"(^error(\[\w+\])?: (.*)$)");
-  static const std::regex kArrow(R"(^\s*--> (\S+):(\d+):\d+$)");
-  static const std::regex kPanicNew(R"(^thread '(.*)'(?: \(\d+\))? panicked at (\S+):(\d+):\d+:$)");
-  static const std::regex kPanicOld(
-      R"(^thread '(.*)'(?: \(\d+\))? panicked at '(.*)', (\S+):(\d+):\d+$)");
+  static const RE2 kError(R"(error(\[\w+\])?: (.*))", RE2::Latin1);
+  static const RE2 kArrow(R"(\s*--> (\S+):(\d+):\d+)", RE2::Latin1);
+  static const RE2 kPanicNew(R"(thread '(.*)'(?: \(\d+\))? panicked at (\S+):(\d+):\d+:)",
+                             RE2::Latin1);
+  static const RE2 kPanicOld(R"(thread '(.*)'(?: \(\d+\))? panicked at '(.*)', (\S+):(\d+):\d+)",
+                             RE2::Latin1);
   const std::vector<std::string> lines = Lines(output);
   for (size_t i = 0; i < lines.size(); ++i) {
-    std::smatch match;
-    if (std::regex_match(lines[i], match, kError) && i + 1 < lines.size()) {
-      const std::string message = "error" + match[1].str() + ": " + match[2].str();
-      std::smatch where;
-      if (std::regex_match(lines[i + 1], where, kArrow)) {
-        findings.push_back(
-            Finding{Relative(where[1].str(), root), std::stoi(where[2].str()), "", message});
+    std::string code, text, test, file, number;
+    if (RE2::FullMatch(lines[i], kError, &code, &text) && i + 1 < lines.size()) {
+      const std::string message = "error" + code + ": " + text;
+      if (RE2::FullMatch(lines[i + 1], kArrow, &file, &number)) {
+        findings.push_back(Finding{Relative(file, root), LineNumber(number), "", message});
       }
-    } else if (std::regex_match(lines[i], match, kPanicNew)) {
+    } else if (RE2::FullMatch(lines[i], kPanicNew, &test, &file, &number)) {
       std::string message = i + 1 < lines.size() ? Trim(lines[i + 1]) : "panicked";
       for (size_t j = i + 2; j < lines.size() && j < i + 4; ++j) {
         const std::string extra = Trim(lines[j]);
         if (extra.rfind("left", 0) == 0 || extra.rfind("right", 0) == 0) message += " " + extra;
       }
-      findings.push_back(Finding{Relative(match[2].str(), root), std::stoi(match[3].str()),
-                                 match[1].str(), message});
-    } else if (std::regex_match(lines[i], match, kPanicOld)) {
-      findings.push_back(Finding{Relative(match[3].str(), root), std::stoi(match[4].str()),
-                                 match[1].str(), match[2].str()});
+      findings.push_back(Finding{Relative(file, root), LineNumber(number), test, message});
+    } else if (RE2::FullMatch(lines[i], kPanicOld, &test, &text, &file, &number)) {
+      findings.push_back(Finding{Relative(file, root), LineNumber(number), test, text});
     }
   }
   return findings;
@@ -298,7 +316,7 @@ std::string Finding::Format() const {
 }
 
 std::vector<Finding> ParseJunitXml(const std::string& xml, const std::string& root) {
-  static const std::regex kWhere(R"(^(\S+\.\w+):(\d+): )");
+  static const RE2 kWhere(R"(^(\S+\.\w+):(\d+): )", RE2::Latin1);
   std::vector<Finding> findings;
   size_t pos = 0;
   while ((pos = xml.find("<testcase", pos)) != std::string::npos) {
@@ -322,17 +340,18 @@ std::vector<Finding> ParseJunitXml(const std::string& xml, const std::string& ro
     finding.test = test["name"];
     if (!test["classname"].empty()) finding.test = test["classname"] + "::" + finding.test;
     finding.file = Relative(test["file"], root);
-    finding.line = test["line"].empty() ? 0 : std::stoi(test["line"]) + 1;  // pytest: 0-based
+    const std::optional<int> zero_based = ParseNumber(test["line"]);  // pytest: 0-based
+    finding.line = zero_based ? *zero_based + 1 : 0;
     finding.message = FirstLine(problem["message"]);
     // The traceback's last "file:line: " is where the test failed.
     const size_t text_start = body.find('>', failure) + 1;
     const std::string text =
         Unescape(body.substr(text_start, body.find("</", text_start) - text_start));
     for (const std::string& line : Lines(text)) {
-      std::smatch match;
-      if (std::regex_search(line, match, kWhere)) {
-        finding.file = Relative(match[1].str(), root);
-        finding.line = std::stoi(match[2].str());
+      std::string file, number;
+      if (RE2::PartialMatch(line, kWhere, &file, &number)) {
+        finding.file = Relative(file, root);
+        finding.line = LineNumber(number);
       }
     }
     if (finding.message.empty())

@@ -1,4 +1,8 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "agents/toolchains/book_checks.hpp"
 
@@ -48,6 +52,40 @@ TEST(CountWordsTest, MarkdownSyntaxIsNotWords) {
   EXPECT_EQ(CountWords("# The Harbour\n\n- one two\n---\n* three\n\n> four, five.\n"), 7u);
   EXPECT_EQ(CountWords(""), 0u);
   EXPECT_EQ(CountWords("caf\xc3\xa9 na\xc3\xafve"), 2u);
+}
+
+// The planner (a model) writes the instruction text and a model writes the Markdown:
+// regression for std::regex, which overflowed the stack on one long line.
+TEST(WordTargetTest, LongInstructionLinesAreParsedInLinearTime) {
+  std::string text(60000, '1');
+  text += "x, then about 900 words";
+  auto target = ParseWordTarget(text);
+  ASSERT_TRUE(target.has_value());
+  EXPECT_EQ(target->phrase, "900 words");
+  EXPECT_FALSE(ParseWordTarget(std::string(60000, ' ') + "-").has_value());
+}
+
+TEST(MarkdownStructureTest, HugeHeadingsAndLinkLinesAreChecked) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("l2mac-md-structure-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string title;
+  for (int i = 0; i < 20000; ++i) title += "ab";
+  std::string links;
+  for (int i = 0; i < 2000; ++i) links += "[x](#nowhere) ";
+  {
+    std::ofstream out(dir / "book.md");
+    out << "# " << title << " #  \n\ntext\n\n### skipped " << std::string(40000, ' ') << "\n\n"
+        << links << "\n[out](https://example.org/" << std::string(40000, 'x') << ")\n";
+  }
+  GateOptions options;
+  CheckOutcome outcome = CheckMarkdownStructure(dir, {"book.md"}, options);
+  std::filesystem::remove_all(dir);
+  EXPECT_FALSE(outcome.passed);
+  EXPECT_NE(outcome.detail.find("heading level jumps from 1 to 3"), std::string::npos)
+      << outcome.detail.substr(0, 500);
+  EXPECT_NE(outcome.summary.find("2001 problems"), std::string::npos) << outcome.summary;
+  EXPECT_LE(outcome.detail.size(), options.max_report_bytes + 100);
 }
 
 }  // namespace

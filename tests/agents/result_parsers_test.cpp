@@ -96,5 +96,42 @@ TEST(ResultParsersTest, FindingsListIsBounded) {
   EXPECT_EQ(FormatFindings({}, 20), "");
 }
 
+// The output parsed comes from the generated code's tools, so a model controls it.
+// Regression: std::regex overflowed the stack on a long line (the gate crashed), and
+// std::stoi threw on a line number too large for an int.
+TEST(ResultParsersTest, HostileOutputNeitherCrashesNorThrows) {
+  std::string long_line;
+  for (int i = 0; i < 20000; ++i) long_line += "ab";
+  const std::string lines[] = {
+      long_line,
+      "a.c:" + long_line,
+      "a.c:1: error: " + long_line,
+      "not ok 1 - " + long_line,
+      "thread '" + long_line + "' panicked at src/lib.rs:1:1:",
+      "a.c:99999999999999999999: error: too big",
+      "  location: '/snap/a.js:99999999999999999999:1'",
+      "x.go:99999999999999999999: message",
+      "src/t.cpp:99999999999999999999: Assertion failed",
+      "error[E1]: x\n --> src/lib.rs:99999999999999999999:1",
+  };
+  for (ResultParser parser :
+       {ResultParser::kCompiler, ResultParser::kNodeCheck, ResultParser::kTap, ResultParser::kCtest,
+        ResultParser::kGoTestJson, ResultParser::kCargo, ResultParser::kJunitXml}) {
+    std::string output;
+    for (const std::string& line : lines) output += line + "\nnot ok 2 - x\n  ...\n";
+    auto findings = ParseFindings(parser, output, "/snap");
+    for (const Finding& finding : findings) EXPECT_GE(finding.line, 0);
+  }
+  auto huge = ParseFindings(ResultParser::kCompiler, "a.c:99999999999999999999: error: x\n", "");
+  ASSERT_EQ(huge.size(), 1u);
+  EXPECT_EQ(huge[0].line, 0);  // unknown, not a wrapped number
+  auto xml = ParseJunitXml(
+      "<testcase name=\"t\" file=\"t.py\" line=\"x1\"><failure message=\"m\">t.py:999999999999: "
+      "E</failure></testcase>",
+      "");
+  ASSERT_EQ(xml.size(), 1u);
+  EXPECT_EQ(xml[0].line, 0);
+}
+
 }  // namespace
 }  // namespace l2mac::toolchains
