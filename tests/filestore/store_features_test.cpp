@@ -266,8 +266,8 @@ TEST_F(StoreFeaturesTest, ResolveNamesCommitsBranchesAndAncestors) {
 }
 
 // Regression: `l2mac files DIR search -E '(a|b)*c'` over a file with one 40 KB line
-// crashed (std::regex overflowed the stack). The store's search is linear now, and its
-// globs are the one dialect (a pattern without '/' meets the name in any folder).
+// crashed (the standard library regex engine overflowed the stack). The store's search is linear
+// now, and its globs are the one dialect (a pattern without '/' meets the name in any folder).
 TEST_F(StoreFeaturesTest, SearchIsLinearOnHostilePatternsAndBoundsItsResults) {
   std::string line;
   for (int i = 0; i < 20000; ++i) line += "ab";

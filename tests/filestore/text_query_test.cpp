@@ -35,8 +35,8 @@ TEST(TextQueryTest, LiteralAndRegexSearchReportLines) {
   EXPECT_FALSE(TextMatcher::Create("(", options).ok());
 }
 
-// Regression: std::regex (recursive backtracking) overflowed the stack on this pattern over
-// one 40 KB line and killed the process (exit 139). RE2 runs in linear time.
+// Regression: the standard library regex engine (recursive backtracking) overflowed the stack on
+// this pattern over one 40 KB line and killed the process (exit 139). RE2 runs in linear time.
 TEST(TextQueryTest, RegexWithNestedRepetitionOverALongLineDoesNotCrash) {
   SearchOptions options;
   options.regex = true;

@@ -121,8 +121,8 @@ TEST(FilesCommandScenario, ErrorsNameTheProblemAndExitWithTheDocumentedStatus) {
 }
 
 // Regression: `l2mac files DIR search -E '(a|b)*c'` over a file with one 40 KB line died
-// with a segfault (exit 139: std::regex overflowed the stack). It answers now, and a bad
-// or oversized pattern is a bad argument (exit 3) that names RE2.
+// with a segfault (exit 139: the standard library regex engine overflowed the stack). It answers
+// now, and a bad or oversized pattern is a bad argument (exit 3) that names RE2.
 TEST(FilesCommandScenario, RegexSearchIsLinearAndBadPatternsAreBadArguments) {
   ScenarioHarness harness("files-regex");
   const auto code = harness.root() / "code";
