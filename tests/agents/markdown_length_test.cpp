@@ -55,7 +55,7 @@ TEST(CountWordsTest, MarkdownSyntaxIsNotWords) {
 }
 
 // The planner (a model) writes the instruction text and a model writes the Markdown:
-// regression for std::regex, which overflowed the stack on one long line.
+// regression for the standard library regex engine, which overflowed the stack on one long line.
 TEST(WordTargetTest, LongInstructionLinesAreParsedInLinearTime) {
   std::string text(60000, '1');
   text += "x, then about 900 words";

@@ -97,8 +97,8 @@ TEST(ResultParsersTest, FindingsListIsBounded) {
 }
 
 // The output parsed comes from the generated code's tools, so a model controls it.
-// Regression: std::regex overflowed the stack on a long line (the gate crashed), and
-// std::stoi threw on a line number too large for an int.
+// Regression: the standard library regex engine overflowed the stack on a long line (the gate
+// crashed), and std::stoi threw on a line number too large for an int.
 TEST(ResultParsersTest, HostileOutputNeitherCrashesNorThrows) {
   std::string long_line;
   for (int i = 0; i < 20000; ++i) long_line += "ab";
