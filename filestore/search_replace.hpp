@@ -19,6 +19,8 @@ struct EditResult {
 // on each line. Zero matches: kNotFound whose message shows the closest region of the
 // file (with line numbers) so the model can correct its search text. Several matches:
 // kInvalidArgument asking for more context. An empty `search` is kInvalidArgument.
+// Time is linear in the sizes of `content` and `search`, whatever they hold (a model
+// writes both).
 Result<EditResult> ApplySearchReplace(const std::string& content, const std::string& search,
                                       const std::string& replace);
 
