@@ -4,6 +4,7 @@
 
 #include "agents/search_replace.hpp"
 #include "core/glob.hpp"
+#include "core/text.hpp"
 #include "filestore/path.hpp"
 #include "filestore/text_diff.hpp"
 #include "filestore/text_query.hpp"
@@ -12,6 +13,11 @@ namespace l2mac::agents {
 namespace {
 
 using nlohmann::json;
+
+// search_files and outline_file show at most this much of one line or name.
+constexpr size_t kMaxShownLineBytes = 300;
+// The longest path the store accepts (filestore/path.cpp): a longer prefix finds nothing.
+constexpr size_t kMaxPrefixBytes = 1024;
 
 Result<std::string> StringArg(const json& args, const char* name) {
   auto it = args.find(name);
@@ -47,6 +53,46 @@ std::vector<std::string_view> Lines(const std::string& text) {
 
 // NUL bytes or invalid UTF-8: shown to the model as a binary file, never as text.
 bool LooksBinary(const std::string& content) { return filestore::LooksBinary(content); }
+
+// The deepest nesting of arrays and objects in JSON text, found by a scan that skips
+// strings and does not parse, so a hostile depth costs nothing to measure.
+size_t JsonDepth(std::string_view text) {
+  size_t depth = 0;
+  size_t deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+// A string argument of at most `max_bytes`; the error names the limit and `advice`.
+Result<std::string> BoundedStringArg(const json& args, const char* name, size_t max_bytes,
+                                     const std::string& advice) {
+  L2MAC_ASSIGN_OR_RETURN(std::string value, StringArg(args, name));
+  if (value.size() > max_bytes) {
+    return Status::InvalidArgument(std::string("argument \"") + name + "\" is " +
+                                   std::to_string(value.size()) + " bytes, above the limit of " +
+                                   std::to_string(max_bytes) + " bytes: " + advice);
+  }
+  return value;
+}
+
+// A name the model sent, safe to quote in an error: short, and shown as it came.
+std::string Quoted(const std::string& text) { return "'" + TruncateUtf8(text, 100) + "'"; }
 
 std::string CallSignatureHelp(const std::string& tool) {
   if (tool == "write_file") return R"({"path": "src/app.py", "content": "..."})";
@@ -115,17 +161,50 @@ Status ToolBox::CheckTestProtection(const std::string& path,
       "or add new tests instead of removing old ones.");
 }
 
-ToolOutcome ToolBox::Execute(const llm::ToolCall& call) {
-  ToolOutcome outcome;
+Result<json> ToolBox::ParseArguments(const llm::ToolCall& call) const {
+  const size_t max_bytes = 2 * options_.max_write_bytes + 64 * 1024;
+  if (call.arguments.size() > max_bytes) {
+    return Status::InvalidArgument(
+        "the arguments of " + Quoted(call.name) + " are " + std::to_string(call.arguments.size()) +
+        " bytes, above the limit of " + std::to_string(max_bytes) +
+        " bytes, so the call was not executed. Write a large file in parts: write_file with the "
+        "first part, then edit_file to add the rest, or split it into several files");
+  }
+  const size_t depth = JsonDepth(call.arguments);
+  if (depth > options_.max_argument_depth) {
+    return Status::InvalidArgument(
+        "the arguments of " + Quoted(call.name) + " nest " + std::to_string(depth) +
+        " levels of arrays and objects, above the limit of " +
+        std::to_string(options_.max_argument_depth) +
+        ", so the call was not executed. Tool arguments are one flat JSON object, for example " +
+        CallSignatureHelp(call.name));
+  }
   json args = json::parse(call.arguments.empty() ? std::string("{}") : call.arguments, nullptr,
                           /*allow_exceptions=*/false);
   if (args.is_discarded() || !args.is_object()) {
-    outcome.result = ToolError("the arguments of " + call.name +
-                               " are not a valid JSON object, so the call was not executed. "
-                               "Send the arguments as a JSON object, for example " +
-                               CallSignatureHelp(call.name));
+    return Status::InvalidArgument("the arguments of " + Quoted(call.name) +
+                                   " are not a valid JSON object, so the call was not executed. "
+                                   "Send the arguments as a JSON object, for example " +
+                                   CallSignatureHelp(call.name));
+  }
+  return args;
+}
+
+ToolOutcome ToolBox::Execute(const llm::ToolCall& call) {
+  ToolOutcome outcome;
+  if (++calls_ > options_.max_calls && call.name != "step_complete") {
+    outcome.result = ToolError(
+        "not executed: this instruction has made " + std::to_string(options_.max_calls) +
+        " tool calls, the limit for one instruction. Finish it with step_complete (the checks "
+        "then run and tell you what is left)");
     return outcome;
   }
+  auto parsed = ParseArguments(call);
+  if (!parsed.ok()) {
+    outcome.result = ToolError(parsed.status().message());
+    return outcome;
+  }
+  const json& args = *parsed;
   try {
     if (call.name == "list_files") {
       outcome.result = ListFiles(args);
@@ -149,14 +228,20 @@ ToolOutcome ToolBox::Execute(const llm::ToolCall& call) {
         outcome.result = ToolError(
             "step_complete needs a non-empty \"summary\" of what now exists, for the "
             "instructions that follow");
+      } else if (summary->size() > options_.max_summary_bytes) {
+        outcome.result = ToolError(
+            "the summary is " + std::to_string(summary->size()) + " bytes, above the limit of " +
+            std::to_string(options_.max_summary_bytes) +
+            " bytes: say briefly what now exists (files, functions, decisions); the instructions "
+            "that follow can read the files themselves");
       } else {
         outcome.step_complete = true;
         outcome.summary = *summary;
         outcome.result = {{"ok", true}};
       }
     } else {
-      outcome.result = ToolError("unknown tool '" + call.name +
-                                 "'. Available tools: list_files, read_file, write_file, "
+      outcome.result = ToolError("unknown tool " + Quoted(call.name) +
+                                 ". Available tools: list_files, read_file, write_file, "
                                  "edit_file, delete_file, search_files, outline_file, run_tests, "
                                  "step_complete");
     }
@@ -173,6 +258,11 @@ json ToolBox::ListFiles(const json& args) {
   if (auto it = args.find("prefix"); it != args.end() && !it->is_null()) {
     if (!it->is_string()) return ToolError("argument \"prefix\" must be a string");
     prefix = it->get<std::string>();
+    if (prefix.size() > kMaxPrefixBytes) {
+      return ToolError("argument \"prefix\" is " + std::to_string(prefix.size()) +
+                       " bytes, longer than any path (at most " + std::to_string(kMaxPrefixBytes) +
+                       " bytes): pass a folder such as 'src/'");
+    }
     if (prefix.rfind("./", 0) == 0) prefix = prefix.substr(2);
   }
   auto files = txn_.List(prefix);
@@ -214,11 +304,8 @@ json ToolBox::ReadFile(const json& args) {
             {"content", "(binary file of " + std::to_string(text.size()) + " bytes; not shown)"}};
   }
   auto lines = Lines(text);
-  int64_t total = static_cast<int64_t>(lines.size());
-  int64_t start = start_arg->value_or(1);
-  if (start < 1) start = 1;
-  int64_t end = end_arg->value_or(start + static_cast<int64_t>(options_.max_read_lines) - 1);
-  if (end > total) end = total;
+  const auto total = static_cast<int64_t>(lines.size());
+  int64_t start = std::max<int64_t>(start_arg->value_or(1), 1);
   if (end_arg->has_value() && **end_arg < start) {
     return ToolError("end_line " + std::to_string(**end_arg) + " is before start_line " +
                      std::to_string(start) + ": give a range with start_line <= end_line");
@@ -227,22 +314,41 @@ json ToolBox::ReadFile(const json& args) {
     return ToolError("start_line " + std::to_string(start) + " is past the end of '" + *path +
                      "', which has " + std::to_string(total) + " lines");
   }
+  start = std::min(start, total + 1);  // an empty file: nothing to show, whatever the range
+  // Computed from the clamped start, so no line argument can overflow.
+  const int64_t end = std::min(
+      total,
+      end_arg->has_value() ? **end_arg : start + static_cast<int64_t>(options_.max_read_lines) - 1);
   std::string numbered;
   int64_t shown_end = start - 1;
+  std::optional<int64_t> cut_line;
   for (int64_t i = start; i <= end; ++i) {
     std::string line =
         std::to_string(i) + ": " + std::string(lines[static_cast<size_t>(i - 1)]) + "\n";
-    if (numbered.size() + line.size() > options_.max_read_bytes && i > start) break;
+    if (numbered.size() + line.size() > options_.max_read_bytes) {
+      if (i > start) break;
+      // One line longer than the whole budget: show its start rather than nothing.
+      line = TruncateUtf8(line, options_.max_read_bytes) + "\n";
+      cut_line = i;
+    }
     numbered += line;
     shown_end = i;
   }
   json result = {{"ok", true},           {"path", *path},
                  {"start_line", start},  {"end_line", shown_end},
                  {"total_lines", total}, {"content", numbered}};
-  if (shown_end < end || (shown_end < total && !end_arg->has_value())) {
-    result["note"] = "the file continues: read_file with start_line " +
-                     std::to_string(shown_end + 1) + " for more";
+  std::string note;
+  if (cut_line) {
+    note = "line " + std::to_string(*cut_line) + " is " +
+           std::to_string(lines[static_cast<size_t>(*cut_line - 1)].size()) +
+           " bytes, so only its start is shown (the limit is " +
+           std::to_string(options_.max_read_bytes) + " bytes); search_files finds text inside it. ";
   }
+  if (shown_end < end || (shown_end < total && !end_arg->has_value())) {
+    note += "the file continues: read_file with start_line " + std::to_string(shown_end + 1) +
+            " for more";
+  }
+  if (!note.empty()) result["note"] = note;
   return result;
 }
 
@@ -293,9 +399,12 @@ json ToolBox::WriteFile(const json& args) {
 json ToolBox::EditFile(const json& args) {
   auto path = WritablePath(args);
   if (!path.ok()) return ToolError(path.status().message());
-  auto search = StringArg(args, "search");
+  auto search = BoundedStringArg(args, "search", options_.max_write_bytes,
+                                 "it cannot match a file that size; replace the whole file with "
+                                 "write_file, or edit a smaller part");
   if (!search.ok()) return ToolError(search.status().message());
-  auto replace = StringArg(args, "replace");
+  auto replace = BoundedStringArg(args, "replace", options_.max_write_bytes,
+                                  "split the file into smaller files");
   if (!replace.ok()) return ToolError(replace.status().message());
   auto content = txn_.Read(*path);
   if (!content.ok()) return ToolError(content.status().message());
@@ -338,18 +447,24 @@ json ToolBox::SearchFiles(const json& args) {
   if (!pattern.ok()) return ToolError(pattern.status().message());
   filestore::SearchOptions options;
   options.max_results = 50;
+  options.max_line_bytes = kMaxShownLineBytes;
   if (auto it = args.find("regex"); it != args.end() && !it->is_null()) {
     if (!it->is_boolean()) return ToolError("argument \"regex\" must be true or false");
     options.regex = it->get<bool>();
   }
+  std::optional<Glob> glob;
   if (auto it = args.find("glob"); it != args.end() && !it->is_null()) {
     if (!it->is_string()) return ToolError("argument \"glob\" must be a string");
-    options.globs.push_back(it->get<std::string>());
+    auto compiled = Glob::Compile(it->get<std::string>());
+    if (!compiled.ok()) return ToolError("argument \"glob\": " + compiled.status().message());
+    glob = std::move(compiled).value();
   }
   auto limit = OptionalIntArg(args, "max_results");
   if (!limit.ok()) return ToolError(limit.status().message());
-  if (limit->has_value())
-    options.max_results = static_cast<size_t>(std::clamp<int64_t>(**limit, 1, 200));
+  if (limit->has_value()) {
+    options.max_results = static_cast<size_t>(
+        std::clamp<int64_t>(**limit, 1, static_cast<int64_t>(options_.max_search_results)));
+  }
   auto matcher = filestore::TextMatcher::Create(*pattern, options);
   if (!matcher.ok()) return ToolError(matcher.status().message());
   // The staged state: what this instruction sees, including its own uncommitted writes.
@@ -358,24 +473,34 @@ json ToolBox::SearchFiles(const json& args) {
   std::vector<filestore::SearchHit> hits;
   for (const auto& info : *files) {
     if (hits.size() >= options.max_results) break;
-    if (!options.globs.empty() && !GlobMatch(options.globs[0], info.path)) continue;
+    if (glob && !glob->Matches(info.path)) continue;
     auto content = txn_.Read(info.path);
     if (!content.ok() || !content->has_value() || LooksBinary(**content)) continue;
     matcher->Search(info.path, **content, options.max_results, hits);
   }
   json list = json::array();
   size_t bytes = 0;
+  bool cut = false;
   for (const auto& hit : hits) {
-    std::string text = hit.text.substr(0, 300);
-    bytes += text.size() + hit.path.size();
+    bytes += hit.text.size() + hit.path.size();
     if (bytes > options_.max_read_bytes) break;
-    list.push_back({{"path", hit.path}, {"line", hit.line}, {"text", text}});
+    cut = cut || hit.truncated;
+    list.push_back({{"path", hit.path}, {"line", hit.line}, {"text", hit.text}});
   }
   json result = {{"ok", true}, {"matches", list}};
-  if (hits.size() >= options.max_results) {
-    result["note"] = "stopped at " + std::to_string(options.max_results) +
-                     " matches: narrow the pattern or pass a glob";
+  std::string note;
+  if (list.size() < hits.size()) {
+    note = "showing " + std::to_string(list.size()) + " matches (" +
+           std::to_string(options_.max_read_bytes) + " bytes): narrow the pattern or pass a glob";
+  } else if (hits.size() >= options.max_results) {
+    note = "stopped at " + std::to_string(options.max_results) +
+           " matches: narrow the pattern or pass a glob";
   }
+  if (cut) {
+    note += std::string(note.empty() ? "" : "; ") + "long lines are cut to " +
+            std::to_string(kMaxShownLineBytes) + " bytes: read_file shows them whole";
+  }
+  if (!note.empty()) result["note"] = note;
   return result;
 }
 
@@ -389,13 +514,25 @@ json ToolBox::OutlineFile(const json& args) {
   if (!content->has_value()) {
     return ToolError("no file '" + *path + "' in the store; list_files shows what exists");
   }
+  if (LooksBinary(**content)) {
+    return ToolError("'" + *path + "' is a binary file: it has no outline");
+  }
   json items = json::array();
-  for (const auto& item : filestore::Outline(*path, **content)) {
-    items.push_back(
-        {{"line", item.line}, {"depth", item.depth}, {"kind", item.kind}, {"name", item.name}});
+  const auto outline = filestore::Outline(*path, **content);
+  for (const auto& item : outline) {
+    if (items.size() == options_.max_outline_items) break;
+    items.push_back({{"line", item.line},
+                     {"depth", item.depth},
+                     {"kind", item.kind},
+                     {"name", TruncateUtf8(item.name, kMaxShownLineBytes)}});
   }
   json result = {{"ok", true}, {"path", *path}, {"items", items}};
-  if (items.empty()) {
+  if (items.size() < outline.size()) {
+    result["note"] = "showing the first " + std::to_string(items.size()) + " of " +
+                     std::to_string(outline.size()) +
+                     " items: read_file with start_line after line " +
+                     std::to_string(outline[items.size() - 1].line) + " shows the rest";
+  } else if (items.empty()) {
     result["note"] =
         "no functions, classes or headings found (outlines cover Python, C/C++, "
         "JavaScript/TypeScript and Markdown); use read_file";
@@ -407,6 +544,11 @@ json ToolBox::RunTests(const json& args) {
   std::vector<std::string> paths;
   if (auto it = args.find("paths"); it != args.end() && !it->is_null()) {
     if (!it->is_array()) return ToolError("argument \"paths\" must be an array of file paths");
+    if (it->size() > options_.max_test_paths) {
+      return ToolError("argument \"paths\" names " + std::to_string(it->size()) +
+                       " files, above the limit of " + std::to_string(options_.max_test_paths) +
+                       ": leave it out to run all the tests, or name fewer files");
+    }
     for (const auto& item : *it) {
       if (!item.is_string()) return ToolError("argument \"paths\" must hold strings");
       auto path = filestore::NormalizePath(item.get<std::string>());
@@ -414,6 +556,12 @@ json ToolBox::RunTests(const json& args) {
       paths.push_back(*path);
     }
   }
+  if (test_runs_ >= options_.max_test_runs) {
+    return ToolError("run_tests already ran " + std::to_string(test_runs_) +
+                     " times in this instruction, the limit: fix what it reported, then call "
+                     "step_complete, which runs the checks once more");
+  }
+  ++test_runs_;
   auto report = run_checks_(paths);
   if (!report.ok()) return ToolError("the checks could not run: " + report.status().message());
   json result = {{"ok", true}, {"passed", report->passed}, {"checks", report->OneLine()}};

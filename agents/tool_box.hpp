@@ -32,13 +32,24 @@ struct ToolOutcome {
 using CheckRunner =
     std::function<Result<toolchains::GateReport>(const std::vector<std::string>& test_paths)>;
 
+// Every bound on what a model's tool call may ask for. Past one, the call gets an error
+// naming the limit and what to do instead; nothing is cut silently that the model needs.
 struct ToolBoxOptions {
-  size_t max_read_lines = 400;  // a read_file without a range returns at most this many
-  size_t max_read_bytes = 48 * 1024;
-  size_t max_list_entries = 1000;  // list_files says how many more there are
+  size_t max_read_lines = 400;        // a read_file without a range returns at most this many
+  size_t max_read_bytes = 48 * 1024;  // read_file content, search_files matches (a longer
+                                      // single line is cut, with a note)
+  size_t max_list_entries = 1000;     // list_files says how many more there are
   size_t max_report_bytes = 6000;
   // A write_file or edit_file whose result is larger is refused (files.max_file_bytes).
+  // The raw arguments of one call may be 2 x this + 64 KiB (JSON escapes grow text).
   size_t max_write_bytes = 1 << 20;
+  size_t max_argument_depth = 8;    // nesting of arrays and objects in the arguments
+  size_t max_summary_bytes = 8192;  // step_complete's summary
+  size_t max_search_results = 200;  // search_files's max_results is clamped to this
+  size_t max_outline_items = 500;   // outline_file lists this many, then says how many more
+  size_t max_test_paths = 100;      // run_tests's paths
+  int max_test_runs = 40;           // run_tests calls per instruction
+  int max_calls = 1000;             // tool calls per instruction; step_complete stays allowed
 };
 
 // Tests that earlier instructions wrote are protected: deleting such a file, or writing it
@@ -84,12 +95,17 @@ class ToolBox {
                              const std::optional<std::string>& new_content) const;
   // kResourceExhausted when a file of `bytes` would exceed ToolBoxOptions::max_write_bytes.
   Status CheckWriteSize(const std::string& path, size_t bytes) const;
+  // The arguments of `call` as a JSON object, or the error to show the model (too large,
+  // nested too deep, not an object).
+  Result<nlohmann::json> ParseArguments(const llm::ToolCall& call) const;
 
   filestore::StoreTransaction& txn_;
   std::filesystem::path output_root_;
   CheckRunner run_checks_;
   ToolBoxOptions options_;
   TestProtection protection_;
+  int calls_ = 0;      // Execute calls so far
+  int test_runs_ = 0;  // run_tests calls that ran the checks
 };
 
 // {"ok": false, "error": message}

@@ -46,10 +46,19 @@ llm::ToolSchema SearchFiles() {
   return {"search_files",
           "Find the lines holding a text (or a regular expression) across the files, with "
           "their paths and line numbers.",
-          Object({{"pattern", {{"type", "string"}}},
-                  {"regex", {{"type", "boolean"}, {"description", "pattern is a regex"}}},
-                  {"glob", {{"type", "string"}, {"description", "only paths like 'src/**/*.py'"}}},
-                  {"max_results", {{"type", "integer"}}}},
+          Object({{"pattern", {{"type", "string"}, {"description", "at most 1024 bytes"}}},
+                  {"regex",
+                   {{"type", "boolean"},
+                    {"description",
+                     "pattern is a regular expression in RE2 syntax (no backreferences or "
+                     "lookaround)"}}},
+                  {"glob",
+                   {{"type", "string"},
+                    {"description",
+                     "only these paths: '*.py' matches a name in any folder, 'src/**/*.py' a "
+                     "path from the root ('*' stays in a folder, '**' spans folders)"}}},
+                  {"max_results",
+                   {{"type", "integer"}, {"description", "50 unless given; 200 at most"}}}},
                  {"pattern"})};
 }
 
