@@ -4,6 +4,7 @@
 
 #include "agents/search_replace.hpp"
 #include "core/glob.hpp"
+#include "core/json_text.hpp"
 #include "core/text.hpp"
 #include "filestore/path.hpp"
 #include "filestore/text_diff.hpp"
@@ -53,31 +54,6 @@ std::vector<std::string_view> Lines(const std::string& text) {
 
 // NUL bytes or invalid UTF-8: shown to the model as a binary file, never as text.
 bool LooksBinary(const std::string& content) { return filestore::LooksBinary(content); }
-
-// The deepest nesting of arrays and objects in JSON text, found by a scan that skips
-// strings and does not parse, so a hostile depth costs nothing to measure.
-size_t JsonDepth(std::string_view text) {
-  size_t depth = 0;
-  size_t deepest = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
-}
 
 // A string argument of at most `max_bytes`; the error names the limit and `advice`.
 Result<std::string> BoundedStringArg(const json& args, const char* name, size_t max_bytes,
@@ -170,7 +146,7 @@ Result<json> ToolBox::ParseArguments(const llm::ToolCall& call) const {
         " bytes, so the call was not executed. Write a large file in parts: write_file with the "
         "first part, then edit_file to add the rest, or split it into several files");
   }
-  const size_t depth = JsonDepth(call.arguments);
+  const size_t depth = JsonNestingDepth(call.arguments);
   if (depth > options_.max_argument_depth) {
     return Status::InvalidArgument(
         "the arguments of " + Quoted(call.name) + " nest " + std::to_string(depth) +

@@ -5,6 +5,7 @@
 #include <exception>
 #include <utility>
 
+#include "core/json_text.hpp"
 #include "core/llm/json_field.hpp"
 
 namespace l2mac::llm {
@@ -21,6 +22,7 @@ const json kEphemeral = {{"type", "ephemeral"}};
 // JSON object (a model's broken call, recorded verbatim) are carried as a string field so
 // the conversation stays faithful.
 json InputObject(const std::string& arguments) {
+  if (JsonNestingDepth(arguments) > kMaxJsonNesting) return {{"_unparsed_arguments", arguments}};
   json parsed = json::parse(arguments, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_object()) return parsed;
   return {{"_unparsed_arguments", arguments}};

@@ -5,6 +5,7 @@
 #include <exception>
 #include <utility>
 
+#include "core/json_text.hpp"
 #include "core/llm/json_field.hpp"
 #include "core/llm/openai_wire.hpp"
 
@@ -17,6 +18,8 @@ using nlohmann::json;
 // recorded text, so the transcript stays readable without changing a byte on replay.
 // Anything else (other spacing or key order, invalid JSON) is kept as a string.
 json ArgumentsToTranscriptJson(const std::string& arguments) {
+  // Nested too deep to serialize safely: kept as the text it is.
+  if (JsonNestingDepth(arguments) > kMaxJsonNesting) return arguments;
   json parsed = json::parse(arguments, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_object() && parsed.dump() == arguments) return parsed;
   return arguments;

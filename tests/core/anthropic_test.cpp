@@ -71,6 +71,19 @@ TEST(AnthropicWireTest, TranslatesTheConversationAndMarksTheStablePrefixForCachi
   EXPECT_EQ(back->messages, Conversation().messages);
 }
 
+// Regression: deeply nested tool-call arguments became an "input" object, and dumping the
+// request body overflowed the stack. They travel as an unparsed string instead.
+TEST(AnthropicWireTest, ArgumentsNestedTooDeepTravelAsText) {
+  ChatRequest request;
+  const std::string deep = "{\"a\": " + std::string(200000, '[') + std::string(200000, ']') + "}";
+  request.messages = {ChatMessage::User("go"),
+                      ChatMessage::Assistant("", {ToolCall{"t1", "read_file", deep}}),
+                      ChatMessage::ToolResult("t1", "no")};
+  json body = RequestToAnthropicJson(request, "claude-x");
+  const std::string text = body.dump();
+  EXPECT_THAT(text, HasSubstr("_unparsed_arguments"));
+}
+
 TEST(AnthropicWireTest, ParsesAMessageWithUsageAndStopReason) {
   auto response = ParseAnthropicResponse(R"({
     "content": [{"type": "text", "text": "Writing."},

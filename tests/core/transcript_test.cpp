@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "core/json_text.hpp"
+
 namespace l2mac::llm {
 namespace {
 
@@ -29,6 +31,24 @@ TEST(TranscriptTest, CompactObjectArgumentsAreWrittenAsObjectsAndRoundTrip) {
   Result<ChatResponse> back = ResponseFromTranscriptJson(json::parse(written.dump()));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*back, response);
+}
+
+// Regression: a model's tool call whose arguments nest 200 000 arrays deep parsed, then
+// overflowed the stack when the exchange log serialized it (every run logs every
+// exchange). Such arguments are kept as the text they are.
+TEST(TranscriptTest, ArgumentsNestedTooDeepAreKeptAsText) {
+  const std::string deep =
+      "{\"path\": " + std::string(200000, '[') + std::string(200000, ']') + "}";
+  ChatResponse response = ResponseWithArguments(deep);
+  json written = ResponseToTranscriptJson(response);
+  ASSERT_TRUE(written["tool_calls"][0]["arguments"].is_string());
+  const std::string text = written.dump();
+  Result<ChatResponse> back = ResponseFromTranscriptJson(json::parse(text));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->message.tool_calls[0].arguments, deep);
+  EXPECT_EQ(JsonNestingDepth(deep), 200001u);
+  EXPECT_EQ(JsonNestingDepth(R"({"a": "[[[[", "b": "\"{{"})"), 1u);
+  EXPECT_EQ(JsonNestingDepth("42"), 0u);
 }
 
 TEST(TranscriptTest, ArgumentsThatWouldChangeAreKeptAsStrings) {
