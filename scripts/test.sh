@@ -53,7 +53,8 @@ if [ "$fuzz_seconds" -gt 0 ]; then
       -DCMAKE_BUILD_TYPE=Debug
   fi
   cmake --build build-fuzz --parallel "$jobs"
-  for target in sse_parser:sse tool_call_assembly:tool_calls; do
+  for target in sse_parser:sse tool_call_assembly:tool_calls glob:glob regex_search:regex_search \
+    tool_args:tool_args; do
     name=${target%%:*}
     corpus=${target##*:}
     scratch=$(mktemp -d)
