@@ -85,57 +85,11 @@ std::string CallSignatureHelp(const std::string& tool) {
 json ToolError(const std::string& message) { return {{"ok", false}, {"error", message}}; }
 
 ToolBox::ToolBox(filestore::StoreTransaction& txn, std::filesystem::path output_root,
-                 CheckRunner run_checks, ToolBoxOptions options, TestProtection protection)
+                 CheckRunner run_checks, ToolBoxOptions options)
     : txn_(txn),
       output_root_(std::move(output_root)),
       run_checks_(std::move(run_checks)),
-      options_(options),
-      protection_(std::move(protection)) {}
-
-bool TestProtection::IsTestFile(const std::string& path) {
-  std::string name = path.substr(path.rfind('/') + 1);
-  auto ends_with = [&](const std::string& suffix) {
-    return name.size() >= suffix.size() &&
-           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-  };
-  return (name.rfind("test_", 0) == 0 && ends_with(".py")) || ends_with("_test.py");
-}
-
-int TestProtection::CountTests(const std::string& content) {
-  int count = 0;
-  for (std::string_view line : Lines(content)) {
-    size_t start = line.find_first_not_of(" \t");
-    if (start == std::string_view::npos) continue;
-    line.remove_prefix(start);
-    if (line.rfind("async ", 0) == 0) line.remove_prefix(6);
-    if (line.rfind("def test", 0) == 0) ++count;
-  }
-  return count;
-}
-
-TestProtection TestProtection::FromFiles(const std::map<std::string, std::string>& test_files,
-                                         std::string instruction_text) {
-  TestProtection protection;
-  for (const auto& [path, content] : test_files) {
-    protection.tests_per_file[path] = CountTests(content);
-  }
-  protection.instruction_text = std::move(instruction_text);
-  return protection;
-}
-
-Status ToolBox::CheckTestProtection(const std::string& path,
-                                    const std::optional<std::string>& new_content) const {
-  auto it = protection_.tests_per_file.find(path);
-  if (it == protection_.tests_per_file.end()) return Status::Ok();
-  if (protection_.instruction_text.find(path) != std::string::npos) return Status::Ok();
-  if (new_content && TestProtection::CountTests(*new_content) >= it->second) return Status::Ok();
-  return Status::PermissionDenied(
-      "'" + path + "' holds tests written by an earlier instruction (" +
-      std::to_string(it->second) + " test functions); " +
-      (new_content ? "removing some of them" : "deleting it") +
-      " is not allowed unless your instruction names the file. Make the code pass the tests, "
-      "or add new tests instead of removing old ones.");
-}
+      options_(options) {}
 
 Result<json> ToolBox::ParseArguments(const llm::ToolCall& call) const {
   const size_t max_bytes = 2 * options_.max_write_bytes + 64 * 1024;
@@ -352,9 +306,6 @@ json ToolBox::WriteFile(const json& args) {
   if (Status size = CheckWriteSize(*path, content->size()); !size.ok()) {
     return ToolError(size.message());
   }
-  if (Status guard = CheckTestProtection(*path, *content); !guard.ok()) {
-    return ToolError(guard.message());
-  }
   auto previous = txn_.Read(*path);
   bool existed = previous.ok() && previous->has_value();
   size_t bytes = content->size();
@@ -392,9 +343,6 @@ json ToolBox::EditFile(const json& args) {
   if (Status size = CheckWriteSize(*path, edit->content.size()); !size.ok()) {
     return ToolError(size.message());
   }
-  if (Status guard = CheckTestProtection(*path, edit->content); !guard.ok()) {
-    return ToolError(guard.message());
-  }
   Status status = txn_.Write(*path, edit->content);
   if (!status.ok()) return ToolError(status.message());
   json result = {{"ok", true},
@@ -410,9 +358,6 @@ json ToolBox::EditFile(const json& args) {
 json ToolBox::DeleteFile(const json& args) {
   auto path = WritablePath(args);
   if (!path.ok()) return ToolError(path.status().message());
-  if (Status guard = CheckTestProtection(*path, std::nullopt); !guard.ok()) {
-    return ToolError(guard.message());
-  }
   Status status = txn_.Delete(*path);
   if (!status.ok()) return ToolError(status.message());
   return {{"ok", true}, {"path", *path}, {"deleted", true}};

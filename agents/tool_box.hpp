@@ -8,7 +8,6 @@
 
 #include <filesystem>
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,28 +51,12 @@ struct ToolBoxOptions {
   int max_calls = 1000;             // tool calls per instruction; step_complete stays allowed
 };
 
-// Tests that earlier instructions wrote are protected: deleting such a file, or writing it
-// with fewer test functions than it had, is refused unless the current instruction names
-// the file. Built from the committed head before the instruction writes anything.
-struct TestProtection {
-  std::map<std::string, int> tests_per_file;  // protected path -> test functions it had
-  std::string instruction_text;               // naming a file here lifts its protection
-
-  static TestProtection FromFiles(const std::map<std::string, std::string>& test_files,
-                                  std::string instruction_text);
-  // True for files pytest collects: test_*.py and *_test.py.
-  static bool IsTestFile(const std::string& path);
-  // Test functions in Python source: lines that start (after indentation) "def test" or
-  // "async def test".
-  static int CountTests(const std::string& content);
-};
-
 class ToolBox {
  public:
   // `output_root` is the materialized folder: writes whose path passes through a symlink
   // there are refused, since materializing them would write outside the folder.
   ToolBox(filestore::StoreTransaction& txn, std::filesystem::path output_root,
-          CheckRunner run_checks, ToolBoxOptions options = {}, TestProtection protection = {});
+          CheckRunner run_checks, ToolBoxOptions options = {});
 
   // step_complete is validated here (a summary is required) but the gate is the caller's.
   ToolOutcome Execute(const llm::ToolCall& call);
@@ -89,10 +72,6 @@ class ToolBox {
   nlohmann::json RunTests(const nlohmann::json& args);
   // Normalizes a path argument and checks it against symlinks in the output folder.
   Result<std::string> WritablePath(const nlohmann::json& args);
-  // kPermissionDenied when writing `new_content` (nullopt: deleting) to `path` would
-  // remove protected tests.
-  Status CheckTestProtection(const std::string& path,
-                             const std::optional<std::string>& new_content) const;
   // kResourceExhausted when a file of `bytes` would exceed ToolBoxOptions::max_write_bytes.
   Status CheckWriteSize(const std::string& path, size_t bytes) const;
   // The arguments of `call` as a JSON object, or the error to show the model (too large,
@@ -103,7 +82,6 @@ class ToolBox {
   std::filesystem::path output_root_;
   CheckRunner run_checks_;
   ToolBoxOptions options_;
-  TestProtection protection_;
   int calls_ = 0;      // Execute calls so far
   int test_runs_ = 0;  // run_tests calls that ran the checks
 };

@@ -104,23 +104,11 @@ std::vector<llm::ChatMessage> Worker::BaseMessages(const WorkerInput& input) con
   return base;
 }
 
-Result<TestProtection> Worker::ProtectEarlierTests(const WorkerInput& input) const {
-  L2MAC_ASSIGN_OR_RETURN(auto files, txn_.List(""));
-  std::map<std::string, std::string> tests;
-  for (const auto& file : files) {
-    if (!TestProtection::IsTestFile(file.path)) continue;
-    L2MAC_ASSIGN_OR_RETURN(auto content, txn_.Read(file.path));
-    if (content) tests[file.path] = std::move(*content);
-  }
-  return TestProtection::FromFiles(tests, input.instruction_text);
-}
-
 Result<WorkerOutcome> Worker::Run(const WorkerInput& input) {
   WorkerOutcome outcome;
   ToolBoxOptions tool_options = ToolOptionsFor(limits_.budget, limits_.max_report_bytes);
   tool_options.max_write_bytes = limits_.max_write_bytes;
-  L2MAC_ASSIGN_OR_RETURN(TestProtection protection, ProtectEarlierTests(input));
-  ToolBox tools(txn_, output_root_, run_checks_, tool_options, std::move(protection));
+  ToolBox tools(txn_, output_root_, run_checks_, tool_options);
   AgentContext context(BaseMessages(input), WorkerToolSchemas(), limits_.budget);
   if (context.BaseTooLarge()) {
     outcome.failure = "the context window (" + std::to_string(limits_.budget.window_tokens) +
@@ -207,6 +195,7 @@ Result<WorkerOutcome> Worker::Run(const WorkerInput& input) {
             completed = true;
             outcome.summary = tool.summary;
             result = {{"ok", true}, {"checks", report.OneLine()}};
+            outcome.gate_report = std::move(report);
           } else {
             ++outcome.gate_failures;
             if (observer_.on_gate_failure) observer_.on_gate_failure(report);

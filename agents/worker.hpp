@@ -54,6 +54,8 @@ struct WorkerObserver {
 struct WorkerOutcome {
   bool completed = false;
   std::string summary;  // when completed
+  // When completed: the passing gate's report, whose tests the caller protects from now on.
+  toolchains::GateReport gate_report;
   std::string failure;  // when not: why, for the report
   int context_restarts = 0;
   int gate_failures = 0;
@@ -76,8 +78,6 @@ class Worker {
                                                    size_t manifest_entries,
                                                    size_t summaries_bytes) const;
   std::string Manifest(size_t max_entries) const;
-  // The test files in the store before this instruction writes anything.
-  Result<TestProtection> ProtectEarlierTests(const WorkerInput& input) const;
 
   const PromptSet& prompts_;
   ModelGateway& model_;

@@ -11,6 +11,7 @@
 #include "agents/planner.hpp"
 #include "agents/prompt_set.hpp"
 #include "agents/toolchains/gate.hpp"
+#include "agents/toolchains/test_protection.hpp"
 #include "agents/worker.hpp"
 #include "control_unit/recording_gateway.hpp"
 #include "control_unit/workspace.hpp"
@@ -141,9 +142,10 @@ class RunLoop {
     return agents::ContextBudget::ForWindow(options_.context_window, scale);
   }
 
-  Result<toolchains::GateReport> RunChecks(filestore::StoreTransaction& txn,
-                                           const std::vector<std::string>& test_paths,
-                                           const std::string& instruction_text) {
+  Result<toolchains::GateReport> RunChecks(
+      filestore::StoreTransaction& txn, const std::vector<std::string>& test_paths,
+      const std::string& instruction_text,
+      const std::vector<toolchains::ProtectedTest>& protected_tests) {
     L2MAC_ASSIGN_OR_RETURN(TempDir snapshot, TempDir::Create(SnapshotRoot(), "snapshot-"));
     L2MAC_RETURN_IF_ERROR(txn.WriteSnapshot(snapshot.path()));
     toolchains::GateOptions gate_options;
@@ -153,6 +155,7 @@ class RunLoop {
     gate_options.instruction_text = instruction_text;
     gate_options.sandbox = options_.gate.sandbox;
     gate_options.profiles = options_.gate.profiles;
+    gate_options.protected_tests = protected_tests;
     auto report = toolchains::RunGate(GateDomainFor(options_.domain), snapshot.path(),
                                       txn.ChangedPaths(), gate_options);
     if (!report.ok()) {
@@ -200,11 +203,13 @@ class RunLoop {
       Status s = workspace_.registry().AddAttempt(id);
       if (observer_status.ok()) observer_status = s;
     };
+    // The tests that passed at the last commit: every gate of this instruction holds to them.
+    L2MAC_ASSIGN_OR_RETURN(auto protected_tests, workspace_.test_baseline().Load());
     filestore::StoreTransaction& staged = *txn;
     agents::Worker worker(
         prompts_, gateway_, staged, workspace_.dir(),
-        [this, &staged, &record](const std::vector<std::string>& paths) {
-          return RunChecks(staged, paths, record.instruction.text);
+        [this, &staged, &record, &protected_tests](const std::vector<std::string>& paths) {
+          return RunChecks(staged, paths, record.instruction.text, protected_tests);
         },
         limits, observer);
     L2MAC_ASSIGN_OR_RETURN(auto outcome, worker.Run(input));
@@ -227,6 +232,8 @@ class RunLoop {
                              txn->Commit("instruction " + id + ": " + FirstLine(outcome.summary),
                                          "instruction " + id));
       L2MAC_RETURN_IF_ERROR(workspace_.registry().MarkCommitted(id, outcome.summary, commit_id));
+      L2MAC_RETURN_IF_ERROR(workspace_.test_baseline().Replace(
+          toolchains::NextProtectedTests(outcome.gate_report.test_runs, protected_tests)));
       L2MAC_RETURN_IF_ERROR(db_txn->Commit());
     }
     L2MAC_ASSIGN_OR_RETURN(auto materialized, workspace_.store().Materialize(workspace_.dir()));
@@ -270,8 +277,16 @@ class RunLoop {
       NoteUserEdits(report);
       return Status::Ok();
     }
+    // The user decides about their own edits: tests they changed are no longer held to
+    // what passed before.
+    L2MAC_ASSIGN_OR_RETURN(auto db_txn, Transaction::Begin(workspace_.db()));
     L2MAC_ASSIGN_OR_RETURN(int64_t commit,
                            txn->Commit("import edits made in the output folder", "user"));
+    L2MAC_ASSIGN_OR_RETURN(auto protected_tests, workspace_.test_baseline().Load());
+    L2MAC_RETURN_IF_ERROR(workspace_.test_baseline().Replace(toolchains::WithoutTestsEditedByUser(
+        protected_tests, imported,
+        options_.gate.profiles.empty() ? toolchains::BuiltinProfiles() : options_.gate.profiles)));
+    L2MAC_RETURN_IF_ERROR(db_txn->Commit());
     for (const auto& path : imported) {
       spdlog::info("imported your edit of {} (commit {})", path, commit);
     }

@@ -65,6 +65,7 @@ Result<std::unique_ptr<Workspace>> Workspace::Open(const std::filesystem::path& 
   L2MAC_ASSIGN_OR_RETURN(workspace->store_, filestore::FileStore::Open(db));
   L2MAC_ASSIGN_OR_RETURN(workspace->registry_, registry::InstructionRegistry::Open(db));
   L2MAC_ASSIGN_OR_RETURN(workspace->exchanges_, ExchangeLog::Open(db));
+  L2MAC_ASSIGN_OR_RETURN(workspace->test_baseline_, TestBaseline::Open(db));
   // A run exists once its task is stored (StartRun writes it in its first transaction);
   // a database without one is what a kill during start-up leaves, and is reused.
   L2MAC_ASSIGN_OR_RETURN(auto task, workspace->GetMeta("task"));
@@ -83,6 +84,7 @@ Result<std::unique_ptr<Workspace>> Workspace::Open(const std::filesystem::path& 
 }
 
 Workspace::~Workspace() {
+  test_baseline_.reset();
   exchanges_.reset();
   registry_.reset();
   store_.reset();

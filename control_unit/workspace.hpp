@@ -13,6 +13,7 @@
 #include <string>
 
 #include "control_unit/exchange_log.hpp"
+#include "control_unit/test_baseline.hpp"
 #include "core/sqlite.hpp"
 #include "core/status.hpp"
 #include "filestore/file_store.hpp"
@@ -40,6 +41,7 @@ class Workspace {
   filestore::FileStore& store() { return *store_; }
   registry::InstructionRegistry& registry() { return *registry_; }
   ExchangeLog& exchanges() { return *exchanges_; }
+  TestBaseline& test_baseline() { return *test_baseline_; }
 
   // Run settings kept for resume and status (never secrets).
   Status SetMeta(const std::string& key, const std::string& value);
@@ -64,6 +66,7 @@ class Workspace {
   std::unique_ptr<filestore::FileStore> store_;
   std::unique_ptr<registry::InstructionRegistry> registry_;
   std::unique_ptr<ExchangeLog> exchanges_;
+  std::unique_ptr<TestBaseline> test_baseline_;
 };
 
 }  // namespace l2mac::control_unit

@@ -5,11 +5,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <set>
 #include <system_error>
 
 #include "agents/toolchains/book_checks.hpp"
 #include "agents/toolchains/python_checks.hpp"
 #include "agents/toolchains/result_parsers.hpp"
+#include "agents/toolchains/test_bodies.hpp"
+#include "agents/toolchains/test_protection.hpp"
 #include "core/process.hpp"
 
 namespace l2mac::toolchains {
@@ -111,6 +114,8 @@ std::vector<std::string> StepEnvironment(const ToolchainProfile& profile, const 
 struct StepRun {
   bool ran = false;  // false: skipped, with `outcome` saying why (or nothing to say)
   CheckOutcome outcome;
+  std::vector<TestResult> tests;  // what a test runner reported, passing or not
+  bool tests_partial = false;     // its report may lack tests that exist (output cut short)
 };
 
 Result<StepRun> RunCommandStep(const ToolchainProfile& profile, const ProfileStep& step,
@@ -138,6 +143,7 @@ Result<StepRun> RunCommandStep(const ToolchainProfile& profile, const ProfileSte
   }
 
   std::vector<std::vector<std::string>> invocations;
+  std::vector<std::string> invocation_files;  // the {file} of each, for per-file steps
   auto build = [&](const std::vector<std::string>& file_args, const std::string& file) {
     std::vector<std::string> argv;
     for (const std::string& arg : step.command) {
@@ -152,23 +158,32 @@ Result<StepRun> RunCommandStep(const ToolchainProfile& profile, const ProfileSte
     return argv;
   };
   if (step.per_file) {
-    for (const std::string& file : targets) invocations.push_back(build({file}, file));
+    for (const std::string& file : targets) {
+      invocations.push_back(build({file}, file));
+      invocation_files.push_back(file);
+    }
   } else {
     invocations.push_back(build(targets, targets.empty() ? "" : targets.front()));
+    invocation_files.emplace_back();
   }
 
   std::string output;
   std::string failed_run;
   bool timed_out = false;
   std::vector<Finding> findings;
-  for (const auto& argv : invocations) {
+  for (size_t i = 0; i < invocations.size(); ++i) {
     SandboxCommand command;
-    command.argv = argv;
+    command.argv = invocations[i];
     command.root = root;
     command.env = env;
     command.timeout = options.timeout;
     command.max_output_bytes = std::max<size_t>(options.max_report_bytes * 16, 1 << 20);
     L2MAC_ASSIGN_OR_RETURN(SandboxResult run, options.sandbox->Run(command));
+    for (TestResult& test :
+         ParseTestResults(step.parser, run.output, root.string(), invocation_files[i])) {
+      result.tests.push_back(std::move(test));
+    }
+    result.tests_partial = result.tests_partial || run.output_truncated;
     const bool passed = run.end == SandboxEnd::kExited &&
                         std::find(step.pass_exit_codes.begin(), step.pass_exit_codes.end(),
                                   run.exit_code) != step.pass_exit_codes.end();
@@ -238,7 +253,9 @@ class PythonSteps {
         result.ran = false;
         return result;
       }
-      L2MAC_ASSIGN_OR_RETURN(result.outcome, RunPytest(python_, root_, options_));
+      L2MAC_ASSIGN_OR_RETURN(result.outcome, RunPytest(python_, root_, options_, &result.tests));
+      // run_tests may name some test files: the others did not run.
+      result.tests_partial = !options_.test_paths.empty();
     }
     return result;
   }
@@ -250,12 +267,38 @@ class PythonSteps {
   std::string python_;
 };
 
+// A profile with protected tests runs whatever was touched: any change may break them.
 bool ProfileApplies(const ToolchainProfile& profile, const std::vector<std::string>& touched,
-                    const std::vector<std::string>& files) {
+                    const std::vector<std::string>& files, bool has_protected_tests) {
   if (profile.always) return true;
   if (Matching(profile.detect, files).empty()) return false;
-  if (touched.empty()) return true;
+  if (touched.empty() || has_protected_tests) return true;
   return !Matching(profile.detect, touched).empty();
+}
+
+// Finds each reported test's file and body, then adds the "protected tests" check when
+// a protected test was weakened or could not be checked. Tests of a profile the gate does not know
+// (removed from the configuration, or of another domain) cannot be judged.
+void CheckTests(const std::filesystem::path& root, const std::vector<std::string>& files,
+                const GateOptions& options, const std::vector<std::string>& profile_names,
+                GateReport& report) {
+  for (ProfileTests& run : report.test_runs) LocateTests(root, files, run.tests);
+  if (options.protected_tests.empty()) return;
+  std::set<std::string> unknown;
+  for (const ProtectedTest& test : options.protected_tests) {
+    if (std::find(profile_names.begin(), profile_names.end(), test.profile) ==
+        profile_names.end()) {
+      unknown.insert(test.profile);
+    }
+  }
+  for (const std::string& profile : unknown) {
+    report.test_runs.push_back(ProfileTests{profile, TestCollection::kUnavailable, {}});
+  }
+  std::optional<CheckOutcome> check =
+      CheckProtectedTests(options.protected_tests, report.test_runs, options.instruction_text);
+  if (!check) return;
+  if (!check->passed) report.passed = false;
+  report.checks.push_back(std::move(*check));
 }
 
 }  // namespace
@@ -286,10 +329,19 @@ Result<GateReport> RunGate(GateDomain domain, const std::filesystem::path& snaps
   const std::string domain_name = domain == GateDomain::kBook ? "book" : "codebase";
 
   L2MAC_ASSIGN_OR_RETURN(std::vector<std::string> files, ListFiles(root));
+  std::set<std::string> protected_profiles;
+  for (const ProtectedTest& test : resolved.protected_tests)
+    protected_profiles.insert(test.profile);
   GateReport report;
+  std::vector<std::string> profile_names;
   PythonSteps python(root, resolved);
   for (const ToolchainProfile& profile : resolved.profiles) {
-    if (profile.domain != domain_name || !ProfileApplies(profile, touched, files)) continue;
+    if (profile.domain != domain_name) continue;
+    profile_names.push_back(profile.name);
+    if (!ProfileApplies(profile, touched, files, protected_profiles.count(profile.name) > 0)) {
+      continue;
+    }
+    ProfileTests tests{profile.name, TestCollection::kComplete, {}};
     for (const ProfileStep& step : profile.steps) {
       if (!step.requires_files.empty() && Matching(step.requires_files, files).empty()) continue;
       if (!step.unless_files.empty() && !Matching(step.unless_files, files).empty()) continue;
@@ -314,13 +366,21 @@ Result<GateReport> RunGate(GateDomain domain, const std::filesystem::path& snaps
       const bool tool_missing =
           step.builtin.empty() && run.outcome.summary.rfind("skipped:", 0) == 0;
       report.checks.push_back(std::move(run.outcome));
+      for (TestResult& test : run.tests) tests.tests.push_back(std::move(test));
+      if (run.tests_partial) tests.collection = TestCollection::kPartial;
       if (!passed) {
         report.passed = false;
+        tests.collection = TestCollection::kPartial;
         break;  // later steps of this profile would only repeat the failure
       }
-      if (tool_missing) break;  // the profile's later steps need it too
+      if (tool_missing) {
+        tests.collection = TestCollection::kUnavailable;
+        break;  // the profile's later steps need it too
+      }
     }
+    report.test_runs.push_back(std::move(tests));
   }
+  CheckTests(root, files, resolved, profile_names, report);
   return report;
 }
 

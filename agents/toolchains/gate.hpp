@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "agents/toolchains/profile.hpp"
+#include "agents/toolchains/test_results.hpp"
 #include "core/sandbox.hpp"
 #include "core/status.hpp"
 
@@ -34,6 +35,11 @@ struct GateOptions {
   std::shared_ptr<const Sandbox> sandbox;
   // The toolchain profiles; empty: BuiltinProfiles().
   std::vector<ToolchainProfile> profiles;
+  // The tests that passed at the last commit (see test_protection.hpp). Their profiles run
+  // whatever the instruction touched, and a "protected tests" check fails when one of them
+  // is no longer collected, is skipped or xfailed, or lost assertions, unless
+  // `instruction_text` names it (see CheckProtectedTests).
+  std::vector<ProtectedTest> protected_tests;
 };
 
 struct CheckOutcome {
@@ -48,6 +54,9 @@ struct CheckOutcome {
 struct GateReport {
   bool passed = true;
   std::vector<CheckOutcome> checks;  // empty when nothing applied
+  // The tests each profile that ran reported, with their outcomes, files and assertion
+  // counts; what the control unit protects after a commit.
+  std::vector<ProfileTests> test_runs;
 
   // Text sent to the model: the failing checks with their details, at most `max_bytes`.
   std::string FailureText(size_t max_bytes) const;
@@ -64,7 +73,9 @@ struct GateReport {
 // *_test.py), its JUnit XML read into per-test findings. JavaScript, C/C++, Go and Rust:
 // see profiles/builtin.json; a step whose tool is missing is skipped and says so. For
 // kBook, every touched Markdown file that exists must be non-empty, at least one must have
-// been written, and their structure must hold (see CheckMarkdownStructure).
+// been written, and their structure must hold (see CheckMarkdownStructure). With
+// options.protected_tests, the profiles they belong to run too, and a "protected tests"
+// check comes last when one of them was weakened.
 // Errors (as opposed to failing checks) mean the gate could not run, e.g. no Python with
 // pytest installed: kFailedPrecondition with the fix.
 Result<GateReport> RunGate(GateDomain domain, const std::filesystem::path& snapshot,

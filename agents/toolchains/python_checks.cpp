@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "agents/toolchains/result_parsers.hpp"
+#include "agents/toolchains/test_results.hpp"
 #include "core/process.hpp"
 
 namespace l2mac::toolchains {
@@ -257,7 +258,7 @@ Result<CheckOutcome> RunPythonSyntaxCheck(const std::string& python,
 }
 
 Result<CheckOutcome> RunPytest(const std::string& python, const std::filesystem::path& snapshot,
-                               const GateOptions& options) {
+                               const GateOptions& options, std::vector<TestResult>* tests) {
   const std::filesystem::path junit = snapshot / ".l2mac-junit.xml";
   std::vector<std::string> argv = {
       python,       "-m", "pytest",   "-v", "--tb=short",         "-p", "no:cacheprovider",
@@ -281,6 +282,11 @@ Result<CheckOutcome> RunPytest(const std::string& python, const std::filesystem:
   }
   std::error_code ignored;
   std::filesystem::remove(junit, ignored);
+  if (tests != nullptr) {
+    for (TestResult& test : ParseJunitTestResults(junit_xml, snapshot.string())) {
+      tests->push_back(std::move(test));
+    }
+  }
 
   if (run->exit_code == 1 && run->output.find("No module named pytest") != std::string::npos) {
     return Status::FailedPrecondition(

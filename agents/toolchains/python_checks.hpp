@@ -30,9 +30,11 @@ Result<CheckOutcome> RunPythonSyntaxCheck(const std::string& python,
                                           const GateOptions& options);
 
 // Runs pytest in `snapshot` with the snapshot on PYTHONPATH. "No tests collected" passes;
-// a timeout fails.
+// a timeout fails. When `tests` is given, every test pytest reported is added to it,
+// passing or not (none when it was stopped before writing its report).
 Result<CheckOutcome> RunPytest(const std::string& python, const std::filesystem::path& snapshot,
-                               const GateOptions& options);
+                               const GateOptions& options,
+                               std::vector<TestResult>* tests = nullptr);
 
 // pyflakes over `files`, failing only on undefined names (its style warnings are not
 // reported). Passes with a "skipped" summary when pyflakes is not installed.

@@ -1,11 +1,14 @@
 #include "agents/worker.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "agent_test_support.hpp"
 #include "agents/planner.hpp"
+#include "agents/toolchains/test_protection.hpp"
 #include "core/token_estimator.hpp"
 
 namespace l2mac::agents {
@@ -216,6 +219,66 @@ TEST(ContextBudgetTest, SummaryRequestDropsOldestWholeTurns) {
   }
   // The newest turn is kept.
   EXPECT_EQ(messages[messages.size() - 2].tool_call_id, "c5");
+}
+
+// The real gate on the staged state, with the tests that passed before protected: a model
+// that skips a protected test is refused with the reason, restores it, and completes.
+TEST_F(WorkerTest, AProtectedTestTheModelSkipsIsRefusedUntilItIsRestored) {
+  const std::string tests =
+      "import pytest\n\nfrom app import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n";
+  ASSERT_TRUE(mem_.txn->Write("app.py", "def add(a, b):\n    return a + b\n").ok());
+  ASSERT_TRUE(mem_.txn->Write("tests/test_app.py", tests).ok());
+  const auto snapshot = std::filesystem::temp_directory_path() /
+                        ("l2mac_worker_protect_" + std::to_string(::getpid()));
+  std::vector<toolchains::ProtectedTest> protected_tests;
+  auto gate = [&](const std::vector<std::string>&) -> Result<toolchains::GateReport> {
+    std::filesystem::remove_all(snapshot);
+    L2MAC_RETURN_IF_ERROR(mem_.txn->WriteSnapshot(snapshot));
+    toolchains::GateOptions options;
+    options.protected_tests = protected_tests;
+    options.instruction_text = "Add mul(a, b) to app.py.";
+    auto report = toolchains::RunGate(toolchains::GateDomain::kCodebase, snapshot, {}, options);
+    std::filesystem::remove_all(snapshot);
+    return report;
+  };
+  // What the commit of the instruction that wrote the tests protected.
+  auto first = gate({});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(first->passed) << first->FailureText(6000);
+  protected_tests = toolchains::NextProtectedTests(first->test_runs, {});
+  ASSERT_EQ(protected_tests.size(), 1u);
+
+  const std::string skipped = "@pytest.mark.skip(reason='mul first')\ndef test_add():";
+  ScriptedGateway gateway(
+      {Reply({Call("c1", "edit_file",
+                   {{"path", "tests/test_app.py"},
+                    {"search", "def test_add():"},
+                    {"replace", skipped}}),
+              Call("c2", "step_complete", {{"summary", "skipped the add test"}})}),
+       Reply({Call("c3", "edit_file",
+                   {{"path", "tests/test_app.py"},
+                    {"search", skipped},
+                    {"replace", "def test_add():"}}),
+              Call("c4", "step_complete", {{"summary", "app.py has add"}})})});
+  Worker worker(prompts_, gateway, *mem_.txn, {}, gate, {});
+  WorkerInput input;
+  input.instruction_id = "2";
+  input.instruction_text = "Add mul(a, b) to app.py.";
+  auto outcome = worker.Run(input);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_TRUE(outcome->completed) << outcome->failure;
+  EXPECT_EQ(outcome->gate_failures, 1);
+  ASSERT_EQ(gateway.requests.size(), 2u);
+  const std::string refusal = gateway.requests[1].messages.back().content;
+  EXPECT_NE(refusal.find("tests/test_app.py::test_add: passed at the last commit and is now "
+                         "skipped"),
+            std::string::npos)
+      << refusal;
+  EXPECT_EQ(**mem_.txn->Read("tests/test_app.py"), tests);
+  // The passing gate's tests come back for the caller to protect.
+  ASSERT_EQ(outcome->gate_report.test_runs.size(), 1u);
+  ASSERT_EQ(outcome->gate_report.test_runs[0].tests.size(), 1u);
+  EXPECT_EQ(outcome->gate_report.test_runs[0].tests[0].id, "tests/test_app.py::test_add");
 }
 
 class PlannerTest : public ::testing::Test {

@@ -215,5 +215,40 @@ TEST(RunLoopTest, AFileTheUserEditedIsImportedOnResume) {
   EXPECT_EQ(RequestsFor(run.requests(), "1").size(), 3u);
 }
 
+// The user decides about their own edits: a test the user changed between runs is no
+// longer protected, so the next instruction's gate does not refuse the user's change.
+TEST(RunLoopTest, ATestTheUserEditedIsNoLongerProtected) {
+  std::atomic<bool> model_down{true};
+  ScriptedModel model = ThreeModules::Model();
+  model.intercept = [&](const ModelRequest& request, size_t) -> std::optional<sim::SimReply> {
+    if (model_down && request.InstructionId() == "2") {
+      return sim::ErrorReply(400, "the model is down for this test");
+    }
+    return std::nullopt;
+  };
+  InProcessRun run("cu-user-test-edit", std::move(model));
+  run.options().program =
+      ProgramOf({PlanStep("1", "Write arith.py with add(a, b) and test_arith.py."),
+                 PlanStep("2", "Write geometry.py with perimeter(w, h) using add.", {"1"})});
+  ASSERT_FALSE(run.Start().ok()) << "the first run should stop at instruction 2";
+  EXPECT_EQ(QueryRun(run.out(), "SELECT test_id FROM protected_tests"),
+            (std::vector<std::string>{"test_arith.py::test_add"}));
+
+  const std::string skipped =
+      PythonTest("arith",
+                 "import pytest\n\n\n@pytest.mark.skip(reason='checked by hand')\n"
+                 "def test_add():\n    assert add(2, 3) == 5\n");
+  ASSERT_TRUE(WriteText(run.out() / "test_arith.py", skipped));
+
+  model_down = false;
+  auto resumed = run.Resume();
+  ASSERT_TRUE(resumed.ok()) << resumed.status().ToString();
+  EXPECT_EQ(resumed->outcome, RunOutcome::kCompleted);
+  EXPECT_EQ(resumed->gate_failures, 0);
+  EXPECT_EQ(ReadText(run.out() / "test_arith.py"), skipped);
+  EXPECT_EQ(QueryRun(run.out(), "SELECT test_id FROM protected_tests"),
+            (std::vector<std::string>{"test_geometry.py::test_perimeter"}));
+}
+
 }  // namespace
 }  // namespace l2mac::scenario

@@ -1,0 +1,36 @@
+// The test baseline: the tests that passed at the run's last instruction commit, which
+// every later gate protects (see agents/toolchains/test_protection.hpp). Kept in the
+// workspace database, table `protected_tests`, and replaced in the same transaction as the
+// instruction's store commit, so a kill can never leave the baseline of another commit.
+// Borrows the Database (which must outlive it); one thread at a time.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "agents/toolchains/test_results.hpp"
+#include "core/sqlite.hpp"
+#include "core/status.hpp"
+
+namespace l2mac::control_unit {
+
+class TestBaseline {
+ public:
+  static Result<std::unique_ptr<TestBaseline>> Open(Database& db);
+  struct PassKey {
+   private:
+    PassKey() = default;
+    friend class TestBaseline;
+  };
+  TestBaseline(PassKey, Database& db) : db_(db) {}
+
+  // Every protected test, by profile and id.
+  Result<std::vector<toolchains::ProtectedTest>> Load();
+  // Makes `tests` the baseline, in one transaction (nested in the caller's, if any).
+  Status Replace(const std::vector<toolchains::ProtectedTest>& tests);
+
+ private:
+  Database& db_;
+};
+
+}  // namespace l2mac::control_unit
