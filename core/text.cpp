@@ -34,4 +34,12 @@ std::vector<std::string_view> SplitLines(std::string_view text) {
   return lines;
 }
 
+std::string Plural(int64_t count, std::string_view singular) {
+  return Plural(count, singular, std::string(singular) + "s");
+}
+
+std::string Plural(int64_t count, std::string_view singular, std::string_view plural) {
+  return std::to_string(count) + " " + std::string(count == 1 ? singular : plural);
+}
+
 }  // namespace l2mac

@@ -38,5 +38,14 @@ TEST(SplitLinesTest, DropsNewlinesKeepsAFinalPartialLine) {
   EXPECT_TRUE(SplitLines("").empty());
 }
 
+TEST(PluralTest, OneIsSingularEverythingElsePlural) {
+  EXPECT_EQ(Plural(1, "instruction"), "1 instruction");
+  EXPECT_EQ(Plural(0, "file"), "0 files");
+  EXPECT_EQ(Plural(2, "model call"), "2 model calls");
+  EXPECT_EQ(Plural(-1, "failed check"), "-1 failed checks");
+  EXPECT_EQ(Plural(1, "entry", "entries"), "1 entry");
+  EXPECT_EQ(Plural(12, "entry", "entries"), "12 entries");
+}
+
 }  // namespace
 }  // namespace l2mac
