@@ -10,23 +10,53 @@
 #include "cli/doctor_command.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/files_command.hpp"
+#include "cli/option_checks.hpp"
+#include "cli/usage_errors.hpp"
 #include "cli/user_config.hpp"
 
 namespace {
 
+using l2mac::cli::NumberRange;
 using l2mac::cli::ProviderFlags;
+using l2mac::cli::WholeNumberRange;
 
 constexpr const char* kExitCodesHelp =
-    "Exit status: 0 completed; 1 internal error; 2 usage error or no model configured;\n"
-    "3 malformed input (spec, program, transcript, prompts, config); 4 model unusable (auth,\n"
-    "not found, unreachable, replay exhausted, strict replay mismatch); 5 run incomplete\n"
-    "(failed instructions, planner gave up, budget reached); 6 output folder conflict\n"
-    "(holds a run, has none, or is busy); 7 file system or database error; 8 a tool the\n"
-    "checks need is missing (Python with pytest, or bubblewrap when the configuration\n"
-    "requires it; `l2mac doctor` shows what is missing).";
+    "Exit status: 0 completed; 1 internal error; 2 usage error (also a bare `l2mac`, which\n"
+    "prints this help) or no model configured; 3 malformed input (spec, program,\n"
+    "transcript, prompts, config); 4 model unusable (auth, not found, unreachable, replay\n"
+    "exhausted, strict replay mismatch); 5 run incomplete (failed instructions, planner gave\n"
+    "up, budget reached); 6 output folder unusable (holds a run, has none, is busy, cannot\n"
+    "be created, or its state database is from a newer l2mac); 7 file system error, or the\n"
+    "state database is damaged; 8 a tool the checks need is missing (Python with pytest, or\n"
+    "bubblewrap when the configuration requires it; `l2mac doctor` shows what is missing).";
+
+// The options every command takes (-v, -q, --config). They are registered on the app and
+// again on each command, so that `l2mac -q run` and `l2mac run -q` both work and each
+// command's --help lists them.
+struct GlobalFlags {
+  int64_t verbose = 0;
+  bool quiet = false;
+  std::string config_path;
+
+  // -1 quiet, 0 normal, 1 and more: more detail.
+  int Verbosity() const { return quiet ? -1 : static_cast<int>(verbose); }
+};
+
+void AddGlobalOptions(CLI::App& command, GlobalFlags& flags) {
+  command.add_flag_function(
+      "-v,--verbose", [&flags](int64_t count) { flags.verbose += count; }, "more detail on stderr");
+  command.add_flag_function(
+      "-q,--quiet", [&flags](int64_t) { flags.quiet = true; },
+      "only warnings and errors on stderr: no progress lines, no summary");
+  command.add_option("--config", flags.config_path, l2mac::cli::kConfigFlagHelp);
+}
 
 void AddProviderFlags(CLI::App& command, ProviderFlags& flags) {
   l2mac::cli::AddProviderOptions(command, flags);
+  // A misspelled preset is a usage error that suggests the intended one.
+  std::vector<std::string> presets;
+  for (const l2mac::cli::Preset& preset : l2mac::cli::Presets()) presets.push_back(preset.name);
+  command.get_option("--preset")->check(l2mac::cli::OneOf(std::move(presets)));
 }
 
 void SetUpLogging(int verbosity) {
@@ -49,17 +79,10 @@ int main(int argc, char** argv) {
       "l2mac"};
   app.footer(kExitCodesHelp);
   app.require_subcommand(1);
-  app.fallthrough();  // -v and -q work after the subcommand too
+  app.fallthrough();  // an option of the app works after the subcommand too
   app.set_version_flag("--version", "l2mac 0.1.0");
-  int verbosity = 0;
-  app.add_flag_function(
-      "-v,--verbose", [&](int64_t count) { verbosity = static_cast<int>(count); },
-      "more detail on stderr");
-  app.add_flag_function(
-      "-q,--quiet", [&](int64_t) { verbosity = -1; }, "only warnings and errors on stderr");
-
-  std::string config_path;
-  app.add_option("--config", config_path, l2mac::cli::kConfigFlagHelp);
+  GlobalFlags global;
+  AddGlobalOptions(app, global);
 
   l2mac::cli::RunFlags run;
   auto* run_cmd = app.add_subcommand(
@@ -72,29 +95,29 @@ int main(int argc, char** argv) {
                       "[{\"id\", \"text\", \"depends_on\"}]}");
   run_cmd->add_option("--domain", run.domain, "codebase, book or custom")
       ->capture_default_str()
-      ->check(CLI::IsMember({"codebase", "book", "custom"}));
+      ->check(l2mac::cli::OneOf({"codebase", "book", "custom"}));
   run_cmd->add_option("--prompts", run.prompts,
                       "folder with planner.md and worker.md (custom domain)");
   run_cmd
       ->add_option("--context-window", run.context_window, "the model's context window in tokens")
       ->capture_default_str()
-      ->check(CLI::Range(int64_t{1000}, int64_t{100000000}))
+      ->check(WholeNumberRange(1000, 100000000))
       ->group("Limits");
   run_cmd
       ->add_option("--max-context-restarts", run.max_context_restarts,
                    "context summaries-and-restarts allowed per instruction")
       ->capture_default_str()
-      ->check(CLI::Range(0, 1000))
+      ->check(WholeNumberRange(0, 1000))
       ->group("Limits");
   run_cmd
       ->add_option("--max-attempts", run.max_attempts,
                    "failed checks allowed per instruction before it fails")
       ->capture_default_str()
-      ->check(CLI::Range(1, 1000))
+      ->check(WholeNumberRange(1, 1000))
       ->group("Limits");
   run_cmd->add_option("--max-turns", run.max_turns, "model calls allowed per instruction")
       ->capture_default_str()
-      ->check(CLI::Range(1, 100000))
+      ->check(WholeNumberRange(1, 100000))
       ->group("Limits");
   run_cmd
       ->add_option("--max-file-bytes", run.max_file_bytes,
@@ -110,7 +133,7 @@ int main(int argc, char** argv) {
       ->add_option("--check-timeout", run.check_timeout_seconds,
                    "seconds each check (syntax, tests) may take; a timeout is a failure")
       ->capture_default_str()
-      ->check(CLI::Range(0.1, 86400.0))
+      ->check(NumberRange(0.1, 86400.0))
       ->group("Limits");
   AddProviderFlags(*run_cmd, run.provider);
   l2mac::cli::AddBudgetOptions(*run_cmd, run.budget);
@@ -121,22 +144,22 @@ int main(int argc, char** argv) {
       "resume", "Continue an interrupted run; committed instructions are not redone.");
   resume_cmd->add_option("DIR", resume.out, "the run's output folder")->required();
   resume_cmd->add_option("--context-window", resume.context_window, "override the stored value")
-      ->check(CLI::Range(int64_t{1000}, int64_t{100000000}))
+      ->check(WholeNumberRange(1000, 100000000))
       ->group("Limits");
   resume_cmd->add_option("--max-context-restarts", resume.max_context_restarts, "override")
-      ->check(CLI::Range(0, 1000))
+      ->check(WholeNumberRange(0, 1000))
       ->group("Limits");
   resume_cmd->add_option("--max-attempts", resume.max_attempts, "override")
-      ->check(CLI::Range(1, 1000))
+      ->check(WholeNumberRange(1, 1000))
       ->group("Limits");
   resume_cmd->add_option("--max-turns", resume.max_turns, "override")
-      ->check(CLI::Range(1, 100000))
+      ->check(WholeNumberRange(1, 100000))
       ->group("Limits");
   resume_cmd->add_option("--max-file-bytes", resume.max_file_bytes, "override")->group("Limits");
   resume_cmd->add_flag("--calibrate-tokens", resume.calibrate_tokens, "turn calibration on")
       ->group("Limits");
   resume_cmd->add_option("--check-timeout", resume.check_timeout_seconds, "override")
-      ->check(CLI::Range(0.1, 86400.0))
+      ->check(NumberRange(0.1, 86400.0))
       ->group("Limits");
   AddProviderFlags(*resume_cmd, resume.provider);
   l2mac::cli::AddBudgetOptions(*resume_cmd, resume.budget);
@@ -164,17 +187,27 @@ int main(int argc, char** argv) {
 
   l2mac::cli::FilesCommand files = l2mac::cli::AddFilesCommand(app);
 
+  for (CLI::App* command :
+       {run_cmd, resume_cmd, status_cmd, transcript_cmd, doctor_cmd, files.command}) {
+    AddGlobalOptions(*command, global);
+  }
+  l2mac::cli::MakeRangesReadable(app);
+
+  if (argc <= 1) {
+    // Like git: a bare `l2mac` shows what it can do, and fails, as no command ran.
+    std::cout << app.help();
+    return l2mac::cli::kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : l2mac::cli::kExitUsage;
+    return l2mac::cli::ReportParseError(app, e);
   }
-  SetUpLogging(verbosity);
+  SetUpLogging(global.Verbosity());
   // Only the subcommands that read the configuration load it, so a broken file cannot
   // stop `status` or `transcript` from showing a run.
   auto load_config = [&]() -> l2mac::Result<l2mac::Config> {
-    auto config = l2mac::cli::LoadUserConfig(config_path);
+    auto config = l2mac::cli::LoadUserConfig(global.config_path);
     if (!config.ok()) std::cerr << "l2mac: error: " << config.status().message() << "\n";
     return config;
   };
@@ -194,7 +227,8 @@ int main(int argc, char** argv) {
     if (*transcript_cmd) return l2mac::cli::TranscriptCommand(transcript_dir);
     if (*files.command) return l2mac::cli::RunFilesCommand(files);
   } catch (const std::exception& e) {
-    std::cerr << "l2mac: internal error: " << e.what() << "\n";
+    std::cerr << "l2mac: error: internal error (a bug in l2mac; please report it): " << e.what()
+              << "\n";
     return l2mac::cli::kExitInternal;
   }
   return l2mac::cli::kExitUsage;

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "cli/nearest_name.hpp"
 #include "core/llm/openai_provider.hpp"
 #include "core/llm/prices.hpp"
 #include "core/llm/replay_provider.hpp"
@@ -401,8 +402,11 @@ Result<std::unique_ptr<llm::Provider>> MakeProvider(const ProviderFlags& flags,
   if (!flags.preset.empty()) {
     preset = FindPreset(flags.preset);
     if (preset == nullptr) {
-      return Status::InvalidArgument(
-          fmt::format("unknown --preset '{}': choose one of {}", flags.preset, PresetNames()));
+      std::vector<std::string> names;
+      for (const Preset& known : Presets()) names.push_back(known.name);
+      return Status::InvalidArgument(fmt::format("unknown --preset '{}'{} (choose one of {})",
+                                                 flags.preset, DidYouMean(flags.preset, names),
+                                                 PresetNames()));
     }
   }
   llm::OpenAiOptions options;
