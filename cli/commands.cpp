@@ -55,29 +55,37 @@ int FinishRun(const Result<control_unit::RunReport>& result,
     return code;
   }
   const auto& report = *result;
-  std::cerr << fmt::format(
-      "l2mac: {} of {} instructions committed ({} failed, {} skipped); {} files in {}\n"
-      "l2mac: {} model calls, {} prompt ({} cached) + {} completion tokens, ${:.4f}; {} failed "
-      "checks fixed or reported; {} context restarts\n",
-      report.committed, report.instructions, report.failed, report.skipped, report.files, out,
-      report.model_calls, report.prompt_tokens, report.cached_tokens, report.completion_tokens,
-      static_cast<double>(report.cost_microusd) / 1e6, report.gate_failures,
-      report.context_restarts);
+  spdlog::info("{} of {} committed ({} failed, {} skipped); {} in {}", report.committed,
+               Plural(report.instructions, "instruction"), report.failed, report.skipped,
+               Plural(report.files, "file"), out);
+  spdlog::info(
+      "{}, {} prompt ({} cached) + {} completion tokens, ${:.4f}; {} fixed or "
+      "reported; {}",
+      Plural(report.model_calls, "model call"), report.prompt_tokens, report.cached_tokens,
+      report.completion_tokens, static_cast<double>(report.cost_microusd) / 1e6,
+      Plural(report.gate_failures, "failed check"),
+      Plural(report.context_restarts, "context restart"));
+  for (const auto& path : report.kept_user_edits) {
+    spdlog::warn("kept your edit of {} (not overwritten)", path);
+  }
   if (report.outcome == control_unit::RunOutcome::kBudgetReached) {
     const bool by_cost = report.budget_stop.rfind("--max-cost", 0) == 0;
-    std::cerr << "l2mac: stopped at the budget (" << report.budget_stop
+    std::cerr << "l2mac: error: stopped at the budget (" << report.budget_stop
               << "); what was committed is kept, and `l2mac resume " << out << " "
-              << (by_cost ? "--max-cost" : "--max-tokens") << " N` with a higher N continues.\n";
+              << (by_cost ? "--max-cost" : "--max-tokens") << " N` with a higher N continues\n";
     return kExitIncomplete;
   }
+  if (report.outcome == control_unit::RunOutcome::kCompleted) return kExitOk;
+  std::cerr << "l2mac: error: the run is incomplete: "
+            << Plural(report.instructions - report.committed, "instruction") << " of "
+            << report.instructions << " did not commit; `l2mac resume " << out
+            << "` retries them (e.g. with a higher --max-attempts), `l2mac status " << out
+            << "` shows each one\n";
   for (const auto& problem : report.problems) {
     std::cerr << "l2mac: instruction " << problem.id << " " << problem.status << ": "
               << problem.failure << "\n";
   }
-  for (const auto& path : report.kept_user_edits) {
-    std::cerr << "l2mac: kept your edit of " << path << " (not overwritten)\n";
-  }
-  return report.outcome == control_unit::RunOutcome::kCompleted ? kExitOk : kExitIncomplete;
+  return kExitIncomplete;
 }
 
 }  // namespace
@@ -172,7 +180,7 @@ int RunCommand(const RunFlags& flags, const Config& config) {
                              : "";
 
   if (!provider_flags.Configured()) {
-    std::cerr << "l2mac: " << HowToConfigureProvider();
+    std::cerr << "l2mac: error: " << HowToConfigureProvider();
     return kExitUsage;
   }
   if (Status installed = InstallTokenCounter(provider_flags); !installed.ok()) {
@@ -196,7 +204,7 @@ int ResumeCommand(const ResumeFlags& flags, const Config& config) {
   if (Status applied = provider_flags.ApplyConfig(config); !applied.ok()) return Fail(applied);
   provider_flags.MakePathsAbsolute();  // a configured --tokenizer path
   if (!provider_flags.Configured()) {
-    std::cerr << "l2mac: " << HowToConfigureProvider();
+    std::cerr << "l2mac: error: " << HowToConfigureProvider();
     return kExitUsage;
   }
   if (Status installed = InstallTokenCounter(provider_flags); !installed.ok()) {
@@ -320,18 +328,19 @@ int StatusCommand(const std::string& out, bool json) {
     if (!r.failure.empty()) std::cout << "       why: " << r.failure << "\n";
   }
   std::cout << fmt::format(
-      "\nTotal: {} model calls, {} prompt ({} cached) + {} completion tokens, ${:.4f}, {:.1f}s "
-      "in model calls; {} files at commit {}\n",
-      totals->calls, totals->prompt_tokens, totals->cached_tokens, totals->completion_tokens,
-      static_cast<double>(totals->cost_microusd) / 1e6,
-      static_cast<double>(totals->latency_ms) / 1000.0, files->size(), *head);
+      "\nTotal: {}, {} prompt ({} cached) + {} completion tokens, ${:.4f}, {:.1f}s in model "
+      "calls; {} at commit {}\n",
+      Plural(totals->calls, "model call"), totals->prompt_tokens, totals->cached_tokens,
+      totals->completion_tokens, static_cast<double>(totals->cost_microusd) / 1e6,
+      static_cast<double>(totals->latency_ms) / 1000.0,
+      Plural(static_cast<int64_t>(files->size()), "file"), *head);
   if (totals->calibration_calls > 0 && totals->calibration_estimated_tokens > 0) {
     const double ratio = static_cast<double>(totals->calibration_reported_tokens) /
                          static_cast<double>(totals->calibration_estimated_tokens);
     std::cout << fmt::format(
         "Token estimator: the server counted {:+.1f}% prompt tokens against l2mac's estimate "
-        "over {} calls (a --context-window margin of that size keeps contexts in bounds)\n",
-        100.0 * (ratio - 1.0), totals->calibration_calls);
+        "over {} (a --context-window margin of that size keeps contexts in bounds)\n",
+        100.0 * (ratio - 1.0), Plural(totals->calibration_calls, "call"));
   }
   return kExitOk;
 }

@@ -7,6 +7,7 @@
 #include "cli/exit_codes.hpp"
 #include "control_unit/workspace.hpp"
 #include "core/sqlite.hpp"
+#include "core/text.hpp"
 #include "filestore/file_store.hpp"
 #include "filestore/store_history.hpp"
 #include "filestore/store_queries.hpp"
@@ -117,7 +118,8 @@ Status Ls(FileStore& store, const FilesFlags& flags) {
   L2MAC_ASSIGN_OR_RETURN(int64_t commit, ResolveAt(store, flags.at));
   L2MAC_ASSIGN_OR_RETURN(auto files, store.List(commit, flags.prefix));
   for (const auto& info : files) {
-    std::cout << info.path << "\t" << info.lines << " lines\t" << info.size << " bytes\n";
+    std::cout << info.path << "\t" << Plural(info.lines, "line") << "\t"
+              << Plural(info.size, "byte") << "\n";
   }
   return Status::Ok();
 }
@@ -235,14 +237,15 @@ Status Export(FileStore& store, const FilesFlags& flags) {
           "--at does not apply to --git: the git export holds every commit and branch");
     }
     L2MAC_ASSIGN_OR_RETURN(auto report, filestore::ExportGit(store, flags.target));
-    std::cout << "exported " << report.commits << " commits (" << report.blobs
-              << " file versions) to the git repository " << flags.target << "\n";
+    std::cout << "exported " << Plural(static_cast<int64_t>(report.commits), "commit") << " ("
+              << Plural(static_cast<int64_t>(report.blobs), "file version")
+              << ") to the git repository " << flags.target << "\n";
     return Status::Ok();
   }
   L2MAC_ASSIGN_OR_RETURN(int64_t commit, ResolveAt(store, flags.at));
   L2MAC_ASSIGN_OR_RETURN(size_t count, filestore::ExportDirectory(store, commit, flags.target));
-  std::cout << "exported " << count << " files of commit " << commit << " to " << flags.target
-            << "\n";
+  std::cout << "exported " << Plural(static_cast<int64_t>(count), "file") << " of commit " << commit
+            << " to " << flags.target << "\n";
   return Status::Ok();
 }
 
@@ -265,7 +268,8 @@ Status Import(FileStore& store, const FilesFlags& flags) {
 Status Checkout(FileStore& store, const FilesFlags& flags) {
   L2MAC_RETURN_IF_ERROR(CheckNotBusy(flags.dir));
   L2MAC_ASSIGN_OR_RETURN(auto report, store.Materialize(flags.dir));
-  std::cout << report.written.size() << " files written, " << report.removed.size() << " removed\n";
+  std::cout << Plural(static_cast<int64_t>(report.written.size()), "file") << " written, "
+            << report.removed.size() << " removed\n";
   for (const auto& path : report.kept_user_edits) {
     std::cout << "kept your edit of " << path << " (not overwritten; `l2mac files " << flags.dir
               << " import` records it in the store)\n";

@@ -127,7 +127,8 @@ class RunLoop {
     L2MAC_ASSIGN_OR_RETURN(limits.budget, Budget());
     L2MAC_ASSIGN_OR_RETURN(auto program,
                            agents::RunPlanner(options_.task, prompts_, gateway_, *view, limits));
-    spdlog::info("planned {} instructions", program.instructions.size());
+    spdlog::info("planned {}",
+                 Plural(static_cast<int64_t>(program.instructions.size()), "instruction"));
     return workspace_.registry().SaveProgram(program);
   }
 
@@ -222,7 +223,7 @@ class RunLoop {
       L2MAC_RETURN_IF_ERROR(workspace_.registry().MarkFailed(id, outcome.failure));
       L2MAC_ASSIGN_OR_RETURN(int skipped, workspace_.registry().SkipBlocked());
       L2MAC_RETURN_IF_ERROR(db_txn->Commit());
-      if (skipped > 0) spdlog::warn("{} dependent instructions skipped", skipped);
+      if (skipped > 0) spdlog::warn("{} skipped", Plural(skipped, "dependent instruction"));
       return Status::Ok();
     }
     {
@@ -238,9 +239,11 @@ class RunLoop {
     }
     L2MAC_ASSIGN_OR_RETURN(auto materialized, workspace_.store().Materialize(workspace_.dir()));
     NoteUserEdits(materialized);
-    spdlog::info("instruction {}: committed ({} files written to {})", id,
-                 materialized.written.size() + materialized.removed.size(),
-                 workspace_.dir().string());
+    spdlog::info(
+        "instruction {}: committed ({} written to {})", id,
+        Plural(static_cast<int64_t>(materialized.written.size() + materialized.removed.size()),
+               "file"),
+        workspace_.dir().string());
     return Status::Ok();
   }
 
@@ -536,9 +539,9 @@ Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider&
     L2MAC_RETURN_IF_ERROR(workspace->SetMeta("state", "running"));
     L2MAC_RETURN_IF_ERROR(txn->Commit());
     if (interrupted > 0)
-      spdlog::info("resuming: {} interrupted instruction(s) start over", interrupted);
+      spdlog::info("resuming: {} start over", Plural(interrupted, "interrupted instruction"));
     if (retried > 0)
-      spdlog::info("resuming: {} failed or skipped instruction(s) are retried", retried);
+      spdlog::info("resuming: {} retried", Plural(retried, "failed or skipped instruction"));
   }
   llm::PriceTable prices = llm::PriceTable::BuiltIn();
   L2MAC_RETURN_IF_ERROR(prices.Override(options.prices));

@@ -82,7 +82,7 @@ TEST(ContextRestartScenario, ASmallWindowForcesASummaryAndRestartAndTheRunComple
       QueryRun(harness.out(), "SELECT response FROM exchanges WHERE purpose = 'summary'");
   ASSERT_EQ(summary_responses.size(), 1u);
   EXPECT_NE(summary_responses[0].find("SUMMARY-7f3a"), std::string::npos) << summary_responses[0];
-  EXPECT_NE(run.err.find("1 context restarts"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("1 context restart"), std::string::npos) << run.err;
 }
 
 // --calibrate-tokens: the server counts over twice the tokens l2mac estimates (it reports

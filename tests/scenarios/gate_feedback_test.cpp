@@ -79,7 +79,7 @@ TEST(GateFeedbackScenario, AnInstructionOutOfAttemptsEndsTheRunWithExitStatus5) 
 
   ProcessOutcome run = harness.Run({"--max-attempts", "1"});
   EXPECT_EQ(run.exit_code, 5) << run.Describe();
-  EXPECT_NE(run.err.find("0 of 1 instructions committed (1 failed, 0 skipped)"), std::string::npos)
+  EXPECT_NE(run.err.find("0 of 1 instruction committed (1 failed, 0 skipped)"), std::string::npos)
       << run.err;
   EXPECT_NE(run.err.find("l2mac: instruction 1 failed: the checks still failed after 1 attempts"),
             std::string::npos)
