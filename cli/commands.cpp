@@ -44,16 +44,34 @@ int Fail(const Status& status, bool model_failed = false) {
   return ExitCodeFor(status, model_failed);
 }
 
+// After `status` stopped a run or its start: what the output folder holds decides what to
+// say, so that no one is told to resume a run that does not exist or cannot be read.
+int ReportStop(const Status& status, bool model_failed, const std::string& out) {
+  const int code = Fail(status, model_failed);
+  // A refused folder (6) or input (3) is explained by its own message.
+  if (code == kExitWorkspace || code == kExitBadInput) return code;
+  switch (control_unit::InspectFolder(out)) {
+    case control_unit::FolderState::kNoRun:
+    case control_unit::FolderState::kUnreadable:
+      break;
+    case control_unit::FolderState::kNothingDone:
+      std::cerr << "l2mac: nothing was recorded in " << out
+                << " yet: correct the command and run it again (it starts over), or continue "
+                   "with `l2mac resume "
+                << out << "` and the corrected flags\n";
+      break;
+    case control_unit::FolderState::kHoldsWork:
+      std::cerr << "l2mac: what was committed is kept in " << out << ", and `l2mac resume " << out
+                << "` continues the run (flags given to resume, e.g. --base-url, replace the "
+                   "stored ones)\n";
+      break;
+  }
+  return code;
+}
+
 int FinishRun(const Result<control_unit::RunReport>& result,
               const FailureTrackingProvider& provider, const std::string& out) {
-  if (!result.ok()) {
-    int code = Fail(result.status(), provider.failed());
-    if (code != kExitWorkspace && code != kExitBadInput) {
-      std::cerr << "l2mac: the run stopped; what was committed is kept in " << out
-                << ", and `l2mac resume " << out << "` continues it.\n";
-    }
-    return code;
-  }
+  if (!result.ok()) return ReportStop(result.status(), provider.failed(), out);
   const auto& report = *result;
   spdlog::info("{} of {} committed ({} failed, {} skipped); {} in {}", report.committed,
                Plural(report.instructions, "instruction"), report.failed, report.skipped,

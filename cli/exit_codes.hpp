@@ -1,4 +1,4 @@
-// The l2mac executable's exit statuses. Documented in the README and `l2mac --help`;
+// The l2mac executable's exit statuses. Documented in docs/CLI.md and `l2mac --help`;
 // scripts depend on them, so values never change meaning.
 #pragma once
 
@@ -9,12 +9,13 @@ namespace l2mac::cli {
 enum ExitCode : int {
   kExitOk = 0,           // the run completed: every instruction committed
   kExitInternal = 1,     // a bug in l2mac
-  kExitUsage = 2,        // bad command line, or no model configured
+  kExitUsage = 2,        // bad command line (or none: a bare `l2mac`), or no model configured
   kExitBadInput = 3,     // malformed spec, prompt program, transcript, prompts or config
   kExitModel = 4,        // the model could not be used: auth, not found, unreachable
   kExitIncomplete = 5,   // the run ended with failed (or skipped) instructions
-  kExitWorkspace = 6,    // the output folder: holds a run already, has none, or is busy
-  kExitIo = 7,           // the file system or the state database failed
+  kExitWorkspace = 6,    // the output folder: holds a run already, has none, is busy, cannot
+                         // be created, or its state database is from a newer l2mac
+  kExitIo = 7,           // the file system failed, or the state database is damaged
   kExitEnvironment = 8,  // a tool the checks need is missing (e.g. Python with pytest)
 };
 

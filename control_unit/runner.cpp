@@ -507,13 +507,12 @@ Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider&
   options.gate = std::move(gate);
   L2MAC_ASSIGN_OR_RETURN(auto task, workspace->GetMeta("task"));
   L2MAC_ASSIGN_OR_RETURN(auto stored, workspace->GetMeta("options"));
-  if (!task || !stored) {
-    return Status::Corruption("the run in " + out_dir.string() +
-                              " has no stored task or options; start a new run in another folder");
-  }
+  if (!task || !stored) return DamagedState(out_dir, "it has no stored task or options");
   options.task = *task;
   auto json = nlohmann::json::parse(*stored, nullptr, false);
-  L2MAC_RETURN_IF_ERROR(RunOptions::ApplyJson(json, options));
+  if (Status applied = RunOptions::ApplyJson(json, options); !applied.ok()) {
+    return DamagedState(out_dir, "its stored run options: " + applied.message());
+  }
   if (overrides) L2MAC_RETURN_IF_ERROR(RunOptions::ApplyJson(*overrides, options));
   L2MAC_RETURN_IF_ERROR(ValidateLimits(options));
 
@@ -552,10 +551,9 @@ Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider&
 Result<nlohmann::json> ReadStoredOptions(const std::filesystem::path& out_dir) {
   L2MAC_ASSIGN_OR_RETURN(auto workspace, Workspace::Open(out_dir, OpenMode::kReadOnlyView));
   L2MAC_ASSIGN_OR_RETURN(auto stored, workspace->GetMeta("options"));
-  if (!stored)
-    return Status::Corruption("the run in " + out_dir.string() + " has no stored options");
+  if (!stored) return DamagedState(out_dir, "it has a task but no stored run options");
   auto json = nlohmann::json::parse(*stored, nullptr, false);
-  if (!json.is_object()) return Status::Corruption("the stored run options are not valid JSON");
+  if (!json.is_object()) return DamagedState(out_dir, "its stored run options are not JSON");
   return json;
 }
 

@@ -4,6 +4,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -29,6 +31,61 @@ bool Workspace::IsBusy(const std::filesystem::path& dir) {
   return busy;
 }
 
+namespace {
+
+// Why `dir` cannot be an output folder, or OK after creating its .l2mac folder: a file in
+// its place or on its path, or a parent l2mac may not write to.
+Status PrepareFolder(const std::filesystem::path& dir, const std::filesystem::path& state_dir) {
+  std::error_code ec;
+  // The nearest part of the path that exists ("a/file.txt" for "a/file.txt/out").
+  std::filesystem::path existing = std::filesystem::absolute(dir, ec).lexically_normal();
+  while (!std::filesystem::exists(existing, ec) && existing.has_relative_path()) {
+    existing = existing.parent_path();
+  }
+  const bool is_folder = std::filesystem::is_directory(existing, ec);
+  if (!is_folder && existing == std::filesystem::absolute(dir, ec).lexically_normal()) {
+    return Status::FailedPrecondition("the output folder " + dir.string() +
+                                      " exists and is not a folder: choose another --out");
+  }
+  if (!is_folder) {
+    return Status::FailedPrecondition("the output folder " + dir.string() + " goes through " +
+                                      existing.string() +
+                                      ", which is a file, not a folder: choose another --out");
+  }
+  std::filesystem::create_directories(state_dir, ec);
+  if (!ec) return Status::Ok();
+  if (ec == std::errc::permission_denied || ec == std::errc::operation_not_permitted ||
+      ec == std::errc::read_only_file_system) {
+    return Status::PermissionDenied("cannot create the output folder " + dir.string() + " (" +
+                                    ec.message() + " in " + existing.string() +
+                                    "): choose a folder you can write to with --out");
+  }
+  return Status::IoError("cannot create " + state_dir.string() + ": " + ec.message());
+}
+
+}  // namespace
+
+Status DamagedState(const std::filesystem::path& dir, const std::string& what) {
+  return Status::Corruption("the state database " + Workspace::StatePath(dir).string() +
+                            " is damaged (" + what +
+                            "): l2mac cannot continue this run. Restore the file from a "
+                            "backup, or start a new run in another --out folder; the files in " +
+                            dir.string() + " stay as they are");
+}
+
+FolderState InspectFolder(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(Workspace::StatePath(dir), ec)) return FolderState::kNoRun;
+  auto workspace = Workspace::Open(dir, OpenMode::kReadOnlyView);
+  if (!workspace.ok()) {
+    return workspace.status().code() == StatusCode::kNotFound ? FolderState::kNoRun
+                                                              : FolderState::kUnreadable;
+  }
+  Result<bool> holds_work = (*workspace)->HoldsWork();
+  if (!holds_work.ok()) return FolderState::kUnreadable;
+  return *holds_work ? FolderState::kHoldsWork : FolderState::kNothingDone;
+}
+
 Result<std::unique_ptr<Workspace>> Workspace::Open(const std::filesystem::path& dir,
                                                    OpenMode mode) {
   std::error_code ec;
@@ -39,14 +96,7 @@ Result<std::unique_ptr<Workspace>> Workspace::Open(const std::filesystem::path& 
                             " is missing): start one with `l2mac run SPEC --out " + dir.string() +
                             "`");
   }
-  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec)) {
-    return Status::InvalidArgument(dir.string() +
-                                   " exists and is not a folder: choose another --out");
-  }
-  std::filesystem::create_directories(state.parent_path(), ec);
-  if (ec) {
-    return Status::IoError("cannot create " + state.parent_path().string() + ": " + ec.message());
-  }
+  L2MAC_RETURN_IF_ERROR(PrepareFolder(dir, state.parent_path()));
   auto workspace = std::make_unique<Workspace>(PassKey{}, dir);
   if (mode != OpenMode::kReadOnlyView) {
     std::string lock_path = (state.parent_path() / "lock").string();
@@ -59,20 +109,21 @@ Result<std::unique_ptr<Workspace>> Workspace::Open(const std::filesystem::path& 
                                         "; wait for it to finish or stop it first");
     }
   }
-  L2MAC_ASSIGN_OR_RETURN(workspace->db_, Database::Open(state.string()));
-  Database& db = *workspace->db_;
-  L2MAC_RETURN_IF_ERROR(db.ApplyMigrations("run_meta", kMetaMigrations));
-  L2MAC_ASSIGN_OR_RETURN(workspace->store_, filestore::FileStore::Open(db));
-  L2MAC_ASSIGN_OR_RETURN(workspace->registry_, registry::InstructionRegistry::Open(db));
-  L2MAC_ASSIGN_OR_RETURN(workspace->exchanges_, ExchangeLog::Open(db));
-  L2MAC_ASSIGN_OR_RETURN(workspace->test_baseline_, TestBaseline::Open(db));
+  L2MAC_RETURN_IF_ERROR(workspace->OpenState());
   // A run exists once its task is stored (StartRun writes it in its first transaction);
   // a database without one is what a kill during start-up leaves, and is reused.
   L2MAC_ASSIGN_OR_RETURN(auto task, workspace->GetMeta("task"));
   if (mode == OpenMode::kCreate && task) {
-    return Status::AlreadyExists(dir.string() +
-                                 " already holds an l2mac run: continue it with `l2mac resume " +
-                                 dir.string() + "`, or choose another --out folder");
+    L2MAC_ASSIGN_OR_RETURN(bool holds_work, workspace->HoldsWork());
+    if (holds_work) {
+      return Status::AlreadyExists(dir.string() +
+                                   " already holds an l2mac run: continue it with `l2mac resume " +
+                                   dir.string() + "`, or choose another --out folder");
+    }
+    // Nothing to lose (no model reply, no commit): the new command replaces the run, so
+    // that correcting a flag after a failed start is just running the command again.
+    spdlog::info("the run in {} stopped before recording anything; starting it over", dir.string());
+    L2MAC_RETURN_IF_ERROR(workspace->ReplaceState());
   }
   if (mode != OpenMode::kCreate && !task) {
     return Status::NotFound("the run in " + dir.string() +
@@ -81,6 +132,38 @@ Result<std::unique_ptr<Workspace>> Workspace::Open(const std::filesystem::path& 
                             dir.string() + "`");
   }
   return workspace;
+}
+
+Status Workspace::OpenState() {
+  L2MAC_ASSIGN_OR_RETURN(db_, Database::Open(StatePath(dir_).string()));
+  L2MAC_RETURN_IF_ERROR(db_->ApplyMigrations("run_meta", kMetaMigrations));
+  L2MAC_ASSIGN_OR_RETURN(store_, filestore::FileStore::Open(*db_));
+  L2MAC_ASSIGN_OR_RETURN(registry_, registry::InstructionRegistry::Open(*db_));
+  L2MAC_ASSIGN_OR_RETURN(exchanges_, ExchangeLog::Open(*db_));
+  L2MAC_ASSIGN_OR_RETURN(test_baseline_, TestBaseline::Open(*db_));
+  return Status::Ok();
+}
+
+Status Workspace::ReplaceState() {
+  test_baseline_.reset();
+  exchanges_.reset();
+  registry_.reset();
+  store_.reset();
+  db_.reset();
+  const std::string state = StatePath(dir_).string();
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    std::error_code ec;
+    std::filesystem::remove(state + suffix, ec);
+    if (ec) return Status::IoError("cannot remove " + state + suffix + ": " + ec.message());
+  }
+  return OpenState();
+}
+
+Result<bool> Workspace::HoldsWork() {
+  L2MAC_ASSIGN_OR_RETURN(int64_t head, store_->Head());
+  if (head != 0) return true;
+  L2MAC_ASSIGN_OR_RETURN(ExchangeTotals totals, exchanges_->Totals());
+  return totals.calls > 0;
 }
 
 Workspace::~Workspace() {

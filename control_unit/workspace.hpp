@@ -23,11 +23,27 @@ namespace l2mac::control_unit {
 
 // A folder "holds a run" once the run's task is stored in its database.
 enum class OpenMode {
-  kCreate,        // a new run: DIR must not hold one already (a start-up that was killed
-                  // before storing its task is reused)
+  kCreate,        // a new run: DIR must not hold one already. A start-up that was killed
+                  // before storing its task is reused, and so is a run that has nothing
+                  // to lose (see FolderState::kNothingDone): it starts over.
   kExisting,      // resume: DIR must hold a run
   kReadOnlyView,  // status and transcript: DIR must hold a run; no lock is taken
 };
+
+// What an output folder holds: decides the advice after a failure, and whether a new
+// `l2mac run` may start over in it.
+enum class FolderState {
+  kNoRun,        // no state database, or one without a stored task
+  kNothingDone,  // a run with no model reply recorded and nothing committed (e.g. its
+                 // planning could not reach the model): a new run replaces it
+  kHoldsWork,    // a run with recorded model replies or commits: `resume` continues it
+  kUnreadable,   // the state database cannot be used (damaged, from a newer l2mac, busy)
+};
+FolderState InspectFolder(const std::filesystem::path& dir);
+
+// kCorruption naming DIR's state database, saying that `what` in it is damaged and what
+// the user can do.
+Status DamagedState(const std::filesystem::path& dir, const std::string& what);
 
 class Workspace {
  public:
@@ -42,6 +58,10 @@ class Workspace {
   registry::InstructionRegistry& registry() { return *registry_; }
   ExchangeLog& exchanges() { return *exchanges_; }
   TestBaseline& test_baseline() { return *test_baseline_; }
+
+  // Whether the run has anything a new run would lose: a recorded model reply (superseded
+  // ones included: they were paid for) or a commit.
+  Result<bool> HoldsWork();
 
   // Run settings kept for resume and status (never secrets).
   Status SetMeta(const std::string& key, const std::string& value);
@@ -59,6 +79,11 @@ class Workspace {
   Workspace(PassKey, std::filesystem::path dir) : dir_(std::move(dir)) {}
 
  private:
+  // Opens the database and the modules on it.
+  Status OpenState();
+  // Closes them, deletes the database and opens a new, empty one.
+  Status ReplaceState();
+
   std::filesystem::path dir_;
   int lock_fd_ = -1;
   // Declared before the objects that borrow it, so it is destroyed after them.

@@ -7,12 +7,19 @@
 namespace l2mac {
 namespace {
 
-Status SqliteError(sqlite3* db, int rc, std::string_view what) {
-  std::string message = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+// `what` failed with `rc`; `detail` is SQLite's reason when the caller has it, else the
+// connection's last error. A damaged file is named, with what the user can do.
+Status SqliteError(sqlite3* db, int rc, std::string_view what, const char* detail = nullptr) {
+  std::string reason = detail != nullptr ? detail : db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  std::string message = std::string(what) + ": " + reason;
   int primary = rc & 0xff;
   if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
-    return Status::Corruption(
-        message + " (the state database is damaged; restore it or start a new --out folder)");
+    const char* file = db != nullptr ? sqlite3_db_filename(db, "main") : nullptr;
+    std::string name = file != nullptr && *file != '\0' ? std::string("the state database ") + file
+                                                        : std::string("the state database");
+    return Status::Corruption(name + " is damaged (" + message +
+                              "): restore it from a backup, or start a new run in another "
+                              "--out folder");
   }
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
     return Status::FailedPrecondition(message + " (another l2mac process is using this folder)");
@@ -136,8 +143,7 @@ Status Database::Exec(const std::string& sql) {
   if (rc != SQLITE_OK) {
     std::string detail = error ? error : sqlite3_errstr(rc);
     sqlite3_free(error);
-    Status status = SqliteError(db_, rc, "sql");
-    return Status(status.code(), "sql: " + detail);
+    return SqliteError(db_, rc, "sql", detail.c_str());
   }
   return Status::Ok();
 }
@@ -159,9 +165,10 @@ Status Database::ApplyMigrations(const std::string& module, const std::vector<st
   L2MAC_ASSIGN_OR_RETURN(bool has_row, query.Step());
   size_t version = has_row ? static_cast<size_t>(query.ColumnInt(0)) : 0;
   if (version > steps.size()) {
-    return Status::FailedPrecondition("the state database's '" + module + "' schema (version " +
-                                      std::to_string(version) +
-                                      ") is newer than this l2mac understands; upgrade l2mac");
+    return Status::FailedPrecondition(path_ + " was written by a newer l2mac (its '" + module +
+                                      "' schema is version " + std::to_string(version) +
+                                      "; this l2mac knows up to version " +
+                                      std::to_string(steps.size()) + "): upgrade l2mac to use it");
   }
   for (size_t v = version; v < steps.size(); ++v) {
     L2MAC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(*this));
