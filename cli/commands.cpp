@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli/config_sections.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/gate_config.hpp"
 #include "cli/input_files.hpp"
@@ -23,20 +24,6 @@ constexpr size_t kMaxSpecBytes = 1 << 20;
 // replay file, a bad URL), never on the model or the output folder.
 Status InputError(const Status& status) {
   return Status(StatusCode::kInvalidArgument, status.message());
-}
-
-// The "files" section of the configuration: {"max_file_bytes": N}.
-Result<std::optional<int64_t>> FileLimitFromConfig(const Config& config) {
-  L2MAC_ASSIGN_OR_RETURN(ConfigSection files, config.Section("files"));
-  L2MAC_RETURN_IF_ERROR(files.RejectUnknownKeys({"max_file_bytes"}));
-  return files.GetInteger("max_file_bytes");
-}
-
-// model.calibrate_tokens (the rest of "model" is read by ProviderFlags::ApplyConfig).
-Result<bool> CalibrationFromConfig(const Config& config) {
-  L2MAC_ASSIGN_OR_RETURN(ConfigSection model, config.Section("model"));
-  L2MAC_ASSIGN_OR_RETURN(std::optional<bool> calibrate, model.GetBool("calibrate_tokens"));
-  return calibrate.value_or(false);
 }
 
 int Fail(const Status& status, bool model_failed = false) {
