@@ -31,6 +31,13 @@ int Fail(const Status& status, bool model_failed = false) {
   return ExitCodeFor(status, model_failed);
 }
 
+// A model setting that cannot work (an unset key variable, a temperature the model
+// refuses): exit status 2, before anything is created.
+int UsageError(const Status& status) {
+  std::cerr << "l2mac: error: " << status.message() << "\n";
+  return kExitUsage;
+}
+
 int FinishRun(const Result<control_unit::RunReport>& result,
               const FailureTrackingProvider& provider, const std::string& out) {
   if (!result.ok()) {
@@ -128,11 +135,17 @@ int RunCommand(const RunFlags& flags, const Config& config) {
   options.max_turns = flags.max_turns;
   options.check_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(flags.check_timeout_seconds * 1000));
-  if (Status url = CheckBaseUrl(flags.provider.base_url); !url.ok()) return Fail(url);
   ProviderFlags provider_flags = flags.provider;
-  if (Status applied = provider_flags.ApplyConfig(config); !applied.ok()) return Fail(applied);
-  provider_flags.MakePathsAbsolute();
+  if (Status applied = provider_flags.ResolveForNewRun(config); !applied.ok()) {
+    return Fail(applied);
+  }
+  if (Status url = CheckBaseUrl(provider_flags.base_url); !url.ok()) return Fail(url);
+  if (Status usable = provider_flags.CheckModelSettings(); !usable.ok()) {
+    return UsageError(usable);
+  }
   options.provider_settings = provider_flags.ToSettings();
+  options.max_output_tokens = provider_flags.max_output_tokens.value_or(0);
+  options.temperature = provider_flags.temperature.value_or(0.0);
   auto gate = GateSetupFromConfig(config);
   if (!gate.ok()) return Fail(gate.status());
   options.gate = std::move(gate).value();
@@ -176,12 +189,16 @@ int RunCommand(const RunFlags& flags, const Config& config) {
 int ResumeCommand(const ResumeFlags& flags, const Config& config) {
   auto stored = control_unit::ReadStoredOptions(flags.out);
   if (!stored.ok()) return Fail(stored.status());
-  if (Status url = CheckBaseUrl(flags.provider.base_url); !url.ok()) return Fail(url);
   ProviderFlags provider_flags = flags.provider;
   provider_flags.MakePathsAbsolute();
   if (stored->contains("provider")) provider_flags.MergeStored((*stored)["provider"]);
+  provider_flags.ApplyEnvironment();
   if (Status applied = provider_flags.ApplyConfig(config); !applied.ok()) return Fail(applied);
   provider_flags.MakePathsAbsolute();  // a configured --tokenizer path
+  if (Status url = CheckBaseUrl(provider_flags.base_url); !url.ok()) return Fail(url);
+  if (Status usable = provider_flags.CheckModelSettings(); !usable.ok()) {
+    return UsageError(usable);
+  }
   if (!provider_flags.Configured()) {
     std::cerr << "l2mac: " << HowToConfigureProvider();
     return kExitUsage;
@@ -208,6 +225,10 @@ int ResumeCommand(const ResumeFlags& flags, const Config& config) {
     overrides["check_timeout_ms"] = static_cast<int64_t>(*flags.check_timeout_seconds * 1000);
   }
   overrides["provider"] = provider_flags.ToSettings();
+  if (provider_flags.max_output_tokens) {
+    overrides["max_output_tokens"] = *provider_flags.max_output_tokens;
+  }
+  if (provider_flags.temperature) overrides["temperature"] = *provider_flags.temperature;
   BudgetFlags budget = flags.budget;
   if (Status applied = budget.ApplyConfig(config); !applied.ok()) return Fail(applied);
   if (budget.max_cost_usd) overrides["max_cost_usd"] = *budget.max_cost_usd;
