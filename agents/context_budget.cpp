@@ -6,11 +6,13 @@
 
 namespace l2mac::agents {
 
-ContextBudget ContextBudget::ForWindow(int64_t window_tokens, double estimate_scale) {
+ContextBudget ContextBudget::ForWindow(int64_t window_tokens, double estimate_scale,
+                                       int64_t output_tokens) {
   ContextBudget budget;
   budget.window_tokens = window_tokens;
   budget.estimate_scale = estimate_scale > 0 ? estimate_scale : 1.0;
-  budget.reserved_output_tokens = std::min<int64_t>(4096, window_tokens / 4);
+  budget.reserved_output_tokens =
+      output_tokens > 0 ? output_tokens : std::min<int64_t>(4096, window_tokens / 4);
   budget.margin_tokens = window_tokens / 20;
   return budget;
 }

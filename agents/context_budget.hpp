@@ -26,8 +26,11 @@ struct ContextBudget {
   // low and grows when it runs high.
   double estimate_scale = 1.0;
 
-  // From a window alone: reserve min(4096, window/4) for output, window/20 as margin.
-  static ContextBudget ForWindow(int64_t window_tokens, double estimate_scale = 1.0);
+  // From a window: reserve `output_tokens` for the reply (0: min(4096, window/4), the
+  // default of --max-output-tokens), window/20 as margin. Each request asks for at most
+  // the reserved output tokens.
+  static ContextBudget ForWindow(int64_t window_tokens, double estimate_scale = 1.0,
+                                 int64_t output_tokens = 0);
   int64_t usable() const {
     return static_cast<int64_t>(
         static_cast<double>(window_tokens - reserved_output_tokens - margin_tokens) /

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli/config_sections.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/gate_config.hpp"
 #include "cli/input_files.hpp"
@@ -23,20 +24,6 @@ constexpr size_t kMaxSpecBytes = 1 << 20;
 // replay file, a bad URL), never on the model or the output folder.
 Status InputError(const Status& status) {
   return Status(StatusCode::kInvalidArgument, status.message());
-}
-
-// The "files" section of the configuration: {"max_file_bytes": N}.
-Result<std::optional<int64_t>> FileLimitFromConfig(const Config& config) {
-  L2MAC_ASSIGN_OR_RETURN(ConfigSection files, config.Section("files"));
-  L2MAC_RETURN_IF_ERROR(files.RejectUnknownKeys({"max_file_bytes"}));
-  return files.GetInteger("max_file_bytes");
-}
-
-// model.calibrate_tokens (the rest of "model" is read by ProviderFlags::ApplyConfig).
-Result<bool> CalibrationFromConfig(const Config& config) {
-  L2MAC_ASSIGN_OR_RETURN(ConfigSection model, config.Section("model"));
-  L2MAC_ASSIGN_OR_RETURN(std::optional<bool> calibrate, model.GetBool("calibrate_tokens"));
-  return calibrate.value_or(false);
 }
 
 int Fail(const Status& status, bool model_failed = false) {
@@ -67,6 +54,13 @@ int ReportStop(const Status& status, bool model_failed, const std::string& out) 
       break;
   }
   return code;
+}
+
+// A model setting that cannot work (an unset key variable, a temperature the model
+// refuses): exit status 2, before anything is created.
+int UsageError(const Status& status) {
+  std::cerr << "l2mac: error: " << status.message() << "\n";
+  return kExitUsage;
 }
 
 int FinishRun(const Result<control_unit::RunReport>& result,
@@ -167,11 +161,17 @@ int RunCommand(const RunFlags& flags, const Config& config) {
   options.max_turns = flags.max_turns;
   options.check_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(flags.check_timeout_seconds * 1000));
-  if (Status url = CheckBaseUrl(flags.provider.base_url); !url.ok()) return Fail(url);
   ProviderFlags provider_flags = flags.provider;
-  if (Status applied = provider_flags.ApplyConfig(config); !applied.ok()) return Fail(applied);
-  provider_flags.MakePathsAbsolute();
+  if (Status applied = provider_flags.ResolveForNewRun(config); !applied.ok()) {
+    return Fail(applied);
+  }
+  if (Status url = CheckBaseUrl(provider_flags.base_url); !url.ok()) return Fail(url);
+  if (Status usable = provider_flags.CheckModelSettings(); !usable.ok()) {
+    return UsageError(usable);
+  }
   options.provider_settings = provider_flags.ToSettings();
+  options.max_output_tokens = provider_flags.max_output_tokens.value_or(0);
+  options.temperature = provider_flags.temperature.value_or(0.0);
   auto gate = GateSetupFromConfig(config);
   if (!gate.ok()) return Fail(gate.status());
   options.gate = std::move(gate).value();
@@ -215,12 +215,16 @@ int RunCommand(const RunFlags& flags, const Config& config) {
 int ResumeCommand(const ResumeFlags& flags, const Config& config) {
   auto stored = control_unit::ReadStoredOptions(flags.out);
   if (!stored.ok()) return Fail(stored.status());
-  if (Status url = CheckBaseUrl(flags.provider.base_url); !url.ok()) return Fail(url);
   ProviderFlags provider_flags = flags.provider;
   provider_flags.MakePathsAbsolute();
   if (stored->contains("provider")) provider_flags.MergeStored((*stored)["provider"]);
+  provider_flags.ApplyEnvironment();
   if (Status applied = provider_flags.ApplyConfig(config); !applied.ok()) return Fail(applied);
   provider_flags.MakePathsAbsolute();  // a configured --tokenizer path
+  if (Status url = CheckBaseUrl(provider_flags.base_url); !url.ok()) return Fail(url);
+  if (Status usable = provider_flags.CheckModelSettings(); !usable.ok()) {
+    return UsageError(usable);
+  }
   if (!provider_flags.Configured()) {
     std::cerr << "l2mac: error: " << HowToConfigureProvider();
     return kExitUsage;
@@ -247,6 +251,10 @@ int ResumeCommand(const ResumeFlags& flags, const Config& config) {
     overrides["check_timeout_ms"] = static_cast<int64_t>(*flags.check_timeout_seconds * 1000);
   }
   overrides["provider"] = provider_flags.ToSettings();
+  if (provider_flags.max_output_tokens) {
+    overrides["max_output_tokens"] = *provider_flags.max_output_tokens;
+  }
+  if (provider_flags.temperature) overrides["temperature"] = *provider_flags.temperature;
   BudgetFlags budget = flags.budget;
   if (Status applied = budget.ApplyConfig(config); !applied.ok()) return Fail(applied);
   if (budget.max_cost_usd) overrides["max_cost_usd"] = *budget.max_cost_usd;

@@ -5,13 +5,17 @@
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <set>
 
+#include <CLI/CLI.hpp>
+
 #include "agents/toolchains/gate.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/gate_config.hpp"
+#include "cli/model_probe.hpp"
 #include "core/process.hpp"
 #include "core/sandbox.hpp"
 
@@ -19,6 +23,8 @@ namespace l2mac::cli {
 namespace {
 
 constexpr std::chrono::milliseconds kVersionTimeout{15000};
+// Each probe request's limit unless --request-timeout says otherwise.
+constexpr double kProbeTimeoutSeconds = 20;
 
 std::string Which(const std::string& program) {
   if (program.find('/') != std::string::npos) {
@@ -75,9 +81,67 @@ Tool Probe(const std::string& name) {
   return tool;
 }
 
+// The model section of the report: resolves the model options exactly as `run` does,
+// then probes the server. Returns the exit status the model alone calls for.
+int CheckModel(const Config& config, const DoctorFlags& flags, nlohmann::json& report,
+               std::string& text) {
+  ProviderFlags provider = flags.provider;
+  if (!flags.model_option.empty()) provider.model = flags.model_option;
+  auto refuse = [&](int code, const std::string& problem) {
+    report["model"] = {{"usable", false}, {"problem", problem}};
+    text += "model: UNUSABLE: " + problem + "\n";
+    return code;
+  };
+  if (Status resolved = provider.ResolveForNewRun(config); !resolved.ok()) {
+    return refuse(ExitCodeFor(resolved, false), resolved.message());
+  }
+  if (Status url = CheckBaseUrl(provider.base_url); !url.ok()) {
+    return refuse(ExitCodeFor(url, false), url.message());
+  }
+  if (Status usable = provider.CheckModelSettings(); !usable.ok()) {
+    return refuse(kExitUsage, usable.message());
+  }
+  if (!provider.replay.empty()) {
+    return refuse(kExitUsage, "--replay serves recorded responses: there is no server to check");
+  }
+  if (!provider.Configured()) return refuse(kExitUsage, HowToConfigureProvider());
+  auto choice = ChooseServer(provider);
+  if (!choice.ok()) return refuse(ExitCodeFor(choice.status(), false), choice.status().message());
+  const double seconds = provider.request_timeout_seconds.value_or(kProbeTimeoutSeconds);
+  ModelProbeReport probe =
+      ProbeModel(std::move(choice).value(),
+                 std::chrono::milliseconds(static_cast<int64_t>(std::llround(seconds * 1000))));
+  report["model"] = probe.ToJson();
+  text += probe.ToText();
+  return probe.usable ? kExitOk : kExitModel;
+}
+
 }  // namespace
 
-int DoctorCommand(const Config& config, bool json) {
+bool DoctorFlags::ProbeModel() const { return model_flag != nullptr && model_flag->count() > 0; }
+
+CLI::App* AddDoctorCommand(CLI::App& app, DoctorFlags& flags) {
+  CLI::App* command = app.add_subcommand(
+      "doctor",
+      "Show the sandbox mode and the toolchains the checks will use, and with --model whether "
+      "the model server answers; exit 8 when something required is missing, 4 when the "
+      "model cannot be used.");
+  command->add_flag("--json", flags.json, "machine-readable output");
+  AddProviderOptions(*command, flags.provider, /*model_name_option=*/false);
+  flags.model_flag =
+      command
+          ->add_option("--model", flags.model_option,
+                       "also check the model server with a few tiny requests (at most three, "
+                       "20 s each, or --request-timeout): reachable, latency, tool calling, "
+                       "streaming. NAME, if given, is the model (default as for `run`)")
+          ->expected(0, 1)
+          ->type_name("[NAME]")
+          ->group("Model");
+  return command;
+}
+
+int DoctorCommand(const Config& config, const DoctorFlags& flags) {
+  const bool json = flags.json;
   auto setup = GateSetupFromConfig(config);
   if (!setup.ok() && setup.status().code() != StatusCode::kUnavailable) {
     std::cerr << "l2mac: error: " << setup.status().message() << "\n";
@@ -174,16 +238,22 @@ int DoctorCommand(const Config& config, bool json) {
     profiles_json.push_back({{"name", profile.name}, {"domain", profile.domain}, {"tools", tools}});
   }
   report["toolchains"] = profiles_json;
-  report["ok"] = healthy;
+  const int model_exit = flags.ProbeModel() ? CheckModel(config, flags, report, text) : kExitOk;
+  report["ok"] = healthy && model_exit == kExitOk;
   report["config"] = config.origin();
 
   if (json) {
-    std::cout << report.dump(2) << "\n";
+    std::cout << report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     std::cout << text
               << (healthy ? "ok: the checks can run\n"
                           : "problem: something the checks require is missing (see above)\n");
+    if (flags.ProbeModel()) {
+      std::cout << (model_exit == kExitOk ? "ok: the model can be used\n"
+                                          : "problem: the model cannot be used (see above)\n");
+    }
   }
+  if (model_exit != kExitOk) return model_exit;
   return healthy ? kExitOk : kExitEnvironment;
 }
 

@@ -2,13 +2,20 @@
 
 namespace l2mac::cli {
 
-Result<control_unit::GateSetup> GateSetupFromConfig(const Config& config) {
-  control_unit::GateSetup setup;
+Result<GateConfig> ReadGateConfig(const Config& config) {
+  GateConfig read;
   L2MAC_ASSIGN_OR_RETURN(ConfigSection sandbox_section, config.Section("sandbox"));
-  L2MAC_ASSIGN_OR_RETURN(SandboxSettings settings, SandboxSettings::FromConfig(sandbox_section));
+  L2MAC_ASSIGN_OR_RETURN(read.sandbox, SandboxSettings::FromConfig(sandbox_section));
   L2MAC_ASSIGN_OR_RETURN(ConfigSection toolchains, config.Section("toolchains"));
-  L2MAC_ASSIGN_OR_RETURN(setup.profiles, toolchains::ProfilesFromConfig(toolchains));
-  auto sandbox = Sandbox::Create(settings);
+  L2MAC_ASSIGN_OR_RETURN(read.profiles, toolchains::ProfilesFromConfig(toolchains));
+  return read;
+}
+
+Result<control_unit::GateSetup> GateSetupFromConfig(const Config& config) {
+  L2MAC_ASSIGN_OR_RETURN(GateConfig read, ReadGateConfig(config));
+  control_unit::GateSetup setup;
+  setup.profiles = std::move(read.profiles);
+  auto sandbox = Sandbox::Create(read.sandbox);
   if (!sandbox.ok()) return Status::Unavailable(sandbox.status().message());
   setup.sandbox = *sandbox;
   return setup;

@@ -13,6 +13,7 @@
 #include "cli/option_checks.hpp"
 #include "cli/usage_errors.hpp"
 #include "cli/user_config.hpp"
+#include "core/version.hpp"
 
 namespace {
 
@@ -80,7 +81,7 @@ int main(int argc, char** argv) {
   app.footer(kExitCodesHelp);
   app.require_subcommand(1);
   app.fallthrough();  // an option of the app works after the subcommand too
-  app.set_version_flag("--version", "l2mac 0.1.0");
+  app.set_version_flag("--version", std::string("l2mac ") + l2mac::L2macVersion());
   GlobalFlags global;
   AddGlobalOptions(app, global);
 
@@ -177,12 +178,8 @@ int main(int argc, char** argv) {
       "transcript", "Write the run's model exchanges as JSONL, the format --replay reads.");
   transcript_cmd->add_option("DIR", transcript_dir, "the run's output folder")->required();
 
-  bool doctor_json = false;
-  auto* doctor_cmd = app.add_subcommand(
-      "doctor",
-      "Show the sandbox mode and the toolchains the checks will use; exit 8 when "
-      "something required is missing.");
-  doctor_cmd->add_flag("--json", doctor_json, "machine-readable output");
+  l2mac::cli::DoctorFlags doctor;
+  auto* doctor_cmd = l2mac::cli::AddDoctorCommand(app, doctor);
   doctor_cmd->footer(kExitCodesHelp);
 
   l2mac::cli::FilesCommand files = l2mac::cli::AddFilesCommand(app);
@@ -220,8 +217,7 @@ int main(int argc, char** argv) {
     }
     if (*doctor_cmd) {
       auto config = load_config();
-      return config.ok() ? l2mac::cli::DoctorCommand(*config, doctor_json)
-                         : l2mac::cli::kExitBadInput;
+      return config.ok() ? l2mac::cli::DoctorCommand(*config, doctor) : l2mac::cli::kExitBadInput;
     }
     if (*status_cmd) return l2mac::cli::StatusCommand(status_dir, status_json);
     if (*transcript_cmd) return l2mac::cli::TranscriptCommand(transcript_dir);

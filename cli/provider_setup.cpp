@@ -1,6 +1,7 @@
 #include "cli/provider_setup.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 
@@ -10,6 +11,8 @@
 #include <filesystem>
 
 #include "cli/nearest_name.hpp"
+#include "core/llm/extra_body.hpp"
+#include "core/llm/model_quirks.hpp"
 #include "core/llm/openai_provider.hpp"
 #include "core/llm/prices.hpp"
 #include "core/llm/replay_provider.hpp"
@@ -65,8 +68,22 @@ const std::vector<std::string_view> kModelKeys = {
     "requests_per_minute",
     "tokens_per_minute",
     "tokenizer",
-    "calibrate_tokens",  // read by the run options (cli/commands.cpp)
+    "max_output_tokens",
+    "temperature",
+    "extra_body",
+    "calibrate_tokens",  // read by the run options (cli/config_sections.cpp)
 };
+
+constexpr int kMaxOutputTokensLimit = 1'000'000;
+
+// ANTHROPIC_BASE_URL as Anthropic's SDK reads it (without the /v1), as a base URL here.
+std::string AnthropicBaseUrlFromEnvironment() {
+  std::string url = EnvOr("ANTHROPIC_BASE_URL", "");
+  if (url.empty()) return url;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  if (!url.ends_with("/v1")) url += "/v1";
+  return url;
+}
 
 }  // namespace
 
@@ -121,6 +138,9 @@ nlohmann::json ProviderFlags::ToSettings() const {
   put("request_timeout_seconds", request_timeout_seconds);
   put("requests_per_minute", requests_per_minute);
   put("tokens_per_minute", tokens_per_minute);
+  put("max_output_tokens", max_output_tokens);
+  put("temperature", temperature);
+  if (!extra_body.is_null()) settings["extra_body"] = extra_body;
   return settings;
 }
 
@@ -141,10 +161,20 @@ void ProviderFlags::MergeStored(const nlohmann::json& settings) {
     }
   }
   fill(model, "model");
-  fill(api_key_env, "api_key_env");
+  // The stored name is the variable in use; only one other than the preset's default was
+  // named on purpose (and must then be set: CheckModelSettings).
+  if (api_key_env.empty() && settings.contains("api_key_env") &&
+      settings["api_key_env"].is_string() &&
+      settings["api_key_env"].get<std::string>() != KeyVariable()) {
+    api_key_env = settings["api_key_env"].get<std::string>();
+  }
   fill(api_version, "api_version");
   fill(text_protocol, "text_protocol");
   fill(tokenizer, "tokenizer");
+  if (extra_body.is_null() && settings.contains("extra_body") &&
+      settings["extra_body"].is_object()) {
+    extra_body = settings["extra_body"];
+  }
   if (!no_stream && settings.contains("stream") && settings["stream"].is_boolean()) {
     no_stream = !settings["stream"].get<bool>();
   }
@@ -161,6 +191,8 @@ void ProviderFlags::MergeStored(const nlohmann::json& settings) {
   fill_number(request_timeout_seconds, "request_timeout_seconds");
   fill_number(requests_per_minute, "requests_per_minute");
   fill_number(tokens_per_minute, "tokens_per_minute");
+  fill_number(max_output_tokens, "max_output_tokens");
+  fill_number(temperature, "temperature");
 }
 
 Status ProviderFlags::ApplyConfig(const Config& config) {
@@ -213,6 +245,89 @@ Status ProviderFlags::ApplyConfig(const Config& config) {
   };
   L2MAC_RETURN_IF_ERROR(fill_rate(requests_per_minute, "requests_per_minute"));
   L2MAC_RETURN_IF_ERROR(fill_rate(tokens_per_minute, "tokens_per_minute"));
+  L2MAC_ASSIGN_OR_RETURN(std::optional<int64_t> output, section.GetInteger("max_output_tokens"));
+  if (output && (*output < 1 || *output > kMaxOutputTokensLimit)) {
+    return section.Error("max_output_tokens",
+                         fmt::format("must be 1 to {} tokens", kMaxOutputTokensLimit));
+  }
+  if (!max_output_tokens && output) max_output_tokens = static_cast<int>(*output);
+  L2MAC_ASSIGN_OR_RETURN(std::optional<double> configured_temperature,
+                         section.GetNumber("temperature"));
+  if (configured_temperature && !(*configured_temperature >= 0 && *configured_temperature <= 2)) {
+    return section.Error("temperature", "must be a number from 0 to 2");
+  }
+  if (!temperature && configured_temperature) temperature = *configured_temperature;
+  L2MAC_ASSIGN_OR_RETURN(ConfigSection extra, section.GetSection("extra_body"));
+  if (const llm::OwnedRequestKey* owned = llm::FirstOwnedKey(extra.json())) {
+    return section.Error(fmt::format("extra_body.{}", owned->key),
+                         fmt::format("is set by l2mac itself (it comes from {}): remove it from "
+                                     "extra_body",
+                                     owned->setting));
+  }
+  if (extra_body.is_null() && extra.present()) extra_body = extra.json();
+  return Status::Ok();
+}
+
+void ProviderFlags::ApplyEnvironment() {
+  if (replay.empty() && preset.empty() && base_url.empty()) {
+    base_url = EnvOr("L2MAC_BASE_URL", "");
+  }
+  if (model.empty()) model = EnvOr("L2MAC_MODEL", "");
+}
+
+bool ProviderFlags::ChooseDefaultPreset() {
+  if (!replay.empty() || !preset.empty() || !base_url.empty() || !api_key_env.empty()) {
+    return false;
+  }
+  if (!EnvOr("OPENAI_BASE_URL", "").empty() || !EnvOr(kDefaultKeyVariable, "").empty() ||
+      EnvOr("ANTHROPIC_API_KEY", "").empty()) {
+    return false;
+  }
+  preset = "anthropic";
+  return true;
+}
+
+Status ProviderFlags::ResolveForNewRun(const Config& config) {
+  ApplyEnvironment();
+  L2MAC_RETURN_IF_ERROR(ApplyConfig(config));
+  if (ChooseDefaultPreset()) {
+    spdlog::info(
+        "ANTHROPIC_API_KEY is set and OPENAI_API_KEY is not: using Anthropic (--preset "
+        "anthropic)");
+  }
+  MakePathsAbsolute();
+  return Status::Ok();
+}
+
+Status ProviderFlags::CheckModelSettings() const {
+  if (!replay.empty()) return Status::Ok();
+  const Preset* found = preset.empty() ? nullptr : FindPreset(preset);
+  if (!preset.empty() && found == nullptr) return Status::Ok();  // MakeProvider names it
+  const std::string variable = KeyVariable();
+  if (!variable.empty() && EnvOr(variable.c_str(), "").empty()) {
+    if (!api_key_env.empty()) {
+      return Status::InvalidArgument(fmt::format(
+          "--api-key-env names {0}, which is not set: export {0}=<your API key> (or drop "
+          "--api-key-env, and model.api_key_env from the config, for a server that needs no "
+          "key)",
+          variable));
+    }
+    if (found != nullptr && !found->api_key_env.empty()) {
+      return Status::InvalidArgument(fmt::format(
+          "--preset {0} reads the API key from {1}, which is not set: export {1}=<your API "
+          "key> (or name another variable with --api-key-env)",
+          found->name, variable));
+    }
+  }
+  const std::string model_name = ModelName();
+  const llm::ModelQuirks* quirks = llm::FindModelQuirks(model_name);
+  const bool anthropic = found != nullptr && found->wire == "anthropic";
+  if (temperature && quirks != nullptr && quirks->no_temperature && !anthropic) {
+    return Status::InvalidArgument(fmt::format(
+        "model '{}' takes no temperature ({} models refuse it, so l2mac never sends one): "
+        "remove --temperature (or model.temperature from the config)",
+        model_name, quirks->family));
+  }
   return Status::Ok();
 }
 
@@ -282,22 +397,27 @@ Status InstallTokenCounter(const ProviderFlags& flags) {
   return Status::Ok();
 }
 
-void AddProviderOptions(CLI::App& command, ProviderFlags& flags) {
+void AddProviderOptions(CLI::App& command, ProviderFlags& flags, bool model_name_option) {
   std::string preset_help = "a named server with its defaults: " + PresetNames();
   command.add_option("--preset", flags.preset, preset_help)->group("Model");
   command
       .add_option("--base-url", flags.base_url,
-                  "OpenAI-compatible endpoint ending in /v1 (default: the preset's, else "
-                  "$OPENAI_BASE_URL or OpenAI's); e.g. http://localhost:11434/v1 for Ollama")
+                  "OpenAI-compatible endpoint ending in /v1 (default: $L2MAC_BASE_URL, else "
+                  "the config's, else the preset's, else $OPENAI_BASE_URL or OpenAI's); e.g. "
+                  "http://localhost:11434/v1 for Ollama")
       ->group("Model");
-  command
-      .add_option("--model", flags.model,
-                  "model name (default $L2MAC_MODEL, else the preset's, else gpt-4o)")
-      ->group("Model");
+  if (model_name_option) {
+    command
+        .add_option("--model", flags.model,
+                    "model name (default $L2MAC_MODEL, else the config's, else the preset's, "
+                    "else gpt-4o)")
+        ->group("Model");
+  }
   command
       .add_option("--api-key-env", flags.api_key_env,
                   "environment variable holding the API key (default: the preset's, else "
-                  "OPENAI_API_KEY)")
+                  "OPENAI_API_KEY); it must be set when named here. With neither --preset nor "
+                  "a base URL, ANTHROPIC_API_KEY alone selects --preset anthropic")
       ->group("Model");
   command.add_option("--api-version", flags.api_version, "Azure OpenAI's api-version")
       ->group("Model");
@@ -325,6 +445,19 @@ void AddProviderOptions(CLI::App& command, ProviderFlags& flags) {
       .add_option("--tokenizer", flags.tokenizer,
                   "count tokens exactly with this tiktoken ranks file (e.g. "
                   "cl100k_base.tiktoken) instead of the fast estimate; kept for resume")
+      ->group("Model");
+  command
+      .add_option("--max-output-tokens", flags.max_output_tokens,
+                  "most tokens a reply may have, reserved in every context (default: 4096, or "
+                  "a quarter of --context-window when smaller; at most half the window); sent "
+                  "as max_tokens, or max_completion_tokens for OpenAI's o-series and gpt-5")
+      ->check(CLI::Range(1, kMaxOutputTokensLimit))
+      ->group("Model");
+  command
+      .add_option("--temperature", flags.temperature,
+                  "sampling temperature, 0 to 2 (default 0); refused for models that take "
+                  "none (OpenAI's o-series and gpt-5)")
+      ->check(CLI::Range(0.0, 2.0))
       ->group("Model");
   command
       .add_option("--max-retries", flags.max_retries,
@@ -377,27 +510,19 @@ bool ProviderFlags::Configured() const {
 std::string HowToConfigureProvider() {
   return "no model is configured. Choose one:\n"
          "  OpenAI:              export OPENAI_API_KEY=sk-...   (optionally --model gpt-4o)\n"
+         "  Anthropic:           export ANTHROPIC_API_KEY=...   (or --preset anthropic)\n"
          "  A local server:      --preset ollama --model llama3.1\n"
          "                       (presets: " +
          PresetNames() +
          ";\n"
-         "                       or --base-url http://host:port/v1 for any OpenAI-compatible\n"
-         "                       server; a key, if it needs one, goes in the variable named\n"
-         "                       by --api-key-env)\n"
+         "                       or --base-url (or $L2MAC_BASE_URL) http://host:port/v1 for\n"
+         "                       any OpenAI-compatible server; a key, if it needs one, goes\n"
+         "                       in the variable named by --api-key-env)\n"
          "  Offline replay:      --replay TRANSCRIPT.jsonl   (a recorded run; see `l2mac "
          "transcript`)\n";
 }
 
-Result<std::unique_ptr<llm::Provider>> MakeProvider(const ProviderFlags& flags,
-                                                    size_t replay_skip) {
-  if (!flags.replay.empty()) {
-    return llm::OpenReplayProvider(
-        flags.replay, replay_skip,
-        flags.replay_strict ? llm::ReplayMode::kStrict : llm::ReplayMode::kLenient);
-  }
-  if (flags.replay_strict) {
-    return Status::InvalidArgument("--replay-strict needs --replay TRANSCRIPT.jsonl");
-  }
+Result<ServerChoice> ChooseServer(const ProviderFlags& flags) {
   const Preset* preset = nullptr;
   if (!flags.preset.empty()) {
     preset = FindPreset(flags.preset);
@@ -409,9 +534,13 @@ Result<std::unique_ptr<llm::Provider>> MakeProvider(const ProviderFlags& flags,
                                                  PresetNames()));
     }
   }
-  llm::OpenAiOptions options;
+  ServerChoice choice;
+  choice.anthropic = preset != nullptr && preset->wire == "anthropic";
+  llm::OpenAiOptions& options = choice.options;
   if (!flags.base_url.empty()) {
     options.base_url = flags.base_url;
+  } else if (choice.anthropic && !AnthropicBaseUrlFromEnvironment().empty()) {
+    options.base_url = AnthropicBaseUrlFromEnvironment();
   } else if (preset != nullptr) {
     if (preset->base_url.empty()) {
       return Status::InvalidArgument(
@@ -432,12 +561,14 @@ Result<std::unique_ptr<llm::Provider>> MakeProvider(const ProviderFlags& flags,
   if (!model.empty()) options.model = model;
   const std::string key_variable = flags.KeyVariable();
   if (!key_variable.empty()) options.api_key = EnvOr(key_variable.c_str(), "");
+  options.api_key_env = key_variable;
   if (preset != nullptr && preset->name == "azure") {
     options.api_key_header = "api-key";
     options.query = "api-version=" +
                     (flags.api_version.empty() ? std::string(kAzureApiVersion) : flags.api_version);
     options.send_model = false;
   }
+  options.extra_body = flags.extra_body;
   options.stream = !flags.no_stream;
   if (flags.max_retries) options.max_retries = *flags.max_retries;
   if (flags.max_retry_wait_seconds) {
@@ -455,11 +586,25 @@ Result<std::unique_ptr<llm::Provider>> MakeProvider(const ProviderFlags& flags,
   // the user configured none.
   options.limiter = std::make_shared<llm::RateLimiter>(flags.requests_per_minute.value_or(0),
                                                        flags.tokens_per_minute.value_or(0));
+  return choice;
+}
+
+Result<std::unique_ptr<llm::Provider>> MakeProvider(const ProviderFlags& flags,
+                                                    size_t replay_skip) {
+  if (!flags.replay.empty()) {
+    return llm::OpenReplayProvider(
+        flags.replay, replay_skip,
+        flags.replay_strict ? llm::ReplayMode::kStrict : llm::ReplayMode::kLenient);
+  }
+  if (flags.replay_strict) {
+    return Status::InvalidArgument("--replay-strict needs --replay TRANSCRIPT.jsonl");
+  }
+  L2MAC_ASSIGN_OR_RETURN(ServerChoice choice, ChooseServer(flags));
   L2MAC_ASSIGN_OR_RETURN(llm::TextProtocolMode text_mode,
                          llm::ParseTextProtocolMode(flags.text_protocol));
-  std::unique_ptr<llm::Provider> provider = preset != nullptr && preset->wire == "anthropic"
-                                                ? llm::MakeAnthropicProvider(std::move(options))
-                                                : llm::MakeOpenAiProvider(std::move(options));
+  std::unique_ptr<llm::Provider> provider =
+      choice.anthropic ? llm::MakeAnthropicProvider(std::move(choice.options))
+                       : llm::MakeOpenAiProvider(std::move(choice.options));
   return llm::WithTextToolProtocol(std::move(provider), text_mode);
 }
 

@@ -1,5 +1,8 @@
-// Builds the model provider from command-line flags, the "model" section of the
-// configuration file and the environment (in that order of precedence).
+// Builds the model provider from command-line flags, the environment (L2MAC_BASE_URL,
+// L2MAC_MODEL), the "model" section of the configuration file and the presets' defaults,
+// in that order of precedence (docs/MODELS.md has the whole table). --replay, --preset
+// and --base-url name the server together: the first of those places that names any of
+// them names it, so a --preset on the command line replaces a configured base_url.
 //
 // The API key is read from the environment variable named by --api-key-env (default: the
 // preset's, else OPENAI_API_KEY) and lives only in memory: it is never stored with the
@@ -15,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config.hpp"
+#include "core/llm/openai_provider.hpp"
 #include "core/llm/provider.hpp"
 #include "core/status.hpp"
 
@@ -45,12 +49,32 @@ struct ProviderFlags {
   std::optional<double> request_timeout_seconds;
   std::optional<double> requests_per_minute;
   std::optional<double> tokens_per_minute;
+  // Every request's output limit and temperature (unset: min(4096, window/4) and 0).
+  std::optional<int> max_output_tokens;
+  std::optional<double> temperature;
+  // model.extra_body: fields added to every request body (core/llm/extra_body.hpp); null
+  // for none. Only from the configuration (and the stored run).
+  nlohmann::json extra_body;
 
   nlohmann::json ToSettings() const;
   // Fills fields that are still unset from stored settings (flags given now win).
   void MergeStored(const nlohmann::json& settings);
   // Fills fields that are still unset from the configuration's "model" section.
   Status ApplyConfig(const Config& config);
+  // Fills fields that are still unset from $L2MAC_BASE_URL (only when no --replay,
+  // --preset or --base-url names the server) and $L2MAC_MODEL.
+  void ApplyEnvironment();
+  // Anthropic when nothing names a server or a key variable, OPENAI_API_KEY and
+  // OPENAI_BASE_URL are unset and ANTHROPIC_API_KEY is set. True when it chose it.
+  bool ChooseDefaultPreset();
+  // What `run` (and `doctor --model`) does before building the provider: the environment,
+  // the configuration, the default preset, absolute paths. Errors: the configuration's.
+  Status ResolveForNewRun(const Config& config);
+  // Refusals before any request, for a usage error (exit status 2): a key variable that is
+  // not set when the server needs a key (--api-key-env named it, or the preset's hosted
+  // API needs one), naming the variable and how to set it; and a --temperature the model
+  // refuses (core/llm/model_quirks.hpp).
+  Status CheckModelSettings() const;
   // True when a replay file, a preset, a base URL or an API key in the environment is
   // available.
   bool Configured() const;
@@ -89,8 +113,18 @@ struct Preset {
 const std::vector<Preset>& Presets();
 
 // Registers the "Model" options (--preset, --base-url, --model, --no-stream, timeouts,
-// rate limits, ...) on `command`.
-void AddProviderOptions(CLI::App& command, ProviderFlags& flags);
+// rate limits, ...) on `command`. Without `model_name_option`, --model is left for the
+// caller to register (doctor gives it an optional value).
+void AddProviderOptions(CLI::App& command, ProviderFlags& flags, bool model_name_option = true);
+
+// The provider MakeProvider builds for a server (not a replay), before the text tool
+// protocol wraps it: `options` ready for MakeOpenAiProvider or MakeAnthropicProvider.
+struct ServerChoice {
+  llm::OpenAiOptions options;
+  bool anthropic = false;
+};
+// Errors: kInvalidArgument for an unknown preset or a preset missing what it needs.
+Result<ServerChoice> ChooseServer(const ProviderFlags& flags);
 
 // Loads flags.tokenizer and makes every token count of this process use it (or the fast
 // estimate when it is empty): call once before a run starts (see SetTokenCounter).

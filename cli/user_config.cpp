@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include "cli/config_sections.hpp"
+
 namespace l2mac::cli {
 
 const char* const kConfigFlagHelp =
@@ -13,6 +15,7 @@ Result<Config> LoadUserConfig(const std::string& flag_value) {
   if (!flag_value.empty()) explicit_path = flag_value;
   L2MAC_ASSIGN_OR_RETURN(Config config, Config::LoadDefault(explicit_path));
   L2MAC_RETURN_IF_ERROR(config.RejectUnknownSections(KnownConfigSections()));
+  L2MAC_RETURN_IF_ERROR(ValidateConfigSections(config));
   return config;
 }
 

@@ -8,7 +8,9 @@
 namespace l2mac::cli {
 
 // `flag_value` is the --config flag (empty when not given). Applies Config::LoadDefault's
-// search order and rejects unknown top-level sections, so a typo fails before a run starts.
+// search order, rejects unknown top-level sections and validates every section
+// (ValidateConfigSections), so a typo fails before a run starts, and `doctor` refuses
+// exactly what `run` refuses.
 Result<Config> LoadUserConfig(const std::string& flag_value);
 
 // The --config help text, shared by every subcommand that takes it.

@@ -7,8 +7,11 @@
 
 namespace l2mac::control_unit {
 
-Result<llm::ChatResponse> RecordingGateway::Call(const llm::ChatRequest& request,
+Result<llm::ChatResponse> RecordingGateway::Call(const llm::ChatRequest& agent_request,
                                                  agents::CallPurpose purpose) {
+  // What is sent is what is recorded, so a strict replay compares the temperature too.
+  llm::ChatRequest request = agent_request;
+  request.temperature = temperature_;
   auto start = std::chrono::steady_clock::now();
   auto response = provider_.Complete(request);
   if (!response.ok()) return response.status().WithContext("model call failed");

@@ -26,6 +26,9 @@ class RecordingGateway : public agents::ModelGateway {
     fallback_model_ = std::move(fallback_model);
   }
 
+  // The sampling temperature every call is sent (and recorded) with (--temperature).
+  void set_temperature(double temperature) { temperature_ = temperature; }
+
   Result<llm::ChatResponse> Call(const llm::ChatRequest& request,
                                  agents::CallPurpose purpose) override;
 
@@ -35,6 +38,7 @@ class RecordingGateway : public agents::ModelGateway {
   std::string instruction_id_;
   llm::PriceTable prices_ = llm::PriceTable::BuiltIn();
   std::string fallback_model_;
+  double temperature_ = 0.0;
 };
 
 }  // namespace l2mac::control_unit

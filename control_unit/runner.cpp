@@ -62,6 +62,7 @@ class RunLoop {
   RunLoop(Workspace& workspace, llm::Provider& provider, RunOptions options, llm::PriceTable prices)
       : workspace_(workspace), gateway_(provider, workspace), options_(std::move(options)) {
     gateway_.set_pricing(std::move(prices), options_.priced_model);
+    gateway_.set_temperature(options_.temperature);
   }
 
   // Gate snapshots live in the workspace, so a run killed during a check leaves nothing
@@ -140,7 +141,8 @@ class RunLoop {
       L2MAC_ASSIGN_OR_RETURN(scale, workspace_.exchanges().EstimateScale(1));
       if (scale != 1.0) spdlog::debug("context budget scaled by {:.2f} (token calibration)", scale);
     }
-    return agents::ContextBudget::ForWindow(options_.context_window, scale);
+    return agents::ContextBudget::ForWindow(options_.context_window, scale,
+                                            options_.max_output_tokens);
   }
 
   Result<toolchains::GateReport> RunChecks(
@@ -368,6 +370,8 @@ nlohmann::json RunOptions::ToJson() const {
           {"max_gate_failures", max_gate_failures},
           {"max_turns", max_turns},
           {"check_timeout_ms", check_timeout.count()},
+          {"max_output_tokens", max_output_tokens},
+          {"temperature", temperature},
           {"provider", provider_settings},
           {"prices", prices},
           {"priced_model", priced_model},
@@ -399,6 +403,10 @@ Status RunOptions::ApplyJson(const nlohmann::json& json, RunOptions& options) {
       options.max_gate_failures = json.at("max_gate_failures").get<int>();
     }
     if (json.contains("provider")) options.provider_settings = json.at("provider");
+    if (json.contains("max_output_tokens")) {
+      options.max_output_tokens = json.at("max_output_tokens").get<int64_t>();
+    }
+    if (json.contains("temperature")) options.temperature = json.at("temperature").get<double>();
     if (json.contains("max_turns")) options.max_turns = json.at("max_turns").get<int>();
     if (json.contains("prices")) options.prices = json.at("prices");
     if (json.contains("priced_model")) {
@@ -437,6 +445,16 @@ Status ValidateLimits(const RunOptions& options) {
   }
   if (options.check_timeout.count() < 100 || options.check_timeout.count() > 86'400'000) {
     return Status::InvalidArgument("--check-timeout must be between 0.1 and 86400 seconds");
+  }
+  if (options.max_output_tokens < 0 || options.max_output_tokens > options.context_window / 2) {
+    return Status::InvalidArgument(fmt::format(
+        "--max-output-tokens {} leaves too little of --context-window {} for the prompt: it "
+        "may be at most half the window ({}); lower it or raise --context-window",
+        options.max_output_tokens, options.context_window, options.context_window / 2));
+  }
+  if (!(options.temperature >= 0.0 && options.temperature <= 2.0)) {
+    return Status::InvalidArgument(fmt::format(
+        "--temperature {} is out of range: it must be between 0 and 2", options.temperature));
   }
   if (options.max_cost_usd < 0) {
     return Status::InvalidArgument("--max-cost must be 0 (no budget) or more dollars");
@@ -480,7 +498,8 @@ Result<RunReport> StartRun(const RunOptions& options, llm::Provider& provider) {
   L2MAC_ASSIGN_OR_RETURN(auto prompts, agents::LoadPromptSet(options.domain, options.prompts_dir));
   if (!options.program) {
     L2MAC_RETURN_IF_ERROR(agents::CheckPlannerFits(
-        options.task, prompts, agents::ContextBudget::ForWindow(options.context_window)));
+        options.task, prompts,
+        agents::ContextBudget::ForWindow(options.context_window, 1.0, options.max_output_tokens)));
   }
   L2MAC_ASSIGN_OR_RETURN(auto workspace, Workspace::Open(options.out_dir, OpenMode::kCreate));
   {

@@ -44,6 +44,10 @@ struct RunOptions {
   int max_gate_failures = 4;                        // per instruction
   int max_turns = 80;                               // model calls per instruction
   std::chrono::milliseconds check_timeout{120000};  // per check (syntax, tests)
+  // Every request's output limit (--max-output-tokens), reserved in each context's
+  // budget; 0: min(4096, context_window / 4). At most half the context window.
+  int64_t max_output_tokens = 0;
+  double temperature = 0.0;  // every request's sampling temperature (--temperature), 0 to 2
   // How the caller reached the model (base URL, model, key variable name, replay file),
   // stored for resume. Never holds a secret.
   nlohmann::json provider_settings = nlohmann::json::object();

@@ -13,6 +13,7 @@
 #include "core/llm/redact.hpp"
 
 #include "core/text.hpp"
+#include "core/version.hpp"
 
 namespace l2mac::llm {
 namespace {
@@ -205,6 +206,9 @@ Result<HttpResponse> HttpPost(const HttpRequest& request) {
                    static_cast<long>(request.connect_timeout.count()));
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.total_timeout.count()));
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+  // Servers and proxies see who is calling (a "User-Agent" in request.headers replaces it).
+  static const std::string kUserAgent = std::string("l2mac/") + L2macVersion();
+  curl_easy_setopt(h, CURLOPT_USERAGENT, kUserAgent.c_str());
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &transfer);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader);

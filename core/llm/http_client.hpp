@@ -1,5 +1,6 @@
-// Blocking HTTP POST over libcurl, whole-body or streaming. Thread-safe: each call uses its
-// own handle; the curl global init is done once per process on first use.
+// Blocking HTTP POST over libcurl, whole-body or streaming, sending "User-Agent:
+// l2mac/<version>". Thread-safe: each call uses its own handle; the curl global init is
+// done once per process on first use.
 #pragma once
 
 #include <chrono>

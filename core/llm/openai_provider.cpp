@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "core/llm/anthropic_wire.hpp"
+#include "core/llm/extra_body.hpp"
 #include "core/llm/http_client.hpp"
 #include "core/llm/json_field.hpp"
 #include "core/llm/openai_stream.hpp"
@@ -77,6 +78,7 @@ class OpenAiProvider final : public Provider {
              (anthropic_ ? "/messages" : "/chat/completions") +
              (options_.query.empty() ? "" : "?" + options_.query)),
         display_url_(Scrub(UrlForDisplay(url_))),
+        extra_body_status_(ValidateExtraBody(options_.extra_body)),
         random_(std::random_device{}()) {
     policy_.max_retries = std::max(0, options_.max_retries);
     policy_.initial_backoff = options_.initial_backoff;
@@ -117,6 +119,7 @@ class OpenAiProvider final : public Provider {
   }
 
   Result<ChatResponse> CompleteOnce(const ChatRequest& request) {
+    if (!extra_body_status_.ok()) return extra_body_status_;
     HttpRequest http;
     http.url = url_;
     http.headers.emplace_back("Content-Type", "application/json");
@@ -142,6 +145,7 @@ class OpenAiProvider final : public Provider {
           body["stream_options"] = {{"include_usage", true}};
         }
       }
+      MergeExtraBody(options_.extra_body, body);
       // Text that is not valid UTF-8 (a binary file the model read) is replaced by U+FFFD
       // rather than failing the whole request.
       http.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -263,20 +267,32 @@ class OpenAiProvider final : public Provider {
   }
 
   Status StatusError(long code, const std::string& body) const {
-    const std::string key_hint =
-        anthropic_ ? "set ANTHROPIC_API_KEY (or the variable named by --api-key-env)"
-        : options_.api_key_header == "Authorization"
-            ? "set OPENAI_API_KEY (or the variable named by --api-key-env)"
-            : "set the variable named by --api-key-env";
     if (code == 401 || code == 403) {
-      if (options_.api_key.empty()) {
-        return Status::Unauthenticated(
-            fmt::format("the model server at {} requires an API key (HTTP {}): {}", display_url_,
-                        code, key_hint));
+      const std::string server_says = Scrub(ServerMessage(body));
+      // The variable the key came from, so the user fixes the right one. Without a key
+      // and without a named variable (a keyless preset) there is none to name.
+      std::string variable = options_.api_key_env;
+      if (variable.empty() && !options_.api_key.empty()) {
+        variable = anthropic_                                   ? "ANTHROPIC_API_KEY"
+                   : options_.api_key_header == "Authorization" ? "OPENAI_API_KEY"
+                                                                : "";
       }
-      return Status::Unauthenticated(
-          fmt::format("the model server at {} rejected the API key (HTTP {}): {} to a valid key",
-                      display_url_, code, key_hint));
+      if (options_.api_key.empty()) {
+        return Status::Unauthenticated(fmt::format(
+            "the model server at {} requires an API key (HTTP {}: {}): {}", display_url_, code,
+            server_says,
+            variable.empty()
+                ? std::string("put the key in an environment variable and name it with "
+                              "--api-key-env")
+                : fmt::format("set {} (or name another variable with --api-key-env)", variable)));
+      }
+      return Status::Unauthenticated(fmt::format(
+          "the model server at {} rejected the API key{} (HTTP {}: {}): {}", display_url_,
+          variable.empty() ? "" : " from " + variable, code, server_says,
+          variable.empty()
+              ? std::string("set the variable named by --api-key-env to a valid key")
+              : fmt::format("set {} to a valid key (or name another variable with --api-key-env)",
+                            variable)));
     }
     if (code == 404) {
       return Status::NotFound(fmt::format(
@@ -302,6 +318,7 @@ class OpenAiProvider final : public Provider {
   RetryPolicy policy_;
   std::string url_;
   std::string display_url_;
+  const Status extra_body_status_;  // what every call fails with when extra_body is invalid
   std::mt19937_64 random_;
 };
 

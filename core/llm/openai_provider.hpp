@@ -13,8 +13,10 @@
 // a tool call is asked again with a larger limit (max_length_retries times), then the
 // broken call is dropped with a note in the reply's text, never passed on as a call.
 //
-// Error messages name the URL and the fix, never the API key. One instance may be used
-// from one thread at a time; the rate limiter may be shared.
+// Every request carries "User-Agent: l2mac/<version>" (http_client.cpp) and the fields of
+// extra_body. Error messages name the URL and the fix, never the API key; a rejected key
+// (401/403) names the variable it came from and quotes the server's reason. One instance may be
+// used from one thread at a time; the rate limiter may be shared.
 #pragma once
 
 #include <chrono>
@@ -22,6 +24,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "core/llm/provider.hpp"
 #include "core/llm/rate_limiter.hpp"
@@ -38,12 +42,19 @@ struct OpenAiOptions {
   std::string base_url = "https://api.openai.com/v1";  // ".../v1"; "/chat/completions" is appended
   std::string model = "gpt-4o";
   std::string api_key;  // may be empty for local servers
+  // The environment variable the key came from (not a secret): named in the advice of an
+  // HTTP 401/403, so the user knows which variable to fix. Empty: the wire's usual one
+  // (OPENAI_API_KEY, ANTHROPIC_API_KEY) when a key is set, else none.
+  std::string api_key_env;
   // The header carrying the key: "Authorization" sends "Bearer <key>"; any other name
   // (Azure's "api-key", Anthropic's "x-api-key") sends the key as is.
   std::string api_key_header = "Authorization";
   std::vector<std::pair<std::string, std::string>> extra_headers;  // never secrets
   std::string query;       // appended to the URL after "?", e.g. "api-version=2024-10-21"
   bool send_model = true;  // Azure takes the model from the deployment URL
+  // Server-specific fields added to every request body (extra_body.hpp); null for none.
+  // Keys l2mac sets itself make every call fail with kInvalidArgument naming the key.
+  nlohmann::json extra_body;
   bool stream = true;
   bool stream_usage = true;  // ask for usage in the last chunk (stream_options)
   int max_retries = 6;       // retries after the first attempt

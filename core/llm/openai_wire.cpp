@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/llm/json_field.hpp"
+#include "core/llm/model_quirks.hpp"
 
 namespace l2mac::llm {
 namespace {
@@ -239,8 +240,12 @@ json RequestToOpenAiJson(const ChatRequest& request, const std::string& model) {
     }
     out["tools"] = std::move(tools);
   }
-  out["max_tokens"] = request.max_output_tokens;
-  out["temperature"] = request.temperature;
+  // Some model families take the output limit under another name and refuse a
+  // temperature (model_quirks.hpp).
+  const ModelQuirks* quirks = FindModelQuirks(model);
+  const bool completion_tokens = quirks != nullptr && quirks->max_completion_tokens;
+  out[completion_tokens ? "max_completion_tokens" : "max_tokens"] = request.max_output_tokens;
+  if (quirks == nullptr || !quirks->no_temperature) out["temperature"] = request.temperature;
   return out;
 }
 

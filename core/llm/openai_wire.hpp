@@ -17,7 +17,9 @@ namespace l2mac::llm {
 nlohmann::json MessageToOpenAiJson(const ChatMessage& message);
 Result<ChatMessage> MessageFromOpenAiJson(const nlohmann::json& json);
 
-// The body of POST /chat/completions.
+// The body of POST /chat/completions. The output limit and the temperature follow the
+// model's quirks (model_quirks.hpp): "max_completion_tokens" and no "temperature" for
+// OpenAI's reasoning models, "max_tokens" and "temperature" for every other.
 nlohmann::json RequestToOpenAiJson(const ChatRequest& request, const std::string& model);
 
 // The body of a non-streaming chat-completions response (first choice).

@@ -1,7 +1,8 @@
 // A Provider that serves the responses recorded in a JSONL transcript (see transcript.hpp),
 // in order. Lenient mode ignores the requests (the offline demo replays hand-written
 // transcripts without them). Strict mode compares each request with the recorded one
-// (messages and tool names, as RequestToTranscriptJson writes them) and refuses to answer
+// (messages, tool names, output limit and temperature, as RequestToTranscriptJson writes
+// them) and refuses to answer
 // a request that differs, naming the exchange and the first difference: the way to prove
 // a change to prompts or agents left a run's behaviour exactly as recorded.
 #pragma once

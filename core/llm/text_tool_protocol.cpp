@@ -34,14 +34,6 @@ std::string Instructions(const std::vector<ToolSchema>& tools) {
   return text;
 }
 
-bool IsRefusalOfTools(const Status& status) {
-  if (status.code() != StatusCode::kInvalidArgument) return false;
-  std::string message = status.message();
-  std::transform(message.begin(), message.end(), message.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return message.find("tool") != std::string::npos || message.find("function") != std::string::npos;
-}
-
 class TextToolProtocolProvider final : public Provider {
  public:
   TextToolProtocolProvider(std::unique_ptr<Provider> inner, TextProtocolMode mode)
@@ -84,6 +76,14 @@ class TextToolProtocolProvider final : public Provider {
 };
 
 }  // namespace
+
+bool IsRefusalOfTools(const Status& status) {
+  if (status.code() != StatusCode::kInvalidArgument) return false;
+  std::string message = status.message();
+  std::transform(message.begin(), message.end(), message.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return message.find("tool") != std::string::npos || message.find("function") != std::string::npos;
+}
 
 Result<TextProtocolMode> ParseTextProtocolMode(const std::string& name) {
   if (name == "never") return TextProtocolMode::kNever;

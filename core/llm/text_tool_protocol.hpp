@@ -28,6 +28,10 @@ enum class TextProtocolMode { kNever, kAuto, kAlways };
 
 Result<TextProtocolMode> ParseTextProtocolMode(const std::string& name);  // never|auto|always
 
+// Whether a failed call means the server refuses `tools` (an HTTP 400/422 whose message
+// mentions tools or functions): what makes kAuto switch, and what `doctor --model` reports.
+bool IsRefusalOfTools(const Status& status);
+
 std::unique_ptr<Provider> WithTextToolProtocol(std::unique_ptr<Provider> inner,
                                                TextProtocolMode mode);
 

@@ -101,7 +101,10 @@ json RequestToTranscriptJson(const ChatRequest& request) {
   }
   json tools = json::array();
   for (const ToolSchema& tool : request.tools) tools.push_back(tool.name);
-  return {{"messages", std::move(messages)}, {"tools", std::move(tools)}};
+  return {{"messages", std::move(messages)},
+          {"tools", std::move(tools)},
+          {"max_output_tokens", request.max_output_tokens},
+          {"temperature", request.temperature}};
 }
 
 json ExchangeToTranscriptJson(const ChatRequest& request, const ChatResponse& response) {

@@ -1,7 +1,8 @@
 // The JSONL transcript format that `l2mac transcript` writes and `--replay` reads.
 //
 // One line per model exchange, in call order:
-//   {"request": {"messages": [<OpenAI-format messages>], "tools": ["read_file", ...]},
+//   {"request": {"messages": [<OpenAI-format messages>], "tools": ["read_file", ...],
+//                "max_output_tokens": 4096, "temperature": 0},
 //    "response": {"content": "...", "tool_calls": [{"id": "c1", "name": "write_file",
 //                 "arguments": {...} or "<raw JSON text>"}],
 //                 "finish_reason": "tool_calls", "usage": {"prompt_tokens": N,
@@ -22,7 +23,9 @@
 
 namespace l2mac::llm {
 
-// {"messages": [...], "tools": ["name", ...]}: what a strict replay compares.
+// {"messages": [...], "tools": ["name", ...], "max_output_tokens": N, "temperature": T}:
+// what a strict replay compares. (Transcripts recorded before the last two were added
+// are compared without them.)
 nlohmann::json RequestToTranscriptJson(const ChatRequest& request);
 nlohmann::json ExchangeToTranscriptJson(const ChatRequest& request, const ChatResponse& response);
 nlohmann::json ResponseToTranscriptJson(const ChatResponse& response);

@@ -166,5 +166,50 @@ TEST_F(ReplayProviderTest, DirectoryIsRejected) {
   EXPECT_THAT(provider.status().message(), HasSubstr("is a directory"));
 }
 
+// The output limit and the temperature are part of the recorded request, so a strict
+// replay with other settings stops at the first request instead of passing as exact.
+TEST_F(ReplayProviderTest, StrictReplayComparesTheOutputLimitAndTemperature) {
+  ChatRequest request;
+  request.messages = {ChatMessage::User("go")};
+  request.max_output_tokens = 1500;
+  request.temperature = 0.4;
+  std::string path = Write(ExchangeToTranscriptJson(request, Text("done")).dump() + "\n");
+  json recorded = json::parse(std::ifstream(path));
+  EXPECT_EQ(recorded["request"]["max_output_tokens"], 1500);
+  EXPECT_DOUBLE_EQ(recorded["request"]["temperature"].get<double>(), 0.4);
+
+  auto replay = [&](int max_output_tokens, double temperature) {
+    ChatRequest now = request;
+    now.max_output_tokens = max_output_tokens;
+    now.temperature = temperature;
+    Result<std::unique_ptr<Provider>> provider = OpenReplayProvider(path, 0, ReplayMode::kStrict);
+    EXPECT_TRUE(provider.ok()) << provider.status().ToString();
+    return (*provider)->Complete(now);
+  };
+  EXPECT_TRUE(replay(1500, 0.4).ok());
+  Result<ChatResponse> more_tokens = replay(1600, 0.4);
+  ASSERT_FALSE(more_tokens.ok());
+  EXPECT_THAT(more_tokens.status().message(),
+              HasSubstr("max_output_tokens: recorded 1500, now 1600"));
+  Result<ChatResponse> warmer = replay(1500, 0.9);
+  ASSERT_FALSE(warmer.ok());
+  EXPECT_THAT(warmer.status().message(), HasSubstr("temperature: recorded 0.4, now 0.9"));
+}
+
+// Transcripts recorded before requests carried the two fields still replay strictly.
+TEST_F(ReplayProviderTest, StrictReplayOfAnOlderTranscriptComparesMessagesAndTools) {
+  ChatRequest request;
+  request.messages = {ChatMessage::User("go")};
+  json line = ExchangeToTranscriptJson(request, Text("done"));
+  line["request"].erase("max_output_tokens");
+  line["request"].erase("temperature");
+  std::string path = Write(line.dump() + "\n");
+  Result<std::unique_ptr<Provider>> provider = OpenReplayProvider(path, 0, ReplayMode::kStrict);
+  ASSERT_TRUE(provider.ok()) << provider.status().ToString();
+  ChatRequest now = request;
+  now.max_output_tokens = 2048;
+  EXPECT_TRUE((*provider)->Complete(now).ok());
+}
+
 }  // namespace
 }  // namespace l2mac::llm

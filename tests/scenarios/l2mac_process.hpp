@@ -1,12 +1,12 @@
 // Running the real l2mac binary (and pytest) as subprocesses for the scenario tests
 // (header-only test support).
 //
-// A child gets the test process's environment without any model configuration
-// (OPENAI_API_KEY, OPENAI_BASE_URL, L2MAC_MODEL are removed, so a developer's own key can
-// never reach a test run) plus what the test adds. Output is captured; a child that
-// outlives its timeout is killed with SIGKILL and reported as timed out, so a hang fails
-// the test instead of blocking CI. A test may also kill the child itself (pid()) to
-// simulate a crash.
+// A child gets the test process's environment without any model configuration (the
+// API keys and base URLs l2mac reads, and L2MAC_MODEL, are removed, so a developer's own
+// key or server can never reach a test run) plus what the test adds. Output is captured;
+// a child that outlives its timeout is killed with SIGKILL and reported as timed out, so a hang
+// fails the test instead of blocking CI. A test may also kill the child itself (pid()) to simulate
+// a crash.
 #pragma once
 
 #include <fcntl.h>
@@ -99,7 +99,9 @@ class Subprocess {
   static Result<std::unique_ptr<Subprocess>> Start(const std::vector<std::string>& argv,
                                                    const ChildEnv& env = {},
                                                    const std::filesystem::path& cwd = {}) {
-    std::set<std::string> removed = {"OPENAI_API_KEY", "OPENAI_BASE_URL", "L2MAC_MODEL"};
+    std::set<std::string> removed = {
+        "OPENAI_API_KEY",     "OPENAI_BASE_URL",      "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL",
+        "OPENROUTER_API_KEY", "AZURE_OPENAI_API_KEY", "L2MAC_BASE_URL",    "L2MAC_MODEL"};
     removed.insert(env.unset.begin(), env.unset.end());
     std::vector<std::string> env_strings;
     for (char** entry = environ; *entry != nullptr; ++entry) {
