@@ -305,7 +305,15 @@ Status ProviderFlags::CheckModelSettings() const {
   if (!preset.empty() && found == nullptr) return Status::Ok();  // MakeProvider names it
   const std::string variable = KeyVariable();
   if (!variable.empty() && EnvOr(variable.c_str(), "").empty()) {
-    if (!api_key_env.empty()) {
+    // A local server's preset needs no key: a variable named for another server (in the
+    // config, say) is left unset without harm, and no key is sent.
+    const bool keyless_preset = found != nullptr && found->api_key_env.empty();
+    if (!api_key_env.empty() && keyless_preset) {
+      spdlog::warn(
+          "{} (named by --api-key-env) is not set; --preset {} needs no key, so none "
+          "is sent",
+          variable, found->name);
+    } else if (!api_key_env.empty()) {
       return Status::InvalidArgument(fmt::format(
           "--api-key-env names {0}, which is not set: export {0}=<your API key> (or drop "
           "--api-key-env, and model.api_key_env from the config, for a server that needs no "

@@ -71,9 +71,10 @@ struct ProviderFlags {
   // the configuration, the default preset, absolute paths. Errors: the configuration's.
   Status ResolveForNewRun(const Config& config);
   // Refusals before any request, for a usage error (exit status 2): a key variable that is
-  // not set when the server needs a key (--api-key-env named it, or the preset's hosted
-  // API needs one), naming the variable and how to set it; and a --temperature the model
-  // refuses (core/llm/model_quirks.hpp).
+  // not set when the server needs a key (--api-key-env named it, unless the preset is a
+  // local server's that needs none; or the preset's hosted API needs one), naming the
+  // variable and how to set it; and a --temperature the model refuses
+  // (core/llm/model_quirks.hpp).
   Status CheckModelSettings() const;
   // True when a replay file, a preset, a base URL or an API key in the environment is
   // available.
