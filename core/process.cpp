@@ -321,6 +321,7 @@ int ReapChild(pid_t pid) {
 }  // namespace
 
 std::string ProcessResult::Describe() const {
+  if (cancelled) return "stopped because l2mac was interrupted";
   if (timed_out) {
     const double seconds = static_cast<double>(wall_time.count()) / 1000.0;
     char buffer[64];
@@ -424,12 +425,16 @@ Result<ProcessResult> RunProcess(const ProcessOptions& options) {
       result.timed_out = true;
       break;
     }
+    if (!exited && IsCancelled(options.cancel)) {
+      result.cancelled = true;
+      break;
+    }
   }
 
   // Kill the group while the leader is still an unreaped zombie (or, on timeout, alive):
   // its pid stays reserved, so the signal cannot reach an unrelated process group.
   ::kill(-pid, SIGKILL);
-  if (result.timed_out) ::kill(pid, SIGKILL);
+  if (result.timed_out || result.cancelled) ::kill(pid, SIGKILL);
   const int status = ReapChild(pid);
   if (WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);

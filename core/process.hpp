@@ -1,7 +1,8 @@
 // Runs a subprocess with a wall-clock timeout, captured output and a clean environment.
 //
-// The child becomes the leader of a new process group; at the timeout (or when the
-// parent is done) the whole group is killed with SIGKILL, so grandchildren cannot linger.
+// The child becomes the leader of a new process group; at the timeout, on cancellation (or
+// when the parent is done) the whole group is killed with SIGKILL, so grandchildren cannot
+// linger.
 // stdout and stderr are captured together, up to max_output_bytes; the rest is drained and
 // dropped. Safe to call from several threads at once.
 #pragma once
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cancel_token.hpp"
 #include "core/status.hpp"
 
 namespace l2mac {
@@ -44,17 +46,21 @@ struct ProcessOptions {
   size_t max_output_bytes = 1 << 20;
   std::vector<ResourceLimit> limits;
   std::optional<RunAs> run_as;
+  // Borrowed; when it is cancelled the child's group is killed within a poll tick and the
+  // result says `cancelled`. Null: the command runs to its end or its timeout.
+  const CancelToken* cancel = nullptr;
 };
 
 struct ProcessResult {
   int exit_code = -1;   // valid when exited normally
   int term_signal = 0;  // non-zero when killed by a signal
   bool timed_out = false;
+  bool cancelled = false;  // killed because ProcessOptions::cancel was cancelled
   bool output_truncated = false;
   std::string output;  // stdout and stderr interleaved
   std::chrono::milliseconds wall_time{0};
 
-  bool succeeded() const { return !timed_out && term_signal == 0 && exit_code == 0; }
+  bool succeeded() const { return !timed_out && !cancelled && term_signal == 0 && exit_code == 0; }
   // "exit status 1", "killed by signal 9", "timed out after 30s".
   std::string Describe() const;
 };

@@ -406,7 +406,11 @@ Result<SandboxResult> Sandbox::Run(const SandboxCommand& command) const {
   options.max_output_bytes = command.max_output_bytes;
   options.limits = RlimitsFor(settings_.limits);
   options.run_as = run_as;
+  options.cancel = command.cancel;
   L2MAC_ASSIGN_OR_RETURN(ProcessResult run, RunProcess(options));
+  if (run.cancelled) {
+    return Status::Cancelled("`" + command.argv.front() + "` was stopped: l2mac was interrupted");
+  }
 
   SandboxResult result;
   result.mode = mode_;

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cancel_token.hpp"
 #include "core/config.hpp"
 #include "core/process.hpp"
 #include "core/status.hpp"
@@ -80,6 +81,8 @@ struct SandboxCommand {
   std::vector<std::string> env;
   std::chrono::milliseconds timeout{60000};
   size_t max_output_bytes = 1 << 20;
+  // Borrowed; when cancelled, the command is killed and Run() returns kCancelled.
+  const CancelToken* cancel = nullptr;
 };
 
 struct SandboxResult {
@@ -113,7 +116,8 @@ class Sandbox {
   // "bubblewrap (/usr/bin/bwrap)" or "fallback: rlimits and a process group (<why>)".
   std::string DescribeMode() const;
 
-  // Fails only when the command could not start (not found, sandbox setup failed).
+  // Fails when the command could not start (not found, sandbox setup failed), and with
+  // kCancelled when SandboxCommand::cancel stopped it.
   Result<SandboxResult> Run(const SandboxCommand& command) const;
 
  private:

@@ -178,6 +178,7 @@ Result<StepRun> RunCommandStep(const ToolchainProfile& profile, const ProfileSte
     command.env = env;
     command.timeout = options.timeout;
     command.max_output_bytes = std::max<size_t>(options.max_report_bytes * 16, 1 << 20);
+    command.cancel = options.cancel;
     L2MAC_ASSIGN_OR_RETURN(SandboxResult run, options.sandbox->Run(command));
     for (TestResult& test :
          ParseTestResults(step.parser, run.output, root.string(), invocation_files[i])) {

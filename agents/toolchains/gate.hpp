@@ -40,6 +40,8 @@ struct GateOptions {
   // is no longer collected, is skipped or xfailed, or lost assertions, unless
   // `instruction_text` names it (see CheckProtectedTests).
   std::vector<ProtectedTest> protected_tests;
+  // Borrowed; when cancelled, the check in flight is killed and RunGate returns kCancelled.
+  const CancelToken* cancel = nullptr;
 };
 
 struct CheckOutcome {

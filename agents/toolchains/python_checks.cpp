@@ -144,6 +144,7 @@ Result<SandboxResult> RunInSandbox(const GateOptions& options, std::vector<std::
   command.env = PythonEnvironment(snapshot);
   command.timeout = options.timeout;
   command.max_output_bytes = max_output;
+  command.cancel = options.cancel;
   return options.sandbox->Run(command);
 }
 

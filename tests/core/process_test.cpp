@@ -230,6 +230,41 @@ TEST(ProcessTest, TimeoutKillsGrandchildrenToo) {
   EXPECT_TRUE(ProcessIsGone(grandchild));
 }
 
+TEST(ProcessTest, CancelKillsTheGroupWithinAPollTick) {
+  ProcessOptions options = Shell("sleep 30 & echo $!; sleep 30");
+  options.timeout = milliseconds(60000);
+  CancelToken cancel;
+  options.cancel = &cancel;
+  std::thread canceller([&cancel] {
+    std::this_thread::sleep_for(milliseconds(300));
+    cancel.Cancel();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  Result<ProcessResult> result = RunProcess(options);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  canceller.join();
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_TRUE(result->cancelled);
+  EXPECT_FALSE(result->timed_out);
+  EXPECT_FALSE(result->succeeded());
+  EXPECT_LT(elapsed, std::chrono::seconds(5));
+  EXPECT_EQ(result->Describe(), "stopped because l2mac was interrupted");
+  const pid_t grandchild = static_cast<pid_t>(std::stol(result->output));
+  ASSERT_GT(grandchild, 0);
+  EXPECT_TRUE(ProcessIsGone(grandchild));
+}
+
+TEST(ProcessTest, AnUncancelledTokenChangesNothing) {
+  ProcessOptions options = Shell("echo fine");
+  CancelToken cancel;
+  options.cancel = &cancel;
+  Result<ProcessResult> result = RunProcess(options);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_TRUE(result->succeeded());
+  EXPECT_FALSE(result->cancelled);
+  EXPECT_EQ(result->output, "fine\n");
+}
+
 TEST(ProcessTest, GrandchildHoldingThePipeDoesNotHangTheCall) {
   // The shell exits at once, leaving a background sleep that holds the output pipe.
   ProcessOptions options = Shell("sleep 30 & echo $!; echo done");
