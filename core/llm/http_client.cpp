@@ -23,7 +23,7 @@ constexpr size_t kMaxResponseBytes = size_t{64} << 20;
 
 using Clock = std::chrono::steady_clock;
 
-enum class StallKind { kNone, kFirstByte, kIdle };
+enum class StallKind { kNone, kFirstByte, kIdle, kCancelled };
 
 struct Transfer {
   const HttpRequest* request = nullptr;
@@ -127,6 +127,10 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
 int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   auto* transfer = static_cast<Transfer*>(user);
   const HttpRequest& request = *transfer->request;
+  if (IsCancelled(request.cancel)) {
+    transfer->stall = StallKind::kCancelled;
+    return 1;
+  }
   const auto now = Clock::now();
   if (!transfer->got_byte) {
     if (request.first_byte_timeout.count() > 0 &&
@@ -214,7 +218,7 @@ Result<HttpResponse> HttpPost(const HttpRequest& request) {
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &transfer);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
-  if (request.on_stream_data) {
+  if (request.on_stream_data || request.cancel != nullptr) {
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &OnProgress);
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, &transfer);
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
@@ -225,6 +229,9 @@ Result<HttpResponse> HttpPost(const HttpRequest& request) {
     return Status::ResourceExhausted(
         fmt::format("the response from {} is larger than {} MiB; check --base-url", display_url,
                     kMaxResponseBytes >> 20));
+  }
+  if (transfer.stall == StallKind::kCancelled) {
+    return Status::Cancelled("the model call to " + display_url + " was stopped: interrupted");
   }
   if (!transfer.stream_status.ok()) return transfer.stream_status;
   if (transfer.stall == StallKind::kFirstByte) {

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/cancel_token.hpp"
 #include "core/status.hpp"
 
 namespace l2mac::llm {
@@ -30,6 +31,9 @@ struct HttpRequest {
   // they arrive instead of being collected in HttpResponse::body. A non-OK Status stops
   // the transfer and is what HttpPost returns.
   std::function<Status(std::string_view)> on_stream_data;
+  // Borrowed; when cancelled, the transfer is aborted within about a second (libcurl's
+  // progress tick) and HttpPost returns kCancelled.
+  const CancelToken* cancel = nullptr;
 };
 
 struct HttpResponse {
@@ -39,9 +43,9 @@ struct HttpResponse {
   bool streamed = false;                       // the body went to on_stream_data
 };
 
-// Transport failures: kUnavailable (refused, reset, DNS, a stream cut short),
-// kDeadlineExceeded (timeouts, including first-byte and idle-gap timeouts).
-// Any HTTP status, including 4xx/5xx, is a successful Result.
+// Transport failures: kCancelled (HttpRequest::cancel), kUnavailable (refused, reset,
+// DNS, a stream cut short), kDeadlineExceeded (timeouts, including first-byte and idle-gap
+// timeouts). Any HTTP status, including 4xx/5xx, is a successful Result.
 Result<HttpResponse> HttpPost(const HttpRequest& request);
 
 }  // namespace l2mac::llm

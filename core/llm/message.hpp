@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/cancel_token.hpp"
+
 namespace l2mac::llm {
 
 enum class Role { kSystem, kUser, kAssistant, kTool };
@@ -55,6 +57,9 @@ struct ChatRequest {
   std::vector<ToolSchema> tools;  // empty: the model must answer in text
   int max_output_tokens = 4096;
   double temperature = 0.0;
+  // Borrowed, may be null: when cancelled, a provider aborts the call in flight (and any
+  // retry wait) and returns kCancelled. Not part of what is sent or recorded.
+  const CancelToken* cancel = nullptr;
 };
 
 struct Usage {

@@ -20,6 +20,7 @@
 #include "core/llm/retry_policy.hpp"
 #include "core/llm/sse_parser.hpp"
 #include "core/llm/truncation.hpp"
+#include "core/text.hpp"
 #include "core/token_estimator.hpp"
 
 namespace l2mac::llm {
@@ -135,6 +136,7 @@ class OpenAiProvider final : public Provider {
     http.total_timeout = options_.request_timeout;
     http.first_byte_timeout = options_.first_byte_timeout;
     http.idle_timeout = options_.idle_timeout;
+    http.cancel = request.cancel;
     try {
       nlohmann::json body = anthropic_ ? RequestToAnthropicJson(request, options_.model)
                                        : RequestToOpenAiJson(request, options_.model);
@@ -152,7 +154,7 @@ class OpenAiProvider final : public Provider {
     } catch (const std::exception& e) {
       return Status::Internal("cannot serialize the chat request: " + JsonErrorDetail(e));
     }
-    return PostWithRetries(http, RateLimitTokens(request));
+    return PostWithRetries(http, RateLimitTokens(request), request.cancel);
   }
 
   // One HTTP attempt; a streamed body is assembled into the response.
@@ -197,11 +199,14 @@ class OpenAiProvider final : public Provider {
   // The key is scrubbed from text that did not originate here: server bodies, the URL and
   // the transport's messages (which quote the URL). The advice this class writes itself is
   // left alone, so a short key that equals a word of it cannot garble it.
-  Result<ChatResponse> PostWithRetries(HttpRequest& http, int64_t estimated_tokens) {
+  Result<ChatResponse> PostWithRetries(HttpRequest& http, int64_t estimated_tokens,
+                                       const CancelToken* cancel) {
     RetryBudget budget(policy_, random_);
     for (;;) {
+      if (IsCancelled(cancel)) return Interrupted();
       if (options_.limiter) {
-        milliseconds waited = options_.limiter->Acquire(estimated_tokens);
+        milliseconds waited = options_.limiter->Acquire(estimated_tokens, cancel);
+        if (IsCancelled(cancel)) return Interrupted();
         if (waited.count() >= 1000) {
           spdlog::info("waited {:.1f}s for the rate limit", Seconds(waited));
         }
@@ -234,11 +239,12 @@ class OpenAiProvider final : public Provider {
           } else {
             Result<ChatResponse> parsed = anthropic_ ? ParseAnthropicResponse(response.body)
                                                      : ParseOpenAiResponse(response.body);
-            if (!parsed.ok()) {
-              return Status(parsed.status().code(),
-                            display_url_ + ": " + Scrub(parsed.status().message()));
-            }
-            return parsed;
+            if (parsed.ok()) return parsed;
+            // A 2xx body that is not a chat completion (cut short, an HTML page from a
+            // proxy, a half-written JSON) is the same glitch as a broken stream: retried.
+            failure = Status::Unavailable(
+                fmt::format("{} answered HTTP {} with a body that is not a chat completion: {}",
+                            display_url_, code, Scrub(parsed.status().message())));
           }
         } else if (IsRetryableHttpStatus(code)) {
           server_delay = ServerRetryDelay(response.headers, std::chrono::system_clock::now());
@@ -253,16 +259,20 @@ class OpenAiProvider final : public Provider {
       if (!delay) {
         if (last_code != 0) {
           return Status::Unavailable(fmt::format(
-              "the model server at {} is still failing after {} attempts (last HTTP {}: {}); "
+              "the model server at {} is still failing after {} (last HTTP {}: {}); "
               "wait and run again, lower the request rate, or raise --max-retries",
-              display_url_, budget.attempts_made(), last_code, last_message));
+              display_url_, Plural(budget.attempts_made(), "attempt"), last_code, last_message));
         }
-        return Status(failure.code(), fmt::format("{} (gave up after {} attempts)",
-                                                  failure.message(), budget.attempts_made()));
+        return Status(failure.code(), fmt::format("{} (gave up after {})", failure.message(),
+                                                  Plural(budget.attempts_made(), "attempt")));
       }
       spdlog::warn("{}, retrying in {:.1f}s (attempt {} of {})", failure.message(), Seconds(*delay),
                    budget.attempts_made(), budget.max_attempts());
-      std::this_thread::sleep_for(*delay);
+      if (cancel != nullptr) {
+        if (!cancel->SleepFor(*delay)) return Interrupted();
+      } else {
+        std::this_thread::sleep_for(*delay);
+      }
     }
   }
 
@@ -309,6 +319,10 @@ class OpenAiProvider final : public Provider {
     return Status::Unavailable(
         fmt::format("the model server at {} answered HTTP {}: {}; check --base-url", display_url_,
                     code, Scrub(ServerMessage(body))));
+  }
+
+  Status Interrupted() const {
+    return Status::Cancelled("the model call to " + display_url_ + " was stopped: interrupted");
   }
 
   static double Seconds(milliseconds delay) { return static_cast<double>(delay.count()) / 1000.0; }

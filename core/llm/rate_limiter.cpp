@@ -45,11 +45,12 @@ void RateLimiter::Refill(Clock::time_point now) {
   }
 }
 
-milliseconds RateLimiter::Acquire(int64_t tokens) {
+milliseconds RateLimiter::Acquire(int64_t tokens, const CancelToken* cancel) {
   const auto start = Clock::now();
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     const auto now = Clock::now();
+    if (IsCancelled(cancel)) return std::chrono::duration_cast<milliseconds>(now - start);
     Refill(now);
     double wait_seconds = 0;
     if (now < paused_until_) {

@@ -17,6 +17,8 @@
 #include <mutex>
 #include <string>
 
+#include "core/cancel_token.hpp"
+
 namespace l2mac::llm {
 
 class RateLimiter {
@@ -26,7 +28,9 @@ class RateLimiter {
   RateLimiter(double requests_per_minute, double tokens_per_minute);
 
   // Waits until one request of about `tokens` tokens fits; returns how long it waited.
-  std::chrono::milliseconds Acquire(int64_t tokens);
+  // Returns early, taking nothing from the budgets, once `cancel` (may be null) is
+  // cancelled: within a second.
+  std::chrono::milliseconds Acquire(int64_t tokens, const CancelToken* cancel = nullptr);
   // Adapts to the limits the server reports (header names lower-cased).
   void Observe(const std::map<std::string, std::string>& headers);
 

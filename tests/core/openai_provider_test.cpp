@@ -9,6 +9,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "core/llm/openai_wire.hpp"
 #include "tests/sim/closed_port.hpp"
@@ -285,20 +286,96 @@ TEST(OpenAiProviderTest, ConnectionRefusedIsUnavailableQuickly) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
 }
 
-TEST(OpenAiProviderTest, MalformedBodyIsInvalidArgumentWithoutRetry) {
+TEST(OpenAiProviderTest, MalformedWholeBodyIsRetriedLikeABrokenStream) {
+  // A 2xx answer that is not a chat completion: not JSON, then JSON of the wrong shape.
+  sim::SimModelServer server([](const json&, size_t index) {
+    sim::SimReply reply;
+    if (index == 0) {
+      reply.raw_body = "<html><body>502 from a proxy, sent as 200</body></html>";
+    } else if (index == 1) {
+      reply.raw_body = R"({"choices": [{"message": {"content": 42}}]})";
+    } else {
+      reply = sim::TextReply("third time lucky");
+    }
+    return reply;
+  });
+  ASSERT_TRUE(server.Start().ok());
+  LogCapture log;
+  Result<ChatResponse> response =
+      MakeOpenAiProvider(FastOptions(server.base_url()))->Complete(SimpleRequest());
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(response->message.content, "third time lucky");
+  EXPECT_EQ(server.request_count(), 3u);
+  EXPECT_THAT(log.text(), HasSubstr("not a chat completion"));
+}
+
+TEST(OpenAiProviderTest, PersistentlyMalformedBodyGivesUpNamingTheField) {
   sim::SimModelServer server([](const json&, size_t) {
     sim::SimReply reply;
     reply.raw_body = R"({"choices": [{"message": {"content": 42}}]})";
     return reply;
   });
   ASSERT_TRUE(server.Start().ok());
-  Result<ChatResponse> response =
-      MakeOpenAiProvider(FastOptions(server.base_url()))->Complete(SimpleRequest());
+  OpenAiOptions options = FastOptions(server.base_url());
+  options.max_retries = 2;
+  Result<ChatResponse> response = MakeOpenAiProvider(options)->Complete(SimpleRequest());
   ASSERT_FALSE(response.ok());
-  EXPECT_EQ(response.status().code(), StatusCode::kInvalidArgument);
+  // Transient like a broken stream (exit 4 after retries), not malformed user input.
+  EXPECT_EQ(response.status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(response.status().message(), HasSubstr("choices[0].message.content"));
   EXPECT_THAT(response.status().message(), HasSubstr(server.base_url()));
+  EXPECT_THAT(response.status().message(), HasSubstr("gave up after 3 attempts"));
+  EXPECT_EQ(server.request_count(), 3u);
+}
+
+TEST(OpenAiProviderTest, CancellingAbortsTheCallInFlight) {
+  sim::SimModelServer server([](const json&, size_t) {
+    sim::SimReply reply = sim::TextReply("too late");
+    reply.delay = milliseconds(8000);
+    return reply;
+  });
+  ASSERT_TRUE(server.Start().ok());
+  OpenAiOptions options = FastOptions(server.base_url());
+  options.request_timeout = milliseconds(20000);
+  CancelToken cancel;
+  ChatRequest request = SimpleRequest();
+  request.cancel = &cancel;
+  std::thread canceller([&cancel] {
+    std::this_thread::sleep_for(milliseconds(300));
+    cancel.Cancel();
+  });
+  auto start = std::chrono::steady_clock::now();
+  Result<ChatResponse> response = MakeOpenAiProvider(options)->Complete(request);
+  canceller.join();
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), StatusCode::kCancelled);
+  EXPECT_EQ(server.request_count(), 1u);  // not retried
+  // libcurl's progress callback runs at least once a second.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+}
+
+TEST(OpenAiProviderTest, CancellingEndsARetryWait) {
+  sim::SimModelServer server([](const json&, size_t) {
+    return sim::ErrorReply(503, "overloaded", {{"Retry-After", "30"}});
+  });
+  ASSERT_TRUE(server.Start().ok());
+  OpenAiOptions options = FastOptions(server.base_url());
+  options.max_backoff = milliseconds(60000);
+  options.max_total_retry_wait = milliseconds(120000);
+  CancelToken cancel;
+  ChatRequest request = SimpleRequest();
+  request.cancel = &cancel;
+  std::thread canceller([&cancel] {
+    std::this_thread::sleep_for(milliseconds(300));
+    cancel.Cancel();
+  });
+  auto start = std::chrono::steady_clock::now();
+  Result<ChatResponse> response = MakeOpenAiProvider(options)->Complete(request);
+  canceller.join();
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), StatusCode::kCancelled);
   EXPECT_EQ(server.request_count(), 1u);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
 TEST(OpenAiProviderTest, InvalidToolArgumentsArePassedThroughVerbatim) {
@@ -338,6 +415,7 @@ TEST(OpenAiProviderTest, ZeroRetriesMeansOneAttempt) {
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(server.request_count(), 1u);
+  EXPECT_THAT(response.status().message(), HasSubstr("after 1 attempt "));
 }
 
 TEST(OpenAiProviderTest, SlowServerIsDeadlineExceeded) {

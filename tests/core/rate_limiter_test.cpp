@@ -42,6 +42,21 @@ TEST(RateLimiterTest, HoldsTheTokenRate) {
   EXPECT_GE(Clock::now() - start, milliseconds(490));
 }
 
+TEST(RateLimiterTest, CancellingEndsAWaitWithoutTakingTheBudget) {
+  RateLimiter limiter(/*requests_per_minute=*/1, /*tokens_per_minute=*/0);  // one a minute
+  limiter.Acquire(0);                                                       // the first is free
+  CancelToken cancel;
+  std::thread canceller([&cancel] {
+    std::this_thread::sleep_for(milliseconds(200));
+    cancel.Cancel();
+  });
+  const auto start = Clock::now();
+  limiter.Acquire(0, &cancel);  // would wait a minute
+  canceller.join();
+  EXPECT_LT(Clock::now() - start, milliseconds(5000));
+  EXPECT_TRUE(cancel.cancelled());
+}
+
 TEST(RateLimiterTest, UnlimitedNeverWaits) {
   RateLimiter limiter(0, 0);
   for (int i = 0; i < 1000; ++i) EXPECT_EQ(limiter.Acquire(100000), milliseconds(0));
