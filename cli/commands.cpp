@@ -10,6 +10,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/gate_config.hpp"
 #include "cli/input_files.hpp"
+#include "cli/interrupt.hpp"
 #include "control_unit/runner.hpp"
 #include "control_unit/workspace.hpp"
 #include "core/json_text.hpp"
@@ -34,6 +35,15 @@ int Fail(const Status& status, bool model_failed = false) {
 // After `status` stopped a run or its start: what the output folder holds decides what to
 // say, so that no one is told to resume a run that does not exist or cannot be read.
 int ReportStop(const Status& status, bool model_failed, const std::string& out) {
+  if (status.code() == StatusCode::kCancelled) {
+    // Asked for, so not an error; the handler already said what happens.
+    if (control_unit::InspectFolder(out) == control_unit::FolderState::kNoRun) {
+      std::cerr << "l2mac: interrupted before the run was created\n";
+    } else {
+      std::cerr << "l2mac: interrupted: l2mac resume " << out << " continues\n";
+    }
+    return kExitInterrupted;
+  }
   const int code = Fail(status, model_failed);
   // A refused folder (6) or input (3) is explained by its own message.
   if (code == kExitWorkspace || code == kExitBadInput) return code;
@@ -208,6 +218,8 @@ int RunCommand(const RunFlags& flags, const Config& config) {
   if (!made.ok()) return Fail(InputError(made.status()));
   FailureTrackingProvider provider(std::move(made).value());
   spdlog::info("model: {}", provider.Describe());
+  InterruptHandler interrupt;
+  options.cancel = &interrupt.token();
   auto result = control_unit::StartRun(options, provider);
   return FinishRun(result, provider, flags.out);
 }
@@ -278,7 +290,9 @@ int ResumeCommand(const ResumeFlags& flags, const Config& config) {
   spdlog::info("model: {}", provider.Describe());
   auto gate = GateSetupFromConfig(config);
   if (!gate.ok()) return Fail(gate.status());
-  auto result = control_unit::ResumeRun(flags.out, provider, overrides, std::move(gate).value());
+  InterruptHandler interrupt;
+  auto result = control_unit::ResumeRun(flags.out, provider, overrides, std::move(gate).value(),
+                                        &interrupt.token());
   return FinishRun(result, provider, flags.out);
 }
 
@@ -297,9 +311,16 @@ int StatusCommand(const std::string& out, bool json) {
   auto state = ws.GetMeta("state");
   auto provider = ws.GetMeta("provider");
   std::string state_text = state.ok() && *state ? **state : "unknown";
-  if (state_text == "running" && !control_unit::Workspace::IsBusy(out)) {
+  // A killed process cannot record that it stopped: whatever is stored as running in a
+  // folder no process holds was interrupted.
+  const bool busy = control_unit::Workspace::IsBusy(out);
+  if ((state_text == "running" || state_text == "interrupted") && !busy) {
     state_text = "interrupted (continue it with `l2mac resume " + out + "`)";
   }
+  auto status_name = [busy](const registry::InstructionRecord& record) -> std::string {
+    if (record.status == registry::InstructionStatus::kRunning && !busy) return "interrupted";
+    return registry::InstructionStatusName(record.status);
+  };
   std::string provider_text = provider.ok() && *provider ? **provider : "unknown";
 
   if (json) {
@@ -308,7 +329,7 @@ int StatusCommand(const std::string& out, bool json) {
       list.push_back({{"id", r.instruction.id},
                       {"text", r.instruction.text},
                       {"depends_on", r.instruction.depends_on},
-                      {"status", registry::InstructionStatusName(r.status)},
+                      {"status", status_name(r)},
                       {"attempts", r.attempts},
                       {"context_restarts", r.context_restarts},
                       {"model_calls", r.model_calls},
@@ -347,8 +368,8 @@ int StatusCommand(const std::string& out, bool json) {
     std::string text =
         TruncateUtf8(r.instruction.text.substr(0, r.instruction.text.find('\n')), 60);
     std::cout << fmt::format("{:<6} {:<10} {:>8} {:>8} {:>6} {:>14} {:>9.4f}  {}\n",
-                             r.instruction.id, registry::InstructionStatusName(r.status),
-                             r.attempts, r.context_restarts, r.model_calls,
+                             r.instruction.id, status_name(r), r.attempts, r.context_restarts,
+                             r.model_calls,
                              fmt::format("{}/{}", r.prompt_tokens, r.completion_tokens),
                              static_cast<double>(r.cost_microusd) / 1e6, text);
     if (!r.failure.empty()) std::cout << "       why: " << r.failure << "\n";

@@ -4,6 +4,8 @@ namespace l2mac::cli {
 
 int ExitCodeFor(const Status& status, bool model_failed) {
   if (status.ok()) return kExitOk;
+  // An interrupted model call is not the model's failure.
+  if (status.code() == StatusCode::kCancelled) return kExitInterrupted;
   // Only the provider's own failures are model failures: the same codes from elsewhere
   // (a tool missing, a bound of l2mac's) mean something else.
   if (model_failed) return kExitModel;

@@ -29,7 +29,9 @@ constexpr const char* kExitCodesHelp =
     "up, budget reached); 6 output folder unusable (holds a run, has none, is busy, cannot\n"
     "be created, or its state database is from a newer l2mac); 7 file system error, or the\n"
     "state database is damaged; 8 a tool the checks need is missing (Python with pytest, or\n"
-    "bubblewrap when the configuration requires it; `l2mac doctor` shows what is missing).";
+    "bubblewrap when the configuration requires it; `l2mac doctor` shows what is missing);\n"
+    "130 interrupted (Ctrl-C or SIGTERM: the run stops at the next safe point, a second\n"
+    "Ctrl-C at once; `l2mac resume DIR` continues).";
 
 // The options every command takes (-v, -q, --config). They are registered on the app and
 // again on each command, so that `l2mac -q run` and `l2mac run -q` both work and each

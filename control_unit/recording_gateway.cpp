@@ -12,6 +12,8 @@ Result<llm::ChatResponse> RecordingGateway::Call(const llm::ChatRequest& agent_r
   // What is sent is what is recorded, so a strict replay compares the temperature too.
   llm::ChatRequest request = agent_request;
   request.temperature = temperature_;
+  request.cancel = cancel_;
+  if (IsCancelled(cancel_)) return Status::Cancelled("interrupted before a model call");
   auto start = std::chrono::steady_clock::now();
   auto response = provider_.Complete(request);
   if (!response.ok()) return response.status().WithContext("model call failed");

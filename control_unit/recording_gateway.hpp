@@ -1,6 +1,7 @@
 // The ModelGateway the control unit gives its agents: calls the provider, then records
 // the exchange and the instruction's token usage in the workspace database before
 // returning the reply, so that nothing the agent acts on is ever unrecorded.
+// Not thread-safe: one run loop owns it and calls it from its own thread.
 #pragma once
 
 #include <string>
@@ -29,6 +30,10 @@ class RecordingGateway : public agents::ModelGateway {
   // The sampling temperature every call is sent (and recorded) with (--temperature).
   void set_temperature(double temperature) { temperature_ = temperature; }
 
+  // Borrowed, may be null: once cancelled, no call starts and the one in flight is aborted;
+  // both return kCancelled.
+  void set_cancel(const CancelToken* cancel) { cancel_ = cancel; }
+
   Result<llm::ChatResponse> Call(const llm::ChatRequest& request,
                                  agents::CallPurpose purpose) override;
 
@@ -39,6 +44,7 @@ class RecordingGateway : public agents::ModelGateway {
   llm::PriceTable prices_ = llm::PriceTable::BuiltIn();
   std::string fallback_model_;
   double temperature_ = 0.0;
+  const CancelToken* cancel_ = nullptr;
 };
 
 }  // namespace l2mac::control_unit

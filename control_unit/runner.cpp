@@ -63,6 +63,7 @@ class RunLoop {
       : workspace_(workspace), gateway_(provider, workspace), options_(std::move(options)) {
     gateway_.set_pricing(std::move(prices), options_.priced_model);
     gateway_.set_temperature(options_.temperature);
+    gateway_.set_cancel(options_.cancel);
   }
 
   // Gate snapshots live in the workspace, so a run killed during a check leaves nothing
@@ -76,6 +77,7 @@ class RunLoop {
     L2MAC_RETURN_IF_ERROR(ImportUserEdits());
     L2MAC_ASSIGN_OR_RETURN(bool has_program, workspace_.registry().HasProgram());
     if (!has_program) {
+      L2MAC_RETURN_IF_ERROR(CheckNotCancelled());
       L2MAC_ASSIGN_OR_RETURN(std::string over, BudgetReached());
       if (!over.empty()) return StopForBudget(over);
       L2MAC_RETURN_IF_ERROR(Plan());
@@ -85,6 +87,7 @@ class RunLoop {
     while (true) {
       L2MAC_ASSIGN_OR_RETURN(auto next, workspace_.registry().NextReady());
       if (!next) break;
+      L2MAC_RETURN_IF_ERROR(CheckNotCancelled());
       L2MAC_ASSIGN_OR_RETURN(std::string over, BudgetReached());
       if (!over.empty()) return StopForBudget(over);
       L2MAC_RETURN_IF_ERROR(Execute(*next));
@@ -108,6 +111,11 @@ class RunLoop {
       return fmt::format("--max-tokens: {} tokens spent of {}", tokens, options_.max_tokens);
     }
     return std::string();
+  }
+
+  Status CheckNotCancelled() const {
+    if (IsCancelled(options_.cancel)) return Status::Cancelled("interrupted between steps");
+    return Status::Ok();
   }
 
   Result<RunReport> StopForBudget(const std::string& over) {
@@ -159,8 +167,11 @@ class RunLoop {
     gate_options.sandbox = options_.gate.sandbox;
     gate_options.profiles = options_.gate.profiles;
     gate_options.protected_tests = protected_tests;
+    gate_options.cancel = options_.cancel;
     auto report = toolchains::RunGate(GateDomainFor(options_.domain), snapshot.path(),
                                       txn.ChangedPaths(), gate_options);
+    // A check killed by the interrupt says nothing about the instruction.
+    if (IsCancelled(options_.cancel)) return Status::Cancelled("interrupted during the checks");
     if (!report.ok()) {
       // The checks themselves could not run (no interpreter, no pytest): a problem of this
       // machine, not of the instruction, so the run stops rather than failing it.
@@ -475,10 +486,15 @@ Status ValidateLimits(const RunOptions& options) {
 
 namespace {
 
-// Records why a run stopped (best effort: the run's own error is what gets reported).
+// Records why a run stopped, and puts the instruction in flight back to pending so the
+// stored state says what is true: nothing runs any more (best effort: the run's own error
+// is what gets reported).
 Result<RunReport> NoteStop(Workspace& workspace, Result<RunReport> result) {
   if (!result.ok()) {
-    (void)workspace.SetMeta("state", "stopped: " + result.status().message());
+    (void)workspace.registry().ResetInterrupted();
+    (void)workspace.SetMeta("state", result.status().code() == StatusCode::kCancelled
+                                         ? std::string("interrupted")
+                                         : "stopped: " + result.status().message());
   }
   return result;
 }
@@ -519,11 +535,13 @@ Result<RunReport> StartRun(const RunOptions& options, llm::Provider& provider) {
 }
 
 Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider& provider,
-                            const std::optional<nlohmann::json>& overrides, GateSetup gate) {
+                            const std::optional<nlohmann::json>& overrides, GateSetup gate,
+                            const CancelToken* cancel) {
   L2MAC_ASSIGN_OR_RETURN(auto workspace, Workspace::Open(out_dir, OpenMode::kExisting));
   RunOptions options;
   options.out_dir = out_dir;
   options.gate = std::move(gate);
+  options.cancel = cancel;
   L2MAC_ASSIGN_OR_RETURN(auto task, workspace->GetMeta("task"));
   L2MAC_ASSIGN_OR_RETURN(auto stored, workspace->GetMeta("options"));
   if (!task || !stored) return DamagedState(out_dir, "it has no stored task or options");

@@ -68,6 +68,11 @@ struct RunOptions {
   // Scale each context's budget by how the server's prompt counts compare with l2mac's
   // estimates so far (ExchangeLog::EstimateScale), recomputed before each instruction.
   bool calibrate_tokens = false;
+  // Borrowed, may be null; not stored. Once cancelled (e.g. from a signal handler), the run
+  // stops at the next safe point: no model call starts, the call or check in flight is
+  // aborted, the instruction in flight is rolled back to pending, and StartRun/ResumeRun
+  // return kCancelled. Nothing committed is lost; ResumeRun continues.
+  const CancelToken* cancel = nullptr;
 
   // The settings that shape a run, stored so that resume repeats them.
   nlohmann::json ToJson() const;
@@ -114,7 +119,10 @@ inline constexpr int64_t kMaxFileBytesLimit = int64_t{4} << 20;
 Status ValidateLimits(const RunOptions& options);
 
 // Starts a new run in options.out_dir. Borrows `provider` for the duration.
-// Errors: kAlreadyExists (the folder holds a run), kInvalidArgument (bad input),
+// Whatever error ends a run, no instruction is left `running` in the database: the one in
+// flight goes back to pending (only a killed process leaves one running).
+// Errors: kCancelled (options.cancel), kAlreadyExists (the folder holds a run),
+// kInvalidArgument (bad input),
 // model errors from the provider, I/O and database errors. A run whose instructions fail
 // their checks is not an error: see RunReport::outcome.
 Result<RunReport> StartRun(const RunOptions& options, llm::Provider& provider);
@@ -124,7 +132,7 @@ Result<RunReport> StartRun(const RunOptions& options, llm::Provider& provider);
 // commit (interrupted, failed or skipped) run again from the last commit.
 Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider& provider,
                             const std::optional<nlohmann::json>& overrides = std::nullopt,
-                            GateSetup gate = {});
+                            GateSetup gate = {}, const CancelToken* cancel = nullptr);
 
 // The options stored with the run in `out_dir` (as RunOptions::ToJson() wrote them).
 Result<nlohmann::json> ReadStoredOptions(const std::filesystem::path& out_dir);
