@@ -63,6 +63,29 @@ TEST(ModelFaultsScenario, RateLimitsAreRetriedAndTheKeyIsNeverStored) {
   EXPECT_EQ(transcript.out.find(kSecret), std::string::npos);
 }
 
+TEST(ModelFaultsScenario, AWholeReplyThatIsNotACompletionIsRetriedAndTheRunGoesOn) {
+  ScenarioHarness harness("garbled-body");
+  ScriptedModel model = ThreeModules::FirstOnly();
+  // A 200 whose body is not a chat completion, once while planning and once while
+  // working: a proxy's page, then JSON cut short. Both were fatal (exit 4) before.
+  model.intercept = [](const ModelRequest&, size_t index) -> std::optional<sim::SimReply> {
+    sim::SimReply reply;
+    if (index == 0) reply.raw_body = "<html>upstream reset, served as 200</html>";
+    if (index == 2) reply.raw_body = R"({"id": "x", "choices": [{"message": {"role": "assi)";
+    if (reply.raw_body.empty()) return std::nullopt;
+    return reply;
+  };
+  harness.Serve(std::move(model));
+
+  ProcessOutcome run = harness.Run();
+  ASSERT_EQ(run.exit_code, 0) << run.Describe();
+  EXPECT_EQ(ReadTree(harness.out()), ThreeModules::FirstOnlyFiles());
+  EXPECT_NE(run.err.find("not a chat completion"), std::string::npos) << run.err;
+  // Each garbled reply was asked for again: two requests more than answered exchanges.
+  EXPECT_EQ(static_cast<int64_t>(harness.requests().size()),
+            QueryRunInt(harness.out(), "SELECT COUNT(*) FROM exchanges") + 2);
+}
+
 TEST(ModelFaultsScenario, ARejectedKeyStopsTheRunWithOneClearLineAndNoTraceOfTheKey) {
   ScenarioHarness harness("unauthorized");
   ScriptedModel model = ThreeModules::FirstOnly();
