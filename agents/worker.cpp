@@ -153,7 +153,8 @@ Result<WorkerOutcome> Worker::Run(const WorkerInput& input) {
 
     if (outcome.turns >= limits_.max_turns) {
       outcome.failure = "the instruction used its " + std::to_string(limits_.max_turns) +
-                        " model calls without passing its checks";
+                        " model calls (" + limits_.max_turns_source +
+                        ") without passing its checks";
       return outcome;
     }
     ++outcome.turns;

@@ -25,8 +25,11 @@ namespace l2mac::agents {
 struct WorkerLimits {
   ContextBudget budget;
   int max_context_restarts = 6;
-  int max_gate_failures = 4;     // failed step_complete checks before the instruction fails
-  int max_turns = 80;            // model calls for the instruction, summaries excluded
+  int max_gate_failures = 4;  // failed step_complete checks before the instruction fails
+  int max_turns = 80;         // model calls for the instruction, summaries excluded
+  // Where max_turns came from, named in the failure ("--max-turns", or the instruction's
+  // own "max_turns" in the prompt program).
+  std::string max_turns_source = "--max-turns";
   int max_idle_replies = 3;      // consecutive replies without any tool call
   int max_repeated_actions = 4;  // the same tool call with the same arguments in a row
   size_t max_manifest_entries = 300;

@@ -7,6 +7,34 @@
 
 namespace l2mac::control_unit {
 
+Result<std::optional<BudgetRefusal>> RecordingGateway::CheckBudgets(
+    const llm::ChatRequest& request) {
+  const bool instruction_capped = !instruction_id_.empty() && instruction_caps_.any();
+  if (!run_budget_.any() && !instruction_capped) return std::optional<BudgetRefusal>();
+  CallWorstCase call;
+  call.prompt_tokens = EstimateRequestTokens(request.messages, request.tools);
+  call.output_tokens = request.max_output_tokens;
+  llm::Usage most;
+  most.prompt_tokens = call.prompt_tokens;
+  most.completion_tokens = call.output_tokens;
+  // Priced as the configured model: the server names its model only in the reply.
+  call.cost_microusd =
+      static_cast<int64_t>(std::llround(prices_.Cost(fallback_model_, most) * 1e6));
+  if (run_budget_.any()) {
+    L2MAC_ASSIGN_OR_RETURN(auto totals, workspace_.exchanges().Totals());
+    Spent spent{totals.prompt_tokens + totals.completion_tokens, totals.cost_microusd};
+    if (auto refusal = CheckRunBudget(run_budget_, spent, call, workspace_.dir().string())) {
+      return refusal;
+    }
+  }
+  if (instruction_capped) {
+    L2MAC_ASSIGN_OR_RETURN(auto spend, workspace_.exchanges().InstructionSpend(instruction_id_));
+    return CheckInstructionCaps(instruction_id_, instruction_caps_,
+                                Spent{spend.tokens, spend.cost_microusd}, call);
+  }
+  return std::optional<BudgetRefusal>();
+}
+
 Result<llm::ChatResponse> RecordingGateway::Call(const llm::ChatRequest& agent_request,
                                                  agents::CallPurpose purpose) {
   // What is sent is what is recorded, so a strict replay compares the temperature too.
@@ -14,6 +42,11 @@ Result<llm::ChatResponse> RecordingGateway::Call(const llm::ChatRequest& agent_r
   request.temperature = temperature_;
   request.cancel = cancel_;
   if (IsCancelled(cancel_)) return Status::Cancelled("interrupted before a model call");
+  L2MAC_ASSIGN_OR_RETURN(auto refusal, CheckBudgets(request));
+  if (refusal) {
+    refusal_ = std::move(refusal);
+    return Status::ResourceExhausted(refusal_->message);
+  }
   auto start = std::chrono::steady_clock::now();
   auto response = provider_.Complete(request);
   if (!response.ok()) return response.status().WithContext("model call failed");

@@ -64,6 +64,7 @@ class RunLoop {
     gateway_.set_pricing(std::move(prices), options_.priced_model);
     gateway_.set_temperature(options_.temperature);
     gateway_.set_cancel(options_.cancel);
+    gateway_.set_run_budget({options_.max_tokens, options_.max_cost_usd});
   }
 
   // Gate snapshots live in the workspace, so a run killed during a check leaves nothing
@@ -80,7 +81,10 @@ class RunLoop {
       L2MAC_RETURN_IF_ERROR(CheckNotCancelled());
       L2MAC_ASSIGN_OR_RETURN(std::string over, BudgetReached());
       if (!over.empty()) return StopForBudget(over);
-      L2MAC_RETURN_IF_ERROR(Plan());
+      if (Status planned = Plan(); !planned.ok()) {
+        if (auto refusal = gateway_.TakeRefusal()) return StopForBudget(refusal->stop);
+        return planned;
+      }
     }
     // Repairs a kill between marking a failure and skipping its dependents.
     L2MAC_RETURN_IF_ERROR(workspace_.registry().SkipBlocked().status());
@@ -91,6 +95,7 @@ class RunLoop {
       L2MAC_ASSIGN_OR_RETURN(std::string over, BudgetReached());
       if (!over.empty()) return StopForBudget(over);
       L2MAC_RETURN_IF_ERROR(Execute(*next));
+      if (!refused_call_.empty()) return StopForBudget(refused_call_);
     }
     L2MAC_RETURN_IF_ERROR(workspace_.SetMeta("state", "finished"));
     return Report();
@@ -184,7 +189,7 @@ class RunLoop {
     const std::string& id = record.instruction.id;
     spdlog::info("instruction {}: started", id);
     L2MAC_RETURN_IF_ERROR(workspace_.registry().MarkRunning(id));
-    gateway_.set_instruction(id);
+    gateway_.set_instruction(id, {record.instruction.max_tokens, record.instruction.max_cost_usd});
     L2MAC_ASSIGN_OR_RETURN(auto txn, workspace_.store().Begin());
 
     agents::WorkerInput input;
@@ -204,6 +209,10 @@ class RunLoop {
     limits.max_context_restarts = options_.max_context_restarts;
     limits.max_gate_failures = options_.max_gate_failures;
     limits.max_turns = options_.max_turns;
+    if (record.instruction.max_turns > 0 && record.instruction.max_turns < limits.max_turns) {
+      limits.max_turns = record.instruction.max_turns;
+      limits.max_turns_source = "the instruction's own \"max_turns\" in the prompt program";
+    }
     limits.max_write_bytes = static_cast<size_t>(options_.max_file_bytes);
     Status observer_status;
     agents::WorkerObserver observer;
@@ -226,7 +235,23 @@ class RunLoop {
           return RunChecks(staged, paths, record.instruction.text, protected_tests);
         },
         limits, observer);
-    L2MAC_ASSIGN_OR_RETURN(auto outcome, worker.Run(input));
+    auto worked = worker.Run(input);
+    if (!worked.ok()) {
+      auto refusal = gateway_.TakeRefusal();
+      if (!refusal) return worked.status();
+      if (refusal->scope == BudgetScope::kRun) {
+        // Stopped like a budget stop between instructions: the staged work is discarded
+        // and the instruction waits, pending, for a resume with a raised budget.
+        txn->Discard();
+        L2MAC_RETURN_IF_ERROR(workspace_.registry().MarkPending(id));
+        refused_call_ = refusal->stop;
+        return Status::Ok();
+      }
+      agents::WorkerOutcome capped;  // the instruction's own cap: it fails, the run goes on
+      capped.failure = refusal->message;
+      worked = std::move(capped);
+    }
+    agents::WorkerOutcome outcome = std::move(*worked);
     L2MAC_RETURN_IF_ERROR(observer_status);
 
     if (!outcome.completed) {
@@ -366,6 +391,8 @@ class RunLoop {
   Workspace& workspace_;
   RecordingGateway gateway_;
   RunOptions options_;
+  // Set when the gateway refused a call of the instruction in flight at the run's budget.
+  std::string refused_call_;
   agents::PromptSet prompts_;
   std::vector<std::string> kept_user_edits_;
 };

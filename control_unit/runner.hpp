@@ -58,8 +58,10 @@ struct RunOptions {
   nlohmann::json prices = nlohmann::json::object();
   std::string priced_model;
   // Budgets over the whole run (every call ever made, retried instructions included);
-  // zero means none. Checked at instruction boundaries: the run stops cleanly before the
-  // next instruction (or before planning) once one is reached, resumable after raising it.
+  // zero means none. Checked before every model call against what that call could take at
+  // most (its estimated prompt plus its output limit), and before planning and each
+  // instruction: the run stops cleanly, the instruction in flight discarded and back to
+  // pending, resumable after raising the budget (control_unit/call_budget.hpp).
   double max_cost_usd = 0;
   int64_t max_tokens = 0;
   // The largest file the model may write (files.max_file_bytes); at most the store's
@@ -83,7 +85,7 @@ struct RunOptions {
 enum class RunOutcome {
   kCompleted,      // every instruction committed
   kIncomplete,     // some instruction failed its checks (or was skipped because of one)
-  kBudgetReached,  // stopped at an instruction boundary: max_cost_usd or max_tokens spent
+  kBudgetReached,  // stopped before a model call that could pass max_cost_usd or max_tokens
 };
 
 struct InstructionSummary {
