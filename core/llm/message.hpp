@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -50,11 +52,19 @@ struct ToolSchema {
   nlohmann::json parameters;
 };
 
+// Receives the reply's text as a streamed response delivers it, piece by piece.
+using TextDeltaCallback = std::function<void(std::string_view text)>;
+
 struct ChatRequest {
   std::vector<ChatMessage> messages;
   std::vector<ToolSchema> tools;  // empty: the model must answer in text
   int max_output_tokens = 4096;
   double temperature = 0.0;
+  // Optional, not part of what is sent or recorded: called on the caller's thread with
+  // each piece of the reply's text as a streamed response arrives (not for tool-call
+  // arguments, nor when the response is not streamed). A retried attempt streams its text
+  // again from the start. The complete reply is still the returned ChatResponse.
+  TextDeltaCallback on_text_delta;
 };
 
 struct Usage {
