@@ -6,6 +6,7 @@
 #include <string>
 
 #include "agents/model_gateway.hpp"
+#include "control_unit/event_emitter.hpp"
 #include "control_unit/workspace.hpp"
 #include "core/llm/prices.hpp"
 #include "core/llm/provider.hpp"
@@ -29,6 +30,13 @@ class RecordingGateway : public agents::ModelGateway {
   // The sampling temperature every call is sent (and recorded) with (--temperature).
   void set_temperature(double temperature) { temperature_ = temperature; }
 
+  // Where model_call_started/finished and the reply's text deltas go (borrowed; null:
+  // nowhere). The finished event is flushed in the transaction that records the exchange.
+  void set_events(EventEmitter* events) { events_ = events; }
+  // The usable context budget (estimated tokens) of the agent calling next, for the
+  // events' context fill; 0: unknown.
+  void set_usable_context(int64_t tokens) { usable_context_ = tokens; }
+
   Result<llm::ChatResponse> Call(const llm::ChatRequest& request,
                                  agents::CallPurpose purpose) override;
 
@@ -39,6 +47,8 @@ class RecordingGateway : public agents::ModelGateway {
   llm::PriceTable prices_ = llm::PriceTable::BuiltIn();
   std::string fallback_model_;
   double temperature_ = 0.0;
+  EventEmitter* events_ = nullptr;
+  int64_t usable_context_ = 0;
 };
 
 }  // namespace l2mac::control_unit
