@@ -1,5 +1,6 @@
 #include "control_unit/event_payloads.hpp"
 
+#include <optional>
 #include <string_view>
 
 #include "core/text.hpp"
@@ -9,12 +10,17 @@ namespace {
 
 constexpr size_t kMaxMessageBytes = 300;
 
-// The message of the first finding line in the check details that names the test:
-// findings read "- file:line: test: message" (see toolchains::Finding::Format). The test
-// is looked for by its id and by its name, each followed by ": ".
-std::string FirstFailureLine(const toolchains::GateReport& report,
-                             const toolchains::TestResult& test) {
-  for (const auto& check : report.checks) {
+// A failing test's finding: the first "- file:line: test: message" line (see
+// toolchains::Finding::Format) in a failed check's details that names the test, by its
+// id or its name followed by ": ".
+struct NamedFailure {
+  size_t check = 0;
+  std::string message;
+};
+std::optional<NamedFailure> FindFailure(const toolchains::GateReport& report,
+                                        const toolchains::TestResult& test) {
+  for (size_t c = 0; c < report.checks.size(); ++c) {
+    const auto& check = report.checks[c];
     if (check.passed) continue;
     std::string_view detail = check.detail;
     size_t start = 0;
@@ -26,19 +32,19 @@ std::string FirstFailureLine(const toolchains::GateReport& report,
       if (line.rfind("- ", 0) != 0) continue;
       for (const std::string& key : {test.id, test.name}) {
         if (key.empty()) continue;
-        // Where the key ends a field: preceded by the start, a space or "::".
+        // Only where the key is a whole field: after "- ", a space or "::".
         size_t at = line.find(key + ": ");
         while (at != std::string_view::npos) {
-          const bool whole = at == 2 || line[at - 1] == ' ' || line[at - 1] == ':';
-          if (whole) {
-            return TruncateUtf8(line.substr(at + key.size() + 2), kMaxMessageBytes);
+          if (at == 2 || line[at - 1] == ' ' || line[at - 1] == ':') {
+            return NamedFailure{c,
+                                TruncateUtf8(line.substr(at + key.size() + 2), kMaxMessageBytes)};
           }
           at = line.find(key + ": ", at + 1);
         }
       }
     }
   }
-  return "";
+  return std::nullopt;
 }
 
 }  // namespace
@@ -48,18 +54,28 @@ CheckFinished CheckFinishedFrom(const toolchains::GateReport& report, int64_t du
   event.passed = report.passed;
   event.summary = report.OneLine();
   event.duration_ms = duration_ms;
-  for (const auto& check : report.checks) {
+  std::optional<size_t> first_failed;
+  for (size_t c = 0; c < report.checks.size(); ++c) {
+    const auto& check = report.checks[c];
+    if (!check.passed && !first_failed) first_failed = c;
     event.checks.push_back({check.name,
                             check.passed      ? "passed"
                             : check.timed_out ? "timed_out"
                                               : "failed",
-                            check.summary});
+                            check.summary,
+                            {}});
   }
+  size_t listed = 0;
   for (const auto& run : report.test_runs) {
     for (const auto& test : run.tests) {
       if (test.outcome != toolchains::TestOutcome::kFailed) continue;
-      if (event.failing_tests.size() == kMaxFailingTests) return event;
-      event.failing_tests.push_back({test.id, test.file, FirstFailureLine(report, test)});
+      if (listed == kMaxFailingTests) return event;
+      std::optional<NamedFailure> finding = FindFailure(report, test);
+      if (!finding && !first_failed) continue;  // no failed check to put it under
+      const size_t check = finding ? finding->check : *first_failed;
+      event.checks[check].failing_tests.push_back(
+          {test.id, test.file, finding ? finding->message : ""});
+      ++listed;
     }
   }
   return event;

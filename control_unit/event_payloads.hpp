@@ -13,9 +13,9 @@
 
 namespace l2mac::control_unit {
 
-// Each check's verdict, and the tests the runners reported failing (at most
-// kMaxFailingTests) with the first line of their failure where a check's findings name
-// the test ("file:line: test: message").
+// Each check's verdict, with the tests the runners reported failing (at most
+// kMaxFailingTests in all) under the failed check whose findings name them
+// ("file:line: test: message", whose message is kept), else under the first failed check.
 CheckFinished CheckFinishedFrom(const toolchains::GateReport& report, int64_t duration_ms);
 
 // The program in the order it runs.

@@ -113,17 +113,18 @@ json Fields(const CheckStarted& e) { return {{"test_paths", e.test_paths}}; }
 json Fields(const CheckFinished& e) {
   json checks = json::array();
   for (const auto& check : e.checks) {
-    checks.push_back(
-        {{"name", check.name}, {"verdict", check.verdict}, {"summary", check.summary}});
-  }
-  json failing = json::array();
-  for (const auto& test : e.failing_tests) {
-    failing.push_back({{"id", test.id}, {"file", test.file}, {"message", test.message}});
+    json failing = json::array();
+    for (const auto& test : check.failing_tests) {
+      failing.push_back({{"id", test.id}, {"file", test.file}, {"message", test.message}});
+    }
+    checks.push_back({{"name", check.name},
+                      {"verdict", check.verdict},
+                      {"summary", check.summary},
+                      {"failing_tests", std::move(failing)}});
   }
   return {{"passed", e.passed},
           {"summary", e.summary},
           {"checks", std::move(checks)},
-          {"failing_tests", std::move(failing)},
           {"duration_ms", e.duration_ms}};
 }
 json Fields(const BudgetWarning& e) {

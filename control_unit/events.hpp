@@ -141,13 +141,15 @@ struct CheckResult {
   std::string name;     // "python syntax", "pytest", ...
   std::string verdict;  // "passed", "failed", "timed_out"
   std::string summary;  // e.g. "1 failed, 3 passed"
+  // The tests the runners reported failing, under the failed check whose findings name
+  // them (else the first failed check); at most kMaxFailingTests over all checks.
+  std::vector<FailingTest> failing_tests;
 };
 
 struct CheckFinished {
   bool passed = false;
   std::string summary;  // GateReport::OneLine()
   std::vector<CheckResult> checks;
-  std::vector<FailingTest> failing_tests;  // at most kMaxFailingTests
   int64_t duration_ms = 0;
 };
 inline constexpr size_t kMaxFailingTests = 50;
