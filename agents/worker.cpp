@@ -232,6 +232,7 @@ Result<WorkerOutcome> Worker::Run(const WorkerInput& input) {
                 "cause from the output below, then fix it and call step_complete again.");
             result["failures"] = report.FailureText(tool_options.max_report_bytes);
             if (outcome.gate_failures >= limits_.max_gate_failures) {
+              L2MAC_RETURN_IF_ERROR(Report(DescribeToolCall(call, result)));
               context.Append(llm::ChatMessage::ToolResult(call.id, DumpJson(result)));
               outcome.failure = "the checks still failed after " +
                                 std::to_string(outcome.gate_failures) +

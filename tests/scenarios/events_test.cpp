@@ -155,6 +155,16 @@ TEST(EventsScenario, EveryEventOfARunIsDocumentedAndTheStoredHistoryMatchesTheFe
   }
   EXPECT_TRUE(named) << "no check_finished event names the failing test";
   EXPECT_EQ(OfType(feed, "instruction_skipped").at(0)["instruction"], "after");
+  // Both refused step_complete calls are tool calls, the last one too.
+  int refused = 0;
+  for (const auto& call : OfType(feed, "tool_call")) {
+    if (call["instruction"] == "broken" && call["name"] == "step_complete") {
+      EXPECT_FALSE(call["ok"].get<bool>()) << call.dump();
+      ++refused;
+    }
+  }
+  EXPECT_EQ(refused, 2);
+  EXPECT_EQ(OfType(feed, "step_rejected").size(), 2u);
   const auto restarts = OfType(feed, "context_restart");
   ASSERT_FALSE(restarts.empty());
   EXPECT_EQ(restarts[0]["instruction"], "tables");
