@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/agent_events.hpp"
 #include "agents/context_budget.hpp"
 #include "agents/model_gateway.hpp"
 #include "agents/prompt_set.hpp"
@@ -47,13 +48,6 @@ struct WorkerInput {
   std::vector<std::string> earlier_summaries;
 };
 
-// Notified as the worker progresses (for logs and the registry). May be empty functions.
-struct WorkerObserver {
-  std::function<void(int restarts)> on_context_restart;
-  std::function<void(const toolchains::GateReport& report)> on_gate_failure;
-  std::function<void(const llm::ToolCall& call, const nlohmann::json& result)> on_tool_call;
-};
-
 struct WorkerOutcome {
   bool completed = false;
   std::string summary;  // when completed
@@ -69,7 +63,7 @@ class Worker {
  public:
   Worker(const PromptSet& prompts, ModelGateway& model, filestore::StoreTransaction& txn,
          std::filesystem::path output_root, CheckRunner run_checks, WorkerLimits limits,
-         WorkerObserver observer = {});
+         AgentEventSink events = {});
 
   Result<WorkerOutcome> Run(const WorkerInput& input);
 
@@ -81,6 +75,7 @@ class Worker {
                                                    size_t manifest_entries,
                                                    size_t summaries_bytes) const;
   std::string Manifest(size_t max_entries) const;
+  Status Report(const AgentEvent& event) const { return events_ ? events_(event) : Status::Ok(); }
 
   const PromptSet& prompts_;
   ModelGateway& model_;
@@ -88,7 +83,9 @@ class Worker {
   std::filesystem::path output_root_;
   CheckRunner run_checks_;
   WorkerLimits limits_;
-  WorkerObserver observer_;
+  // Told of every tool call, context restart and rejected step (see agent_events.hpp);
+  // may be empty. Its error ends Run() with that error.
+  AgentEventSink events_;
 };
 
 // Caps on what one tool result may hold, scaled to the context budget so that a single

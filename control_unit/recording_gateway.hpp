@@ -15,6 +15,7 @@
 
 #include "agents/model_gateway.hpp"
 #include "control_unit/call_budget.hpp"
+#include "control_unit/event_emitter.hpp"
 #include "control_unit/workspace.hpp"
 #include "core/llm/prices.hpp"
 #include "core/llm/provider.hpp"
@@ -47,6 +48,12 @@ class RecordingGateway : public agents::ModelGateway {
   // Borrowed, may be null: once cancelled, no call starts and the one in flight is aborted;
   // both return kCancelled.
   void set_cancel(const CancelToken* cancel) { cancel_ = cancel; }
+  // Where model_call_started/finished and the reply's text deltas go (borrowed; null:
+  // nowhere). The finished event is flushed in the transaction that records the exchange.
+  void set_events(EventEmitter* events) { events_ = events; }
+  // The usable context budget (estimated tokens) of the agent calling next, for the
+  // events' context fill; 0: unknown.
+  void set_usable_context(int64_t tokens) { usable_context_ = tokens; }
 
   Result<llm::ChatResponse> Call(const llm::ChatRequest& request,
                                  agents::CallPurpose purpose) override;
@@ -69,6 +76,8 @@ class RecordingGateway : public agents::ModelGateway {
   SpendLimits run_budget_;
   SpendLimits instruction_caps_;
   std::optional<BudgetRefusal> refusal_;
+  EventEmitter* events_ = nullptr;
+  int64_t usable_context_ = 0;
 };
 
 }  // namespace l2mac::control_unit

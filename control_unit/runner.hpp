@@ -17,6 +17,7 @@
 
 #include "agents/domain.hpp"
 #include "agents/toolchains/profile.hpp"
+#include "control_unit/events.hpp"
 #include "core/llm/provider.hpp"
 #include "core/sandbox.hpp"
 #include "core/status.hpp"
@@ -75,6 +76,9 @@ struct RunOptions {
   // aborted, the instruction in flight is rolled back to pending, and StartRun/ResumeRun
   // return kCancelled. Nothing committed is lost; ResumeRun continues.
   const CancelToken* cancel = nullptr;
+  // Receives every event of the run as it happens (see events.hpp), besides the events
+  // table; borrowed for the run, null: none. Not stored.
+  EventSink* events = nullptr;
 
   // The settings that shape a run, stored so that resume repeats them.
   nlohmann::json ToJson() const;
@@ -131,10 +135,13 @@ Result<RunReport> StartRun(const RunOptions& options, llm::Provider& provider);
 
 // Continues the run in `out_dir` with its stored options; `overrides` (when given)
 // replaces the stored limits, e.g. a larger context window. Instructions that did not
-// commit (interrupted, failed or skipped) run again from the last commit.
+// commit (interrupted, failed or skipped) run again from the last commit. `events`
+// (borrowed, may be null) receives the run's events as RunOptions::events does; their
+// sequence numbers continue the stored history.
 Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider& provider,
                             const std::optional<nlohmann::json>& overrides = std::nullopt,
-                            GateSetup gate = {}, const CancelToken* cancel = nullptr);
+                            GateSetup gate = {}, EventSink* events = nullptr,
+                            const CancelToken* cancel = nullptr);
 
 // The options stored with the run in `out_dir` (as RunOptions::ToJson() wrote them).
 Result<nlohmann::json> ReadStoredOptions(const std::filesystem::path& out_dir);
