@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <iostream>
 
@@ -12,6 +14,7 @@
 #include "cli/gate_config.hpp"
 #include "cli/input_files.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/live_view.hpp"
 #include "control_unit/jsonl_event_sink.hpp"
 #include "control_unit/runner.hpp"
 #include "control_unit/workspace.hpp"
@@ -75,18 +78,41 @@ int UsageError(const Status& status) {
   return kExitUsage;
 }
 
-// Where a run's events go: progress lines on stderr, and with --json every event as a
-// line of JSON on stdout.
+// Where a run's events go: progress lines on stderr (under a live status area when stderr
+// is a terminal), and with --json every event as a line of JSON on stdout.
 class RunEventSinks {
  public:
-  RunEventSinks(const std::string& out, bool json)
-      : progress_(out), jsonl_(std::cout), fan_out_({&progress_, json ? &jsonl_ : nullptr}) {}
-  control_unit::EventSink* sink() { return &fan_out_; }
+  RunEventSinks(const std::string& out, bool json, bool no_progress)
+      : progress_(out), jsonl_(std::cout) {
+    if (LiveViewWanted(no_progress)) {
+      live_ = std::make_unique<LiveView>(STDERR_FILENO, ColorWanted(), &progress_);
+      // Every log line goes through the view, so none lands inside its status area.
+      auto logger = spdlog::default_logger();
+      previous_sinks_ = logger->sinks();
+      auto sink = live_->MakeLogSink();
+      sink->set_pattern("l2mac: %v");
+      logger->sinks() = {sink};
+    }
+    fan_out_ = std::make_unique<FanOutSink>(std::vector<control_unit::EventSink*>{
+        live_ ? static_cast<control_unit::EventSink*>(live_.get()) : &progress_,
+        json ? &jsonl_ : nullptr});
+  }
+  ~RunEventSinks() {
+    if (live_) spdlog::default_logger()->sinks() = previous_sinks_;
+  }
+  RunEventSinks(const RunEventSinks&) = delete;
+  RunEventSinks& operator=(const RunEventSinks&) = delete;
+  control_unit::EventSink* sink() { return fan_out_.get(); }
+  void WatchCancel(const CancelToken* cancel) {
+    if (live_) live_->WatchCancel(cancel);
+  }
 
  private:
   ProgressLogSink progress_;
   control_unit::JsonlEventSink jsonl_;
-  FanOutSink fan_out_;
+  std::unique_ptr<LiveView> live_;
+  std::vector<spdlog::sink_ptr> previous_sinks_;
+  std::unique_ptr<FanOutSink> fan_out_;
 };
 
 int FinishRun(const Result<control_unit::RunReport>& result,
@@ -234,9 +260,11 @@ int RunCommand(const RunFlags& flags, const Config& config) {
   if (!made.ok()) return Fail(InputError(made.status()));
   FailureTrackingProvider provider(std::move(made).value());
   spdlog::info("model: {}", provider.Describe());
-  RunEventSinks sinks(flags.out, flags.json);
+  // Declared first so it outlives the live view that watches its token.
+  InterruptHandler interrupt(/*announce=*/!LiveViewWanted(flags.no_progress));
+  RunEventSinks sinks(flags.out, flags.json, flags.no_progress);
+  sinks.WatchCancel(&interrupt.token());
   options.events = sinks.sink();
-  InterruptHandler interrupt;
   options.cancel = &interrupt.token();
   auto result = control_unit::StartRun(options, provider);
   return FinishRun(result, provider, flags.out);
@@ -308,8 +336,9 @@ int ResumeCommand(const ResumeFlags& flags, const Config& config) {
   spdlog::info("model: {}", provider.Describe());
   auto gate = GateSetupFromConfig(config);
   if (!gate.ok()) return Fail(gate.status());
-  RunEventSinks sinks(flags.out, flags.json);
-  InterruptHandler interrupt;
+  InterruptHandler interrupt(/*announce=*/!LiveViewWanted(flags.no_progress));
+  RunEventSinks sinks(flags.out, flags.json, flags.no_progress);
+  sinks.WatchCancel(&interrupt.token());
   auto result = control_unit::ResumeRun(flags.out, provider, overrides, std::move(gate).value(),
                                         sinks.sink(), &interrupt.token());
   return FinishRun(result, provider, flags.out);

@@ -27,6 +27,7 @@ struct RunFlags {
   std::optional<int64_t> max_file_bytes;  // unset: files.max_file_bytes, else 1 MiB
   bool calibrate_tokens = false;          // or model.calibrate_tokens
   bool json = false;                      // the events as JSONL on stdout
+  bool no_progress = false;               // plain log lines even on a terminal
 };
 
 // Limits given on `resume`; unset ones keep the stored values.
@@ -42,6 +43,7 @@ struct ResumeFlags {
   std::optional<int64_t> max_file_bytes;  // unset: files.max_file_bytes, else the stored one
   bool calibrate_tokens = false;          // turns calibration on (or model.calibrate_tokens)
   bool json = false;                      // the events as JSONL on stdout
+  bool no_progress = false;               // plain log lines even on a terminal
 };
 
 // `config` is the user's configuration file (empty when there is none); each owner reads

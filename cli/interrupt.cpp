@@ -13,6 +13,7 @@ namespace {
 // The handler reads these; only lock-free atomics and write(2) are signal-safe.
 std::atomic<CancelToken*> g_token{nullptr};
 std::atomic<int> g_signals{0};
+std::atomic<bool> g_announce{true};
 
 void WriteStderr(const char* text) {
   // Best effort: a closed stderr must not stop the handler.
@@ -23,6 +24,7 @@ void WriteStderr(const char* text) {
 extern "C" void OnInterrupt(int) {
   if (g_signals.fetch_add(1) == 0) {
     if (CancelToken* token = g_token.load()) token->Cancel();
+    if (!g_announce.load()) return;
     WriteStderr(
         "\nl2mac: stopping at the next safe point (the instruction in flight starts over on "
         "resume); press Ctrl-C again to exit at once\n");
@@ -34,8 +36,9 @@ extern "C" void OnInterrupt(int) {
 
 }  // namespace
 
-InterruptHandler::InterruptHandler() {
+InterruptHandler::InterruptHandler(bool announce) {
   g_signals.store(0);
+  g_announce.store(announce);
   g_token.store(&token_);
   struct sigaction action {};
   action.sa_handler = &OnInterrupt;

@@ -17,8 +17,9 @@ namespace l2mac::cli {
 
 class InterruptHandler {
  public:
-  // Installs the handlers; the destructor restores the previous ones.
-  InterruptHandler();
+  // Installs the handlers; the destructor restores the previous ones. With `announce`
+  // false the first signal writes nothing (a live view says it instead, see LiveView).
+  explicit InterruptHandler(bool announce = true);
   ~InterruptHandler();
   InterruptHandler(const InterruptHandler&) = delete;
   InterruptHandler& operator=(const InterruptHandler&) = delete;

@@ -142,6 +142,9 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--json", run.json,
                     "write the run's events to stdout as JSON lines as they happen (schema: "
                     "docs/EVENTS.md); progress stays on stderr");
+  run_cmd->add_flag("--no-progress", run.no_progress,
+                    "plain log lines on stderr, no live status area (it is shown only when "
+                    "stderr is a terminal and TERM is not dumb; NO_COLOR turns colours off)");
   AddProviderFlags(*run_cmd, run.provider);
   l2mac::cli::AddBudgetOptions(*run_cmd, run.budget);
   run_cmd->footer(kExitCodesHelp);
@@ -170,6 +173,8 @@ int main(int argc, char** argv) {
       ->group("Limits");
   resume_cmd->add_flag("--json", resume.json,
                        "write the run's events to stdout as JSON lines as they happen");
+  resume_cmd->add_flag("--no-progress", resume.no_progress,
+                       "plain log lines on stderr, no live status area");
   AddProviderFlags(*resume_cmd, resume.provider);
   l2mac::cli::AddBudgetOptions(*resume_cmd, resume.budget);
   resume_cmd->footer(kExitCodesHelp);

@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # ccache hits across clones in different folders (paths inside the tree become relative).
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
+# ... and debug builds (-g) hit too: the compile folder is not part of the hash.
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 
 with_tests=0
 build=1
@@ -30,11 +32,11 @@ packages=(
 )
 if [ $with_tests -eq 1 ]; then
   # The test suite: test frameworks, the simulated model server's HTTP library, the
-  # formatting check, the toolchains the scenario tests generate code for, and clang with
-  # its sanitizer and libFuzzer runtimes.
+  # formatting check, the toolchains the scenario tests generate code for, clang with its
+  # sanitizer and libFuzzer runtimes, and tmux (a terminal for the live view's test).
   packages+=(
     clang-format sqlite3 libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev
-    golang-go node-typescript clang libclang-rt-14-dev
+    golang-go node-typescript clang libclang-rt-14-dev tmux
   )
   # Node from Debian (nodejs 18) only when no node is installed (e.g. a newer one from NodeSource).
   command -v node >/dev/null || packages+=(nodejs)

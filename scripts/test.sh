@@ -12,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # ccache hits across clones in different folders (paths inside the tree become relative).
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 sanitize=1
 [ "${1:-}" = "--no-sanitize" ] && sanitize=0
 

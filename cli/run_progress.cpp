@@ -1,0 +1,197 @@
+#include "cli/run_progress.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <type_traits>
+
+#include "core/text.hpp"
+
+namespace l2mac::cli {
+namespace {
+
+using namespace control_unit;
+
+constexpr const char* kBold = "\x1b[1m";
+constexpr const char* kDim = "\x1b[2m";
+constexpr const char* kReset = "\x1b[0m";
+constexpr int kBarCells = 10;
+
+// 12345 -> "12.3k", 2500000 -> "2.5M".
+std::string Compact(int64_t value) {
+  if (value >= 1'000'000) return fmt::format("{:.1f}M", static_cast<double>(value) / 1e6);
+  if (value >= 10'000) return fmt::format("{:.1f}k", static_cast<double>(value) / 1e3);
+  return std::to_string(value);
+}
+
+bool IsContinuationByte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+// Columns a plain UTF-8 text takes, counting each code point as one column.
+int Columns(const std::string& text) {
+  int columns = 0;
+  for (char c : text) columns += IsContinuationByte(c) ? 0 : 1;
+  return columns;
+}
+
+// `text` cut to `width` columns at a code point boundary, "..." marking the cut. Control
+// characters (a newline in an instruction's text) become spaces: one line is one row.
+std::string Fit(std::string text, int width) {
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
+  if (Columns(text) <= width) return text;
+  const int keep = std::max(0, width - 3);
+  int columns = 0;
+  size_t end = 0;
+  while (end < text.size()) {
+    size_t next = end + 1;
+    while (next < text.size() && IsContinuationByte(text[next])) ++next;
+    if (columns + 1 > keep) break;
+    ++columns;
+    end = next;
+  }
+  return text.substr(0, end) + std::string(static_cast<size_t>(std::min(3, width)), '.');
+}
+
+// A line built from pieces, some styled: the width counts only the text.
+class StyledLine {
+ public:
+  StyledLine(int width, bool color) : width_(width), color_(color) {}
+
+  // Appends `text` (cut to what is left of the width) in `style` (an ANSI attribute or "").
+  void Add(const std::string& text, const char* style = "") {
+    const int left = width_ - columns_;
+    if (left <= 0 || text.empty()) return;
+    std::string piece = Fit(text, left);
+    columns_ += Columns(piece);
+    if (color_ && *style != '\0') {
+      line_ += style + piece + kReset;
+    } else {
+      line_ += piece;
+    }
+  }
+  const std::string& str() const { return line_; }
+
+ private:
+  int width_;
+  bool color_;
+  int columns_ = 0;
+  std::string line_;
+};
+
+}  // namespace
+
+void RunProgress::Apply(const RunEvent& event) {
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, PlanStarted>) {
+          planning_ = true;
+          started_ms_ = event.time_ms;
+          action_ = "planning";
+        } else if constexpr (std::is_same_v<T, PlanReady>) {
+          planning_ = false;
+          total_ = static_cast<int>(e.instructions.size());
+          action_.clear();
+        } else if constexpr (std::is_same_v<T, InstructionStarted>) {
+          planning_ = false;
+          if (e.count > 0) total_ = e.count;
+          instruction_ = event.instruction;
+          instruction_text_ = e.text;
+          started_ms_ = event.time_ms;
+          action_ = "starting";
+          failed_checks_ = 0;
+          restarts_ = 0;
+          context_fill_pct_ = 0;
+        } else if constexpr (std::is_same_v<T, InstructionCommitted>) {
+          ++committed_;
+          instruction_.clear();
+          action_.clear();
+        } else if constexpr (std::is_same_v<T, InstructionFailed>) {
+          ++failed_;
+          instruction_.clear();
+          action_.clear();
+        } else if constexpr (std::is_same_v<T, InstructionSkipped>) {
+          ++skipped_;
+        } else if constexpr (std::is_same_v<T, ModelCallStarted>) {
+          context_fill_pct_ = e.context_fill_pct;
+          streamed_chars_ = 0;
+          action_ = e.purpose == "summary" ? "summarizing the context" : "calling the model";
+        } else if constexpr (std::is_same_v<T, ModelCallFinished>) {
+          prompt_tokens_ += e.prompt_tokens;
+          completion_tokens_ += e.completion_tokens;
+          cost_microusd_ += e.cost_microusd;
+          if (e.context_fill_pct > 0) context_fill_pct_ = e.context_fill_pct;
+          action_ = e.ok ? "working" : "the model call failed";
+        } else if constexpr (std::is_same_v<T, TextDelta>) {
+          streamed_chars_ += static_cast<int64_t>(e.text.size());
+        } else if constexpr (std::is_same_v<T, agents::ToolCalled>) {
+          if (e.name == "write_file" || e.name == "edit_file") {
+            action_ = (e.ok ? "wrote " : "could not write ") + e.path;
+          } else if (!e.path.empty()) {
+            action_ = e.name + " " + e.path;
+          } else {
+            action_ = e.name;
+          }
+        } else if constexpr (std::is_same_v<T, agents::ContextRestarted>) {
+          restarts_ = e.restarts;
+          action_ = "context restarted";
+        } else if constexpr (std::is_same_v<T, agents::StepRejected>) {
+          failed_checks_ = e.attempts;
+          action_ = "checks failed: " + e.checks;
+        } else if constexpr (std::is_same_v<T, CheckStarted>) {
+          action_ = "running the checks";
+        } else if constexpr (std::is_same_v<T, CheckFinished>) {
+          action_ = e.passed ? "checks passed" : "checks failed";
+        } else if constexpr (std::is_same_v<T, RunFinished>) {
+          finished_ = true;
+        }
+      },
+      event.payload);
+}
+
+std::vector<std::string> RunProgress::Render(int width, int64_t now_ms, bool color) const {
+  width = std::max(width, 20);
+  std::vector<std::string> lines;
+  if (finished_) return lines;
+
+  StyledLine first(width, color);
+  first.Add(fmt::format("[{}/{}] ", committed_, total_ > 0 ? std::to_string(total_) : "?"), kBold);
+  const double elapsed =
+      started_ms_ > 0 ? static_cast<double>(std::max<int64_t>(0, now_ms - started_ms_)) / 1000.0
+                      : 0.0;
+  if (planning_) {
+    first.Add("planning", kBold);
+    first.Add(fmt::format(" {:.1f}s", elapsed));
+    if (!action_.empty() && action_ != "planning") first.Add(" " + action_);
+  } else if (!instruction_.empty()) {
+    first.Add("instruction " + instruction_, kBold);
+    first.Add(fmt::format(" {:.1f}s ", elapsed));
+    std::string action = action_;
+    if (streamed_chars_ > 0 && action == "calling the model") {
+      action += fmt::format(" ({} chars)", Compact(streamed_chars_));
+    }
+    first.Add(action);
+    first.Add("  " + instruction_text_, kDim);
+  } else {
+    first.Add("between steps");
+  }
+  lines.push_back(first.str());
+
+  StyledLine second(width, color);
+  const double fill = std::clamp(context_fill_pct_, 0.0, 100.0);
+  const int cells = static_cast<int>(fill / 100.0 * kBarCells + 0.5);
+  second.Add("context [");
+  second.Add(std::string(static_cast<size_t>(cells), '#'));
+  second.Add(std::string(static_cast<size_t>(kBarCells - cells), '-'), kDim);
+  second.Add(fmt::format("] {:.0f}%  ", context_fill_pct_));
+  second.Add(fmt::format("tokens {} in / {} out  ${:.4f}", Compact(prompt_tokens_),
+                         Compact(completion_tokens_), static_cast<double>(cost_microusd_) / 1e6));
+  if (failed_ > 0) second.Add(fmt::format("  {} failed", failed_));
+  if (failed_checks_ > 0) second.Add("  " + Plural(failed_checks_, "failed check"));
+  if (restarts_ > 0) second.Add("  " + Plural(restarts_, "restart"));
+  lines.push_back(second.str());
+  return lines;
+}
+
+}  // namespace l2mac::cli

@@ -1,0 +1,51 @@
+// What the live terminal view shows, kept apart from the terminal: a RunProgress folds
+// the run's events into a small state (instructions done of all, the one running, what it
+// is doing, context fill, tokens and cost) and renders it as a few lines cut to the
+// terminal's width. Pure: no I/O, no clock of its own (the caller passes "now"), so it is
+// tested without a terminal.
+//
+// Not thread-safe: LiveView serializes Apply() and Render() under its own mutex.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "control_unit/events.hpp"
+
+namespace l2mac::cli {
+
+class RunProgress {
+ public:
+  void Apply(const control_unit::RunEvent& event);
+
+  // The status area: at most two lines, each at most `width` columns (UTF-8 aware; at
+  // least 20 columns are assumed). `now_ms` is the wall clock in ms since the epoch, for
+  // the running instruction's elapsed time. With `color`, ANSI attributes (bold, dim) are
+  // added; they take no columns.
+  std::vector<std::string> Render(int width, int64_t now_ms, bool color) const;
+
+  // True once the run finished (the status area has nothing more to say).
+  bool finished() const { return finished_; }
+
+ private:
+  int total_ = 0;  // instructions in the program (0 until it is known)
+  int committed_ = 0;
+  int failed_ = 0;
+  int skipped_ = 0;
+  std::string instruction_;  // the running one ("" while planning or between steps)
+  std::string instruction_text_;
+  int64_t started_ms_ = 0;  // when the running instruction (or planning) started
+  std::string action_;      // e.g. "calling the model", "running the checks"
+  double context_fill_pct_ = 0;
+  int64_t prompt_tokens_ = 0;
+  int64_t completion_tokens_ = 0;
+  int64_t cost_microusd_ = 0;
+  int64_t streamed_chars_ = 0;  // of the reply being streamed
+  int failed_checks_ = 0;       // of the running instruction
+  int restarts_ = 0;            // of the running instruction
+  bool planning_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace l2mac::cli
