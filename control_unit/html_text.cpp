@@ -32,8 +32,6 @@ size_t Utf8SequenceLength(std::string_view text, size_t i) {
   for (size_t k = 2; k < length; ++k) {
     if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
   }
-  // C1 controls (U+0080..U+009F) are not allowed in a page either.
-  if (length == 2 && lead == 0xC2 && byte(i + 1) <= 0x9F) return 0;
   return length;
 }
 
@@ -80,6 +78,9 @@ void AppendHtmlEscaped(std::string& out, std::string_view text) {
     if (length == 0) {
       out += kReplacement;
       ++i;
+    } else if (length == 2 && u == 0xC2 && static_cast<uint8_t>(text[i + 1]) <= 0x9F) {
+      out += kReplacement;  // a C1 control (U+0080..U+009F), not allowed in a page either
+      i += 2;
     } else {
       out.append(text.substr(i, length));
       i += length;
