@@ -139,8 +139,8 @@ Result<std::vector<ExchangeSummary>> ExchangeLog::Latest(size_t limit) {
       Statement query,
       db_.Prepare("SELECT seq, purpose, instruction_id, created_ms, latency_ms, prompt_tokens,"
                   " completion_tokens, cached_tokens, cost_microusd, estimated_prompt_tokens,"
-                  " superseded FROM (SELECT * FROM exchanges ORDER BY seq DESC LIMIT ?)"
-                  " ORDER BY seq"));
+                  " superseded FROM exchanges WHERE seq IN"
+                  " (SELECT seq FROM exchanges ORDER BY seq DESC LIMIT ?) ORDER BY seq"));
   query.Bind(1, static_cast<int64_t>(limit));
   std::vector<ExchangeSummary> exchanges;
   while (true) {
