@@ -125,7 +125,7 @@ void AppendTimeline(std::string& html, const ReportData& data, const ReportLimit
     t1 = std::max(t1, data.exchanges[i].created_ms);
   }
   const double span = static_cast<double>(std::max<int64_t>(t1 - t0, 1));
-  const double left = 120, right = 16, top = 26, row_height = 18;
+  const double left = 120, right = 40, top = 26, row_height = 18;  // room for the last tick
   const double plot = kChartWidth - left - right;
   const double height = top + row_height * static_cast<double>(rows.size()) + 8;
   auto x_of = [&](int64_t ms) {

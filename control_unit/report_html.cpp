@@ -36,6 +36,7 @@ th,td{border-bottom:1px solid #eaecef;padding:3px 6px;text-align:left;vertical-a
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .bar{height:7px;background:#3b82f6;border-radius:2px;min-width:1px}
 .bar.cost{background:#10b981}
+td.st{white-space:nowrap}
 .status{display:inline-block;width:9px;height:9px;border-radius:5px;border:1px solid #5f6670;margin-right:4px}
 pre{background:#f6f8fa;border:1px solid #eaecef;padding:8px;white-space:pre-wrap;word-break:break-word;font-size:12px;max-height:420px;overflow:auto}
 details{margin:4px 0}
@@ -191,8 +192,9 @@ void AppendUsage(std::string& html, const ReportData& data, const ReportLimits& 
     const std::string& status = data.statuses.size() > i ? data.statuses[i] : "pending";
     html += "<tr><td>";
     Escaped(html, FirstLineOf(r.instruction.id, 40));
-    html += fmt::format("</td><td><span class=\"status\" style=\"background:{}\"></span>",
-                        StatusColor(status));
+    html +=
+        fmt::format("</td><td class=\"st\"><span class=\"status\" style=\"background:{}\"></span>",
+                    StatusColor(status));
     Escaped(html, status);
     html += "</td><td>";
     Escaped(html, FirstLineOf(r.instruction.text, 100));
