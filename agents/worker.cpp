@@ -1,11 +1,10 @@
 #include "agents/worker.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 
 #include "agents/tool_schemas.hpp"
 #include "core/json_text.hpp"
+#include "core/text.hpp"
 #include "core/token_estimator.hpp"
 
 namespace l2mac::agents {
@@ -30,6 +29,38 @@ std::string JoinSummaries(const std::vector<std::string>& summaries, size_t max_
 
 std::string ActionSignature(const llm::ToolCall& call) { return call.name + "\n" + call.arguments; }
 
+// What a tool call did, for the run's events: the file it named and the lines it changed
+// come from its result; the arguments are parsed only when the result names no file and
+// they are small (a refused write of a large file is not parsed twice).
+ToolCalled DescribeToolCall(const llm::ToolCall& call, const nlohmann::json& result) {
+  constexpr size_t kMaxArgumentBytes = 4096;
+  constexpr size_t kMaxErrorBytes = 200;
+  ToolCalled event;
+  event.name = call.name;
+  event.ok = result.value("ok", false);
+  auto path = result.find("path");
+  if (path != result.end() && path->is_string()) {
+    event.path = path->get<std::string>();
+  } else if (call.arguments.size() <= kMaxArgumentBytes) {
+    auto args = nlohmann::json::parse(call.arguments, nullptr, /*allow_exceptions=*/false);
+    if (args.is_object() && args.contains("path") && args["path"].is_string()) {
+      event.path = args["path"].get<std::string>();
+    }
+  }
+  auto count = [&result](const char* key) -> int64_t {
+    auto it = result.find(key);
+    return it != result.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+  };
+  event.lines_added = count("lines_added");
+  event.lines_removed = count("lines_removed");
+  auto error = result.find("error");
+  if (!event.ok && error != result.end() && error->is_string()) {
+    const std::string& text = error->get_ref<const std::string&>();
+    event.error = TruncateUtf8(text.substr(0, text.find('\n')), kMaxErrorBytes);
+  }
+  return event;
+}
+
 }  // namespace
 
 std::string FormatManifest(const std::vector<filestore::FileInfo>& files, size_t max_entries) {
@@ -51,14 +82,14 @@ std::string FormatManifest(const std::vector<filestore::FileInfo>& files, size_t
 
 Worker::Worker(const PromptSet& prompts, ModelGateway& model, filestore::StoreTransaction& txn,
                std::filesystem::path output_root, CheckRunner run_checks, WorkerLimits limits,
-               WorkerObserver observer)
+               AgentEventSink events)
     : prompts_(prompts),
       model_(model),
       txn_(txn),
       output_root_(std::move(output_root)),
       run_checks_(std::move(run_checks)),
       limits_(limits),
-      observer_(std::move(observer)) {}
+      events_(std::move(events)) {}
 
 ToolBoxOptions ToolOptionsFor(const ContextBudget& budget, size_t max_report_bytes) {
   // A quarter of the usable tokens, at about four bytes a token.
@@ -140,9 +171,8 @@ Result<WorkerOutcome> Worker::Run(const WorkerInput& input) {
       ++outcome.context_restarts;
       context.Restart(BaseMessages(input),
                       llm::ChatMessage::User(Render(prompts_.restart, {{"summary", text}})));
-      spdlog::info("instruction {}: context restarted with a summary ({} of at most {})",
-                   input.instruction_id, outcome.context_restarts, limits_.max_context_restarts);
-      if (observer_.on_context_restart) observer_.on_context_restart(outcome.context_restarts);
+      L2MAC_RETURN_IF_ERROR(
+          Report(ContextRestarted{outcome.context_restarts, limits_.max_context_restarts}));
       if (context.NeedsRestart()) {
         outcome.failure =
             "even a fresh context with the progress summary does not fit the "
@@ -153,13 +183,11 @@ Result<WorkerOutcome> Worker::Run(const WorkerInput& input) {
 
     if (outcome.turns >= limits_.max_turns) {
       outcome.failure = "the instruction used its " + std::to_string(limits_.max_turns) +
-                        " model calls without passing its checks";
+                        " model calls (" + limits_.max_turns_source +
+                        ") without passing its checks";
       return outcome;
     }
     ++outcome.turns;
-    spdlog::debug("instruction {}: call {} with {} of {} usable context tokens",
-                  input.instruction_id, outcome.turns, context.EstimatedTokens(),
-                  limits_.budget.usable());
     L2MAC_ASSIGN_OR_RETURN(llm::ChatMessage reply, context.Ask(model_, CallPurpose::kWork));
 
     if (reply.tool_calls.empty()) {
@@ -198,12 +226,14 @@ Result<WorkerOutcome> Worker::Run(const WorkerInput& input) {
             outcome.gate_report = std::move(report);
           } else {
             ++outcome.gate_failures;
-            if (observer_.on_gate_failure) observer_.on_gate_failure(report);
+            L2MAC_RETURN_IF_ERROR(Report(
+                StepRejected{outcome.gate_failures, limits_.max_gate_failures, report.OneLine()}));
             result = ToolError(
                 "The checks failed, so the instruction is not complete yet. First work out the "
                 "cause from the output below, then fix it and call step_complete again.");
             result["failures"] = report.FailureText(tool_options.max_report_bytes);
             if (outcome.gate_failures >= limits_.max_gate_failures) {
+              L2MAC_RETURN_IF_ERROR(Report(DescribeToolCall(call, result)));
               context.Append(llm::ChatMessage::ToolResult(call.id, DumpJson(result)));
               outcome.failure = "the checks still failed after " +
                                 std::to_string(outcome.gate_failures) +
@@ -213,7 +243,7 @@ Result<WorkerOutcome> Worker::Run(const WorkerInput& input) {
           }
         }
       }
-      if (observer_.on_tool_call) observer_.on_tool_call(call, result);
+      L2MAC_RETURN_IF_ERROR(Report(DescribeToolCall(call, result)));
       context.Append(llm::ChatMessage::ToolResult(call.id, DumpJson(result)));
     }
     if (completed) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/agent_events.hpp"
 #include "agents/context_budget.hpp"
 #include "agents/model_gateway.hpp"
 #include "agents/prompt_set.hpp"
@@ -25,8 +26,11 @@ namespace l2mac::agents {
 struct WorkerLimits {
   ContextBudget budget;
   int max_context_restarts = 6;
-  int max_gate_failures = 4;     // failed step_complete checks before the instruction fails
-  int max_turns = 80;            // model calls for the instruction, summaries excluded
+  int max_gate_failures = 4;  // failed step_complete checks before the instruction fails
+  int max_turns = 80;         // model calls for the instruction, summaries excluded
+  // Where max_turns came from, named in the failure ("--max-turns", or the instruction's
+  // own "max_turns" in the prompt program).
+  std::string max_turns_source = "--max-turns";
   int max_idle_replies = 3;      // consecutive replies without any tool call
   int max_repeated_actions = 4;  // the same tool call with the same arguments in a row
   size_t max_manifest_entries = 300;
@@ -44,13 +48,6 @@ struct WorkerInput {
   std::vector<std::string> earlier_summaries;
 };
 
-// Notified as the worker progresses (for logs and the registry). May be empty functions.
-struct WorkerObserver {
-  std::function<void(int restarts)> on_context_restart;
-  std::function<void(const toolchains::GateReport& report)> on_gate_failure;
-  std::function<void(const llm::ToolCall& call, const nlohmann::json& result)> on_tool_call;
-};
-
 struct WorkerOutcome {
   bool completed = false;
   std::string summary;  // when completed
@@ -66,7 +63,7 @@ class Worker {
  public:
   Worker(const PromptSet& prompts, ModelGateway& model, filestore::StoreTransaction& txn,
          std::filesystem::path output_root, CheckRunner run_checks, WorkerLimits limits,
-         WorkerObserver observer = {});
+         AgentEventSink events = {});
 
   Result<WorkerOutcome> Run(const WorkerInput& input);
 
@@ -78,6 +75,7 @@ class Worker {
                                                    size_t manifest_entries,
                                                    size_t summaries_bytes) const;
   std::string Manifest(size_t max_entries) const;
+  Status Report(const AgentEvent& event) const { return events_ ? events_(event) : Status::Ok(); }
 
   const PromptSet& prompts_;
   ModelGateway& model_;
@@ -85,7 +83,9 @@ class Worker {
   std::filesystem::path output_root_;
   CheckRunner run_checks_;
   WorkerLimits limits_;
-  WorkerObserver observer_;
+  // Told of every tool call, context restart and rejected step (see agent_events.hpp);
+  // may be empty. Its error ends Run() with that error.
+  AgentEventSink events_;
 };
 
 // Caps on what one tool result may hold, scaled to the context budget so that a single

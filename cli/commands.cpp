@@ -7,10 +7,12 @@
 #include <iostream>
 
 #include "cli/config_sections.hpp"
+#include "cli/event_printer.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/gate_config.hpp"
 #include "cli/input_files.hpp"
 #include "cli/interrupt.hpp"
+#include "control_unit/jsonl_event_sink.hpp"
 #include "control_unit/runner.hpp"
 #include "control_unit/workspace.hpp"
 #include "core/json_text.hpp"
@@ -72,6 +74,20 @@ int UsageError(const Status& status) {
   std::cerr << "l2mac: error: " << status.message() << "\n";
   return kExitUsage;
 }
+
+// Where a run's events go: progress lines on stderr, and with --json every event as a
+// line of JSON on stdout.
+class RunEventSinks {
+ public:
+  RunEventSinks(const std::string& out, bool json)
+      : progress_(out), jsonl_(std::cout), fan_out_({&progress_, json ? &jsonl_ : nullptr}) {}
+  control_unit::EventSink* sink() { return &fan_out_; }
+
+ private:
+  ProgressLogSink progress_;
+  control_unit::JsonlEventSink jsonl_;
+  FanOutSink fan_out_;
+};
 
 int FinishRun(const Result<control_unit::RunReport>& result,
               const FailureTrackingProvider& provider, const std::string& out) {
@@ -218,6 +234,8 @@ int RunCommand(const RunFlags& flags, const Config& config) {
   if (!made.ok()) return Fail(InputError(made.status()));
   FailureTrackingProvider provider(std::move(made).value());
   spdlog::info("model: {}", provider.Describe());
+  RunEventSinks sinks(flags.out, flags.json);
+  options.events = sinks.sink();
   InterruptHandler interrupt;
   options.cancel = &interrupt.token();
   auto result = control_unit::StartRun(options, provider);
@@ -290,9 +308,10 @@ int ResumeCommand(const ResumeFlags& flags, const Config& config) {
   spdlog::info("model: {}", provider.Describe());
   auto gate = GateSetupFromConfig(config);
   if (!gate.ok()) return Fail(gate.status());
+  RunEventSinks sinks(flags.out, flags.json);
   InterruptHandler interrupt;
   auto result = control_unit::ResumeRun(flags.out, provider, overrides, std::move(gate).value(),
-                                        &interrupt.token());
+                                        sinks.sink(), &interrupt.token());
   return FinishRun(result, provider, flags.out);
 }
 

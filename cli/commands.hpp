@@ -26,6 +26,7 @@ struct RunFlags {
   double check_timeout_seconds = 120;
   std::optional<int64_t> max_file_bytes;  // unset: files.max_file_bytes, else 1 MiB
   bool calibrate_tokens = false;          // or model.calibrate_tokens
+  bool json = false;                      // the events as JSONL on stdout
 };
 
 // Limits given on `resume`; unset ones keep the stored values.
@@ -40,6 +41,7 @@ struct ResumeFlags {
   std::optional<double> check_timeout_seconds;
   std::optional<int64_t> max_file_bytes;  // unset: files.max_file_bytes, else the stored one
   bool calibrate_tokens = false;          // turns calibration on (or model.calibrate_tokens)
+  bool json = false;                      // the events as JSONL on stdout
 };
 
 // `config` is the user's configuration file (empty when there is none); each owner reads

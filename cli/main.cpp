@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/doctor_command.hpp"
+#include "cli/events_command.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/files_command.hpp"
 #include "cli/option_checks.hpp"
@@ -139,6 +140,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(NumberRange(0.1, 86400.0))
       ->group("Limits");
+  run_cmd->add_flag("--json", run.json,
+                    "write the run's events to stdout as JSON lines as they happen (schema: "
+                    "docs/EVENTS.md); progress stays on stderr");
   AddProviderFlags(*run_cmd, run.provider);
   l2mac::cli::AddBudgetOptions(*run_cmd, run.budget);
   run_cmd->footer(kExitCodesHelp);
@@ -165,6 +169,8 @@ int main(int argc, char** argv) {
   resume_cmd->add_option("--check-timeout", resume.check_timeout_seconds, "override")
       ->check(NumberRange(0.1, 86400.0))
       ->group("Limits");
+  resume_cmd->add_flag("--json", resume.json,
+                       "write the run's events to stdout as JSON lines as they happen");
   AddProviderFlags(*resume_cmd, resume.provider);
   l2mac::cli::AddBudgetOptions(*resume_cmd, resume.budget);
   resume_cmd->footer(kExitCodesHelp);
@@ -181,6 +187,17 @@ int main(int argc, char** argv) {
       "transcript", "Write the run's model exchanges as JSONL, the format --replay reads.");
   transcript_cmd->add_option("DIR", transcript_dir, "the run's output folder")->required();
 
+  std::string events_dir;
+  bool events_follow = false;
+  auto* events_cmd = app.add_subcommand(
+      "events",
+      "Print the run's events as JSON lines (schema: docs/EVENTS.md), oldest first; with "
+      "--follow, keep printing those of a run in progress until it finishes.");
+  events_cmd->add_option("DIR", events_dir, "the run's output folder")->required();
+  events_cmd->add_flag("-f,--follow", events_follow,
+                       "keep reading the events of a run another l2mac process is running "
+                       "(read-only); stops when it finishes or stops, or on Ctrl-C");
+
   l2mac::cli::ReportFlags report;
   auto* report_cmd = l2mac::cli::AddReportCommand(app, report);
 
@@ -190,8 +207,8 @@ int main(int argc, char** argv) {
 
   l2mac::cli::FilesCommand files = l2mac::cli::AddFilesCommand(app);
 
-  for (CLI::App* command :
-       {run_cmd, resume_cmd, status_cmd, transcript_cmd, report_cmd, doctor_cmd, files.command}) {
+  for (CLI::App* command : {run_cmd, resume_cmd, status_cmd, transcript_cmd, events_cmd, report_cmd,
+                            doctor_cmd, files.command}) {
     AddGlobalOptions(*command, global);
   }
   l2mac::cli::MakeRangesReadable(app);
@@ -227,6 +244,7 @@ int main(int argc, char** argv) {
     }
     if (*status_cmd) return l2mac::cli::StatusCommand(status_dir, status_json);
     if (*transcript_cmd) return l2mac::cli::TranscriptCommand(transcript_dir);
+    if (*events_cmd) return l2mac::cli::EventsCommand(events_dir, events_follow);
     if (*report_cmd) return l2mac::cli::ReportCommand(report);
     if (*files.command) return l2mac::cli::RunFilesCommand(files);
   } catch (const std::exception& e) {

@@ -362,15 +362,16 @@ Status BudgetFlags::ApplyConfig(const Config& config) {
 void AddBudgetOptions(CLI::App& command, BudgetFlags& flags) {
   command
       .add_option("--max-cost", flags.max_cost_usd,
-                  "stop before the next instruction once the run's model calls cost this many "
-                  "US dollars (prices: built-in table or the config's \"prices\"); resume "
-                  "with a higher value to continue")
+                  "the run's budget in US dollars (prices: built-in table or the config's "
+                  "\"prices\"): no model call is made that could take the run past it; the "
+                  "run stops cleanly there, and a resume with a higher value continues")
       ->check(CLI::Range(0.0, 1e9))
       ->group("Limits");
   command
       .add_option("--max-tokens", flags.max_tokens,
-                  "stop before the next instruction once the run's model calls used this many "
-                  "tokens (prompt + completion); resume with a higher value to continue")
+                  "the run's budget in tokens (prompt + completion): no model call is made "
+                  "that could take the run past it (its prompt plus its output limit); the run "
+                  "stops cleanly there, and a resume with a higher value continues")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 50))
       ->group("Limits");
 }

@@ -115,6 +115,22 @@ Result<ExchangeTotals> ExchangeLog::Totals() {
   return totals;
 }
 
+Result<ExchangeLog::Spend> ExchangeLog::InstructionSpend(const std::string& instruction_id) {
+  L2MAC_ASSIGN_OR_RETURN(
+      Statement query,
+      db_.Prepare("SELECT COALESCE(SUM(prompt_tokens + completion_tokens), 0),"
+                  " COALESCE(SUM(cost_microusd), 0) FROM exchanges"
+                  " WHERE instruction_id = ? AND purpose != 'plan' AND superseded = 0"));
+  query.Bind(1, instruction_id);
+  L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
+  Spend spend;
+  if (row) {
+    spend.tokens = query.ColumnInt(0);
+    spend.cost_microusd = query.ColumnInt(1);
+  }
+  return spend;
+}
+
 Result<double> ExchangeLog::EstimateScale(int64_t min_calls) {
   L2MAC_ASSIGN_OR_RETURN(
       Statement query,

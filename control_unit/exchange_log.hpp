@@ -72,6 +72,13 @@ class ExchangeLog {
   // Exchanges that are part of the run (not superseded).
   Result<int64_t> CountActive();
   Result<ExchangeTotals> Totals();
+  // Tokens (prompt + completion) and cost of an instruction's exchanges since it last
+  // started: superseded ones (from before a resume) are left out.
+  struct Spend {
+    int64_t tokens = 0;
+    int64_t cost_microusd = 0;
+  };
+  Result<Spend> InstructionSpend(const std::string& instruction_id);
   // Server-counted prompt tokens per estimated token over the exchanges of the transcript
   // (superseded ones left out, so a resumed run and its replay see the same values) whose
   // usage the server reported; 1.0 below `min_calls` such exchanges. Clamped to [0.5, 4].

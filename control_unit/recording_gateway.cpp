@@ -7,6 +7,34 @@
 
 namespace l2mac::control_unit {
 
+Result<std::optional<BudgetRefusal>> RecordingGateway::CheckBudgets(
+    const llm::ChatRequest& request) {
+  const bool instruction_capped = !instruction_id_.empty() && instruction_caps_.any();
+  if (!run_budget_.any() && !instruction_capped) return std::optional<BudgetRefusal>();
+  CallWorstCase call;
+  call.prompt_tokens = EstimateRequestTokens(request.messages, request.tools);
+  call.output_tokens = request.max_output_tokens;
+  llm::Usage most;
+  most.prompt_tokens = call.prompt_tokens;
+  most.completion_tokens = call.output_tokens;
+  // Priced as the configured model: the server names its model only in the reply.
+  call.cost_microusd =
+      static_cast<int64_t>(std::llround(prices_.Cost(fallback_model_, most) * 1e6));
+  if (run_budget_.any()) {
+    L2MAC_ASSIGN_OR_RETURN(auto totals, workspace_.exchanges().Totals());
+    Spent spent{totals.prompt_tokens + totals.completion_tokens, totals.cost_microusd};
+    if (auto refusal = CheckRunBudget(run_budget_, spent, call, workspace_.dir().string())) {
+      return refusal;
+    }
+  }
+  if (instruction_capped) {
+    L2MAC_ASSIGN_OR_RETURN(auto spend, workspace_.exchanges().InstructionSpend(instruction_id_));
+    return CheckInstructionCaps(instruction_id_, instruction_caps_,
+                                Spent{spend.tokens, spend.cost_microusd}, call);
+  }
+  return std::optional<BudgetRefusal>();
+}
+
 Result<llm::ChatResponse> RecordingGateway::Call(const llm::ChatRequest& agent_request,
                                                  agents::CallPurpose purpose) {
   // What is sent is what is recorded, so a strict replay compares the temperature too.
@@ -14,9 +42,36 @@ Result<llm::ChatResponse> RecordingGateway::Call(const llm::ChatRequest& agent_r
   request.temperature = temperature_;
   request.cancel = cancel_;
   if (IsCancelled(cancel_)) return Status::Cancelled("interrupted before a model call");
+  L2MAC_ASSIGN_OR_RETURN(auto refusal, CheckBudgets(request));
+  if (refusal) {
+    refusal_ = std::move(refusal);
+    return Status::ResourceExhausted(refusal_->message);
+  }
+  const int64_t estimated_tokens = EstimateRequestTokens(request.messages, request.tools);
+  const double fill_pct = usable_context_ > 0 ? 100.0 * static_cast<double>(estimated_tokens) /
+                                                    static_cast<double>(usable_context_)
+                                              : 0.0;
+  const char* purpose_name = agents::CallPurposeName(purpose);
+  if (events_ != nullptr) {
+    events_->Emit(ModelCallStarted{purpose_name, estimated_tokens, fill_pct});
+    request.on_text_delta = [this](std::string_view text) {
+      events_->Emit(TextDelta{std::string(text)});
+    };
+  }
   auto start = std::chrono::steady_clock::now();
   auto response = provider_.Complete(request);
-  if (!response.ok()) return response.status().WithContext("model call failed");
+  request.on_text_delta = nullptr;
+  if (!response.ok()) {
+    if (events_ != nullptr) {
+      ModelCallFinished failed;
+      failed.purpose = purpose_name;
+      failed.ok = false;
+      failed.error = response.status().message();
+      failed.context_fill_pct = fill_pct;
+      events_->Emit(std::move(failed));
+    }
+    return response.status().WithContext("model call failed");
+  }
   auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - start);
   const std::string& priced_as =
@@ -24,13 +79,20 @@ Result<llm::ChatResponse> RecordingGateway::Call(const llm::ChatRequest& agent_r
   const auto cost_microusd =
       static_cast<int64_t>(std::llround(prices_.Cost(priced_as, response->usage) * 1e6));
   L2MAC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(workspace_.db()));
-  L2MAC_RETURN_IF_ERROR(workspace_.exchanges().Record(
-      agents::CallPurposeName(purpose), instruction_id_, request, *response, latency.count(),
-      cost_microusd, EstimateRequestTokens(request.messages, request.tools)));
+  L2MAC_RETURN_IF_ERROR(
+      workspace_.exchanges().Record(agents::CallPurposeName(purpose), instruction_id_, request,
+                                    *response, latency.count(), cost_microusd, estimated_tokens));
   if (!instruction_id_.empty()) {
     L2MAC_RETURN_IF_ERROR(workspace_.registry().AddUsage(
         instruction_id_, response->usage.prompt_tokens, response->usage.completion_tokens,
         response->usage.cached_tokens, cost_microusd, latency.count()));
+  }
+  if (events_ != nullptr) {
+    events_->Emit(ModelCallFinished{
+        purpose_name, true, "", response->usage.prompt_tokens, response->usage.completion_tokens,
+        response->usage.cached_tokens, cost_microusd, latency.count(), fill_pct,
+        response->finish_reason, static_cast<int>(response->message.tool_calls.size())});
+    L2MAC_RETURN_IF_ERROR(events_->Flush());
   }
   L2MAC_RETURN_IF_ERROR(txn->Commit());
   return response;

@@ -1,12 +1,21 @@
 // The ModelGateway the control unit gives its agents: calls the provider, then records
 // the exchange and the instruction's token usage in the workspace database before
 // returning the reply, so that nothing the agent acts on is ever unrecorded.
-// Not thread-safe: one run loop owns it and calls it from its own thread.
+//
+// It is also where budgets are hard: before every call it checks the run's budgets and
+// the current instruction's caps against what the call could take at most
+// (control_unit/call_budget.hpp), and refuses the call (kResourceExhausted, nothing sent,
+// nothing recorded) when it could pass one. The caller tells a refusal from other errors
+// with TakeRefusal(). Not thread-safe: one run loop owns it and calls it from its own thread.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "agents/model_gateway.hpp"
+#include "control_unit/call_budget.hpp"
+#include "control_unit/event_emitter.hpp"
 #include "control_unit/workspace.hpp"
 #include "core/llm/prices.hpp"
 #include "core/llm/provider.hpp"
@@ -19,8 +28,14 @@ class RecordingGateway : public agents::ModelGateway {
   RecordingGateway(llm::Provider& provider, Workspace& workspace)
       : provider_(provider), workspace_(workspace) {}
 
-  // The instruction whose usage subsequent calls count against ("" while planning).
-  void set_instruction(std::string id) { instruction_id_ = std::move(id); }
+  // The instruction whose usage subsequent calls count against ("" while planning), and
+  // its own caps.
+  void set_instruction(std::string id, SpendLimits caps = {}) {
+    instruction_id_ = std::move(id);
+    instruction_caps_ = caps;
+  }
+  // The run's budgets (--max-tokens, --max-cost) over every call ever made in the run.
+  void set_run_budget(SpendLimits limits) { run_budget_ = limits; }
   // Prices calls: by the model the server names, else by `fallback_model`.
   void set_pricing(llm::PriceTable prices, std::string fallback_model) {
     prices_ = std::move(prices);
@@ -33,11 +48,24 @@ class RecordingGateway : public agents::ModelGateway {
   // Borrowed, may be null: once cancelled, no call starts and the one in flight is aborted;
   // both return kCancelled.
   void set_cancel(const CancelToken* cancel) { cancel_ = cancel; }
+  // Where model_call_started/finished and the reply's text deltas go (borrowed; null:
+  // nowhere). The finished event is flushed in the transaction that records the exchange.
+  void set_events(EventEmitter* events) { events_ = events; }
+  // The usable context budget (estimated tokens) of the agent calling next, for the
+  // events' context fill; 0: unknown.
+  void set_usable_context(int64_t tokens) { usable_context_ = tokens; }
 
   Result<llm::ChatResponse> Call(const llm::ChatRequest& request,
                                  agents::CallPurpose purpose) override;
 
+  // Why the last refused call was refused, once: a failed Call with a refusal here was
+  // stopped by a budget rather than by the model or the database.
+  std::optional<BudgetRefusal> TakeRefusal() { return std::exchange(refusal_, std::nullopt); }
+
  private:
+  // A refusal when the call could pass the run's budget or the instruction's caps.
+  Result<std::optional<BudgetRefusal>> CheckBudgets(const llm::ChatRequest& request);
+
   llm::Provider& provider_;
   Workspace& workspace_;
   std::string instruction_id_;
@@ -45,6 +73,11 @@ class RecordingGateway : public agents::ModelGateway {
   std::string fallback_model_;
   double temperature_ = 0.0;
   const CancelToken* cancel_ = nullptr;
+  SpendLimits run_budget_;
+  SpendLimits instruction_caps_;
+  std::optional<BudgetRefusal> refusal_;
+  EventEmitter* events_ = nullptr;
+  int64_t usable_context_ = 0;
 };
 
 }  // namespace l2mac::control_unit

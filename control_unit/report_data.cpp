@@ -86,9 +86,9 @@ Status GatherExchanges(Workspace& workspace, ReportData& data, const ReportLimit
   if (data.exchanges.empty()) return Status::Ok();
 
   // The gate reports the model received, from the requests of the exchanges shown.
-  // When the run's `events` table exists (issue 10: typed check events with failing test
-  // names), read the check-finished events here as a further source, and keep these
-  // request-borne reports for runs recorded before it.
+  // The `events` table (control_unit/event_log.hpp: typed check events with failing test
+  // names) is a further source to read here; keep these request-borne reports for runs
+  // recorded before events existed.
   std::map<int64_t, const ExchangeSummary*> by_seq;
   for (const auto& exchange : data.exchanges) by_seq[exchange.seq] = &exchange;
   std::vector<ReportCheckFailure> reports;

@@ -1,11 +1,13 @@
 #include "control_unit/runner.hpp"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 #include <stdlib.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <optional>
+#include <set>
 #include <sstream>
 
 #include "agents/planner.hpp"
@@ -13,6 +15,8 @@
 #include "agents/toolchains/gate.hpp"
 #include "agents/toolchains/test_protection.hpp"
 #include "agents/worker.hpp"
+#include "control_unit/event_emitter.hpp"
+#include "control_unit/event_payloads.hpp"
 #include "control_unit/recording_gateway.hpp"
 #include "control_unit/workspace.hpp"
 #include "core/json_text.hpp"
@@ -60,17 +64,54 @@ toolchains::GateDomain GateDomainFor(agents::Domain domain) {
 class RunLoop {
  public:
   RunLoop(Workspace& workspace, llm::Provider& provider, RunOptions options, llm::PriceTable prices)
-      : workspace_(workspace), gateway_(provider, workspace), options_(std::move(options)) {
+      : workspace_(workspace),
+        gateway_(provider, workspace),
+        options_(std::move(options)),
+        model_(provider.Describe()) {
     gateway_.set_pricing(std::move(prices), options_.priced_model);
     gateway_.set_temperature(options_.temperature);
     gateway_.set_cancel(options_.cancel);
+    gateway_.set_run_budget({options_.max_tokens, options_.max_cost_usd});
   }
 
   // Gate snapshots live in the workspace, so a run killed during a check leaves nothing
   // behind elsewhere; whatever a killed run left there is removed when the next starts.
   std::filesystem::path SnapshotRoot() const { return workspace_.dir() / ".l2mac" / "tmp"; }
 
+  // Set by ResumeRun: the run is continued rather than started.
+  void set_resumed(RunResumed resumed) { resumed_ = std::move(resumed); }
+
+  // The run between its run_started (or run_resumed) and run_finished events.
   Result<RunReport> Run() {
+    L2MAC_ASSIGN_OR_RETURN(int64_t next_seq, workspace_.events().NextSeq());
+    events_.emplace(workspace_.events(), options_.events, next_seq);
+    gateway_.set_events(&*events_);
+    if (resumed_) {
+      resumed_->model = model_;
+      events_->Emit(*resumed_);
+    } else {
+      events_->Emit(RunStarted{options_.task_source, agents::DomainName(options_.domain), model_});
+    }
+    Result<RunReport> result = RunSteps();
+    events_->set_instruction("");
+    RunFinished finished;
+    if (result.ok()) {
+      finished = RunFinishedFrom(*result);
+    } else {
+      // The counts so far, best effort: the run's own error is what matters.
+      Result<RunReport> so_far = Report();
+      if (so_far.ok()) finished = RunFinishedFrom(*so_far);
+      finished.outcome = "error";
+      finished.error = result.status().message();
+    }
+    events_->Emit(std::move(finished));
+    Status flushed = events_->Flush();
+    if (result.ok() && !flushed.ok()) return flushed;
+    return result;
+  }
+
+ private:
+  Result<RunReport> RunSteps() {
     std::error_code ignored;
     std::filesystem::remove_all(SnapshotRoot(), ignored);
     L2MAC_ASSIGN_OR_RETURN(prompts_, agents::LoadPromptSet(options_.domain, options_.prompts_dir));
@@ -78,25 +119,34 @@ class RunLoop {
     L2MAC_ASSIGN_OR_RETURN(bool has_program, workspace_.registry().HasProgram());
     if (!has_program) {
       L2MAC_RETURN_IF_ERROR(CheckNotCancelled());
+      L2MAC_RETURN_IF_ERROR(WarnNearBudgets());
       L2MAC_ASSIGN_OR_RETURN(std::string over, BudgetReached());
       if (!over.empty()) return StopForBudget(over);
-      L2MAC_RETURN_IF_ERROR(Plan());
+      if (Status planned = Plan(); !planned.ok()) {
+        if (auto refusal = gateway_.TakeRefusal()) return StopForBudget(refusal->stop);
+        return planned;
+      }
+    } else if (!resumed_) {
+      // A supplied program (--program) is the plan of this run.
+      L2MAC_ASSIGN_OR_RETURN(auto records, workspace_.registry().All());
+      events_->Emit(PlanReadyFrom(records));
     }
     // Repairs a kill between marking a failure and skipping its dependents.
-    L2MAC_RETURN_IF_ERROR(workspace_.registry().SkipBlocked().status());
+    L2MAC_RETURN_IF_ERROR(SkipBlocked());
     while (true) {
       L2MAC_ASSIGN_OR_RETURN(auto next, workspace_.registry().NextReady());
       if (!next) break;
       L2MAC_RETURN_IF_ERROR(CheckNotCancelled());
+      L2MAC_RETURN_IF_ERROR(WarnNearBudgets());
       L2MAC_ASSIGN_OR_RETURN(std::string over, BudgetReached());
       if (!over.empty()) return StopForBudget(over);
       L2MAC_RETURN_IF_ERROR(Execute(*next));
+      if (!refused_call_.empty()) return StopForBudget(refused_call_);
     }
     L2MAC_RETURN_IF_ERROR(workspace_.SetMeta("state", "finished"));
     return Report();
   }
 
- private:
   // "" while within budget; else which budget was reached, e.g. "--max-cost: $0.0123
   // spent of $0.0100".
   Result<std::string> BudgetReached() {
@@ -118,8 +168,53 @@ class RunLoop {
     return Status::Ok();
   }
 
+  // Each budget in use: what is spent of it, and the limit.
+  struct BudgetUse {
+    const char* name;  // as events name it
+    double spent;
+    double limit;
+  };
+  Result<std::vector<BudgetUse>> BudgetUses() {
+    std::vector<BudgetUse> uses;
+    if (options_.max_cost_usd <= 0 && options_.max_tokens <= 0) return uses;
+    L2MAC_ASSIGN_OR_RETURN(auto totals, workspace_.exchanges().Totals());
+    if (options_.max_cost_usd > 0) {
+      uses.push_back(
+          {"max_cost_usd", static_cast<double>(totals.cost_microusd) / 1e6, options_.max_cost_usd});
+    }
+    if (options_.max_tokens > 0) {
+      uses.push_back({"max_tokens",
+                      static_cast<double>(totals.prompt_tokens + totals.completion_tokens),
+                      static_cast<double>(options_.max_tokens)});
+    }
+    return uses;
+  }
+
+  // A budget_warning event, once per budget and run, when 80% of a budget is spent.
+  Status WarnNearBudgets() {
+    constexpr double kWarnAt = 0.8;
+    L2MAC_ASSIGN_OR_RETURN(auto uses, BudgetUses());
+    for (const BudgetUse& use : uses) {
+      if (use.spent < kWarnAt * use.limit || use.spent >= use.limit) continue;
+      if (!budgets_warned_.insert(use.name).second) continue;
+      events_->Emit(BudgetWarning{use.name, use.spent, use.limit});
+    }
+    return Status::Ok();
+  }
+
   Result<RunReport> StopForBudget(const std::string& over) {
-    spdlog::warn("budget reached ({}); stopping before the next step", over);
+    L2MAC_ASSIGN_OR_RETURN(auto uses, BudgetUses());
+    control_unit::BudgetReached reached{"", 0, 0, over};
+    for (const BudgetUse& use : uses) {
+      // Spent, or (a refused call) the budget the stop names.
+      const bool named =
+          over.rfind(use.name == std::string("max_cost_usd") ? "--max-cost" : "--max-tokens", 0) ==
+          0;
+      if (use.spent < use.limit && !named) continue;
+      reached = {use.name, use.spent, use.limit, over};
+      break;
+    }
+    events_->Emit(std::move(reached));
     L2MAC_RETURN_IF_ERROR(workspace_.SetMeta("state", "stopped at the budget (" + over + ")"));
     L2MAC_ASSIGN_OR_RETURN(RunReport report, Report());
     report.outcome = RunOutcome::kBudgetReached;
@@ -129,16 +224,17 @@ class RunLoop {
 
   // Asks the planner for the program. (A --program was saved when the run started.)
   Status Plan() {
-    spdlog::info("planning: asking the model for a prompt program");
+    events_->Emit(PlanStarted{});
     gateway_.set_instruction("");
     L2MAC_ASSIGN_OR_RETURN(auto view, workspace_.store().Begin());
     agents::PlannerLimits limits;
     L2MAC_ASSIGN_OR_RETURN(limits.budget, Budget());
     L2MAC_ASSIGN_OR_RETURN(auto program,
                            agents::RunPlanner(options_.task, prompts_, gateway_, *view, limits));
-    spdlog::info("planned {}",
-                 Plural(static_cast<int64_t>(program.instructions.size()), "instruction"));
-    return workspace_.registry().SaveProgram(program);
+    L2MAC_RETURN_IF_ERROR(workspace_.registry().SaveProgram(program));
+    L2MAC_ASSIGN_OR_RETURN(auto records, workspace_.registry().All());
+    events_->Emit(PlanReadyFrom(records));
+    return Status::Ok();
   }
 
   // The context budget for the next agent: the window, scaled by the calibration so far
@@ -147,10 +243,15 @@ class RunLoop {
     double scale = 1.0;
     if (options_.calibrate_tokens) {
       L2MAC_ASSIGN_OR_RETURN(scale, workspace_.exchanges().EstimateScale(1));
-      if (scale != 1.0) spdlog::debug("context budget scaled by {:.2f} (token calibration)", scale);
+      if (scale != 1.0) {
+        events_->Emit(Notice{
+            "debug", fmt::format("context budget scaled by {:.2f} (token calibration)", scale)});
+      }
     }
-    return agents::ContextBudget::ForWindow(options_.context_window, scale,
-                                            options_.max_output_tokens);
+    auto budget = agents::ContextBudget::ForWindow(options_.context_window, scale,
+                                                   options_.max_output_tokens);
+    gateway_.set_usable_context(budget.usable());
+    return budget;
   }
 
   Result<toolchains::GateReport> RunChecks(
@@ -168,10 +269,18 @@ class RunLoop {
     gate_options.profiles = options_.gate.profiles;
     gate_options.protected_tests = protected_tests;
     gate_options.cancel = options_.cancel;
+    events_->Emit(CheckStarted{test_paths});
+    const auto started = std::chrono::steady_clock::now();
     auto report = toolchains::RunGate(GateDomainFor(options_.domain), snapshot.path(),
                                       txn.ChangedPaths(), gate_options);
     // A check killed by the interrupt says nothing about the instruction.
     if (IsCancelled(options_.cancel)) return Status::Cancelled("interrupted during the checks");
+    if (report.ok()) {
+      events_->Emit(
+          CheckFinishedFrom(*report, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::steady_clock::now() - started)
+                                         .count()));
+    }
     if (!report.ok()) {
       // The checks themselves could not run (no interpreter, no pytest): a problem of this
       // machine, not of the instruction, so the run stops rather than failing it.
@@ -182,16 +291,18 @@ class RunLoop {
 
   Status Execute(const registry::InstructionRecord& record) {
     const std::string& id = record.instruction.id;
-    spdlog::info("instruction {}: started", id);
     L2MAC_RETURN_IF_ERROR(workspace_.registry().MarkRunning(id));
-    gateway_.set_instruction(id);
+    gateway_.set_instruction(id, {record.instruction.max_tokens, record.instruction.max_cost_usd});
+    L2MAC_ASSIGN_OR_RETURN(auto all, workspace_.registry().All());
+    events_->set_instruction(id);
+    events_->Emit(InstructionStarted{record.instruction.text, static_cast<int>(record.seq),
+                                     static_cast<int>(all.size())});
     L2MAC_ASSIGN_OR_RETURN(auto txn, workspace_.store().Begin());
 
     agents::WorkerInput input;
     input.task = options_.task;
     input.instruction_id = id;
     input.instruction_text = record.instruction.text;
-    L2MAC_ASSIGN_OR_RETURN(auto all, workspace_.registry().All());
     input.instruction_count = static_cast<int>(all.size());
     for (const auto& other : all) {
       if (other.status == InstructionStatus::kCommitted) {
@@ -204,18 +315,20 @@ class RunLoop {
     limits.max_context_restarts = options_.max_context_restarts;
     limits.max_gate_failures = options_.max_gate_failures;
     limits.max_turns = options_.max_turns;
+    if (record.instruction.max_turns > 0 && record.instruction.max_turns < limits.max_turns) {
+      limits.max_turns = record.instruction.max_turns;
+      limits.max_turns_source = "the instruction's own \"max_turns\" in the prompt program";
+    }
     limits.max_write_bytes = static_cast<size_t>(options_.max_file_bytes);
-    Status observer_status;
-    agents::WorkerObserver observer;
-    observer.on_context_restart = [&](int) {
-      Status s = workspace_.registry().AddContextRestart(id);
-      if (observer_status.ok()) observer_status = s;
-    };
-    observer.on_gate_failure = [&](const toolchains::GateReport& report) {
-      spdlog::info("instruction {}: checks failed ({}); the failure goes back to the model", id,
-                   report.OneLine());
-      Status s = workspace_.registry().AddAttempt(id);
-      if (observer_status.ok()) observer_status = s;
+    // What the worker reports is counted in the registry and passed on as events.
+    auto on_agent_event = [this, &id](const agents::AgentEvent& event) -> Status {
+      if (std::holds_alternative<agents::ContextRestarted>(event)) {
+        L2MAC_RETURN_IF_ERROR(workspace_.registry().AddContextRestart(id));
+      } else if (std::holds_alternative<agents::StepRejected>(event)) {
+        L2MAC_RETURN_IF_ERROR(workspace_.registry().AddAttempt(id));
+      }
+      std::visit([this](const auto& payload) { events_->Emit(payload); }, event);
+      return Status::Ok();
     };
     // The tests that passed at the last commit: every gate of this instruction holds to them.
     L2MAC_ASSIGN_OR_RETURN(auto protected_tests, workspace_.test_baseline().Load());
@@ -225,38 +338,76 @@ class RunLoop {
         [this, &staged, &record, &protected_tests](const std::vector<std::string>& paths) {
           return RunChecks(staged, paths, record.instruction.text, protected_tests);
         },
-        limits, observer);
-    L2MAC_ASSIGN_OR_RETURN(auto outcome, worker.Run(input));
-    L2MAC_RETURN_IF_ERROR(observer_status);
+        limits, on_agent_event);
+    auto worked = worker.Run(input);
+    if (!worked.ok()) {
+      auto refusal = gateway_.TakeRefusal();
+      if (!refusal) return worked.status();
+      if (refusal->scope == BudgetScope::kRun) {
+        // Stopped like a budget stop between instructions: the staged work is discarded
+        // and the instruction waits, pending, for a resume with a raised budget.
+        txn->Discard();
+        L2MAC_RETURN_IF_ERROR(workspace_.registry().MarkPending(id));
+        refused_call_ = refusal->stop;
+        return Status::Ok();
+      }
+      agents::WorkerOutcome capped;  // the instruction's own cap: it fails, the run goes on
+      capped.failure = refusal->message;
+      worked = std::move(capped);
+    }
+    agents::WorkerOutcome outcome = std::move(*worked);
 
     if (!outcome.completed) {
-      spdlog::warn("instruction {}: failed: {}", id, outcome.failure);
       txn->Discard();
       L2MAC_ASSIGN_OR_RETURN(auto db_txn, Transaction::Begin(workspace_.db()));
       L2MAC_RETURN_IF_ERROR(workspace_.registry().MarkFailed(id, outcome.failure));
-      L2MAC_ASSIGN_OR_RETURN(int skipped, workspace_.registry().SkipBlocked());
+      events_->Emit(InstructionFailed{outcome.failure});
+      L2MAC_RETURN_IF_ERROR(SkipBlocked());
+      L2MAC_RETURN_IF_ERROR(events_->Flush());
       L2MAC_RETURN_IF_ERROR(db_txn->Commit());
-      if (skipped > 0) spdlog::warn("{} skipped", Plural(skipped, "dependent instruction"));
       return Status::Ok();
     }
     {
       // The store commit and the registry's record of it land together or not at all.
       L2MAC_ASSIGN_OR_RETURN(auto db_txn, Transaction::Begin(workspace_.db()));
+      const auto files_changed = static_cast<int64_t>(txn->ChangedPaths().size());
       L2MAC_ASSIGN_OR_RETURN(int64_t commit_id,
                              txn->Commit("instruction " + id + ": " + FirstLine(outcome.summary),
                                          "instruction " + id));
       L2MAC_RETURN_IF_ERROR(workspace_.registry().MarkCommitted(id, outcome.summary, commit_id));
       L2MAC_RETURN_IF_ERROR(workspace_.test_baseline().Replace(
           toolchains::NextProtectedTests(outcome.gate_report.test_runs, protected_tests)));
+      // The event lands with the commit it reports.
+      events_->Emit(InstructionCommitted{commit_id, files_changed, FirstLine(outcome.summary)});
+      L2MAC_RETURN_IF_ERROR(events_->Flush());
       L2MAC_RETURN_IF_ERROR(db_txn->Commit());
     }
     L2MAC_ASSIGN_OR_RETURN(auto materialized, workspace_.store().Materialize(workspace_.dir()));
     NoteUserEdits(materialized);
-    spdlog::info(
-        "instruction {}: committed ({} written to {})", id,
-        Plural(static_cast<int64_t>(materialized.written.size() + materialized.removed.size()),
-               "file"),
-        workspace_.dir().string());
+    events_->set_instruction("");
+    return Status::Ok();
+  }
+
+  // Marks the dependents of failed instructions skipped, each with an event (in the
+  // caller's transaction).
+  Status SkipBlocked() {
+    L2MAC_ASSIGN_OR_RETURN(auto before, workspace_.registry().All());
+    L2MAC_ASSIGN_OR_RETURN(int skipped, workspace_.registry().SkipBlocked());
+    if (skipped == 0) return Status::Ok();
+    std::set<std::string> already;
+    for (const auto& record : before) {
+      if (record.status == InstructionStatus::kSkipped) already.insert(record.instruction.id);
+    }
+    L2MAC_ASSIGN_OR_RETURN(auto after, workspace_.registry().All());
+    const std::string current = events_->instruction();
+    for (const auto& record : after) {
+      if (record.status != InstructionStatus::kSkipped || already.count(record.instruction.id)) {
+        continue;
+      }
+      events_->set_instruction(record.instruction.id);
+      events_->Emit(InstructionSkipped{record.failure});
+    }
+    events_->set_instruction(current);
     return Status::Ok();
   }
 
@@ -279,12 +430,14 @@ class RunLoop {
       std::ostringstream content;
       content << in.rdbuf();
       if (!in) {
-        spdlog::warn("cannot read your edit of {}; it is left as it is", path);
+        events_->Emit(Notice{
+            "warning", fmt::format("cannot read your edit of {}; it is left as it is", path)});
         continue;
       }
       Status written = txn->Write(path, content.str());
       if (!written.ok()) {
-        spdlog::warn("your edit of {} cannot be imported: {}", path, written.message());
+        events_->Emit(Notice{"warning", fmt::format("your edit of {} cannot be imported: {}", path,
+                                                    written.message())});
         continue;
       }
       imported.push_back(path);
@@ -304,7 +457,8 @@ class RunLoop {
         options_.gate.profiles.empty() ? toolchains::BuiltinProfiles() : options_.gate.profiles)));
     L2MAC_RETURN_IF_ERROR(db_txn->Commit());
     for (const auto& path : imported) {
-      spdlog::info("imported your edit of {} (commit {})", path, commit);
+      events_->Emit(
+          Notice{"info", fmt::format("imported your edit of {} (commit {})", path, commit)});
     }
     L2MAC_ASSIGN_OR_RETURN(auto after, workspace_.store().Materialize(workspace_.dir()));
     NoteUserEdits(after);
@@ -315,8 +469,10 @@ class RunLoop {
     for (const auto& path : report.kept_user_edits) {
       if (std::find(kept_user_edits_.begin(), kept_user_edits_.end(), path) ==
           kept_user_edits_.end()) {
-        spdlog::warn("{} was changed in the output folder outside l2mac; it was left as it is",
-                     path);
+        events_->Emit(Notice{
+            "warning",
+            fmt::format("{} was changed in the output folder outside l2mac; it was left as it is",
+                        path)});
         kept_user_edits_.push_back(path);
       }
     }
@@ -366,6 +522,12 @@ class RunLoop {
   Workspace& workspace_;
   RecordingGateway gateway_;
   RunOptions options_;
+  // Set when the gateway refused a call of the instruction in flight at the run's budget.
+  std::string refused_call_;
+  std::string model_;  // the provider's description, for run_started
+  std::optional<RunResumed> resumed_;
+  std::optional<EventEmitter> events_;  // from the start of Run()
+  std::set<std::string> budgets_warned_;
   agents::PromptSet prompts_;
   std::vector<std::string> kept_user_edits_;
 };
@@ -536,12 +698,14 @@ Result<RunReport> StartRun(const RunOptions& options, llm::Provider& provider) {
 
 Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider& provider,
                             const std::optional<nlohmann::json>& overrides, GateSetup gate,
-                            const CancelToken* cancel) {
+                            EventSink* events, const CancelToken* cancel) {
   L2MAC_ASSIGN_OR_RETURN(auto workspace, Workspace::Open(out_dir, OpenMode::kExisting));
   RunOptions options;
   options.out_dir = out_dir;
   options.gate = std::move(gate);
   options.cancel = cancel;
+  options.events = events;
+  RunResumed resumed;
   L2MAC_ASSIGN_OR_RETURN(auto task, workspace->GetMeta("task"));
   L2MAC_ASSIGN_OR_RETURN(auto stored, workspace->GetMeta("options"));
   if (!task || !stored) return DamagedState(out_dir, "it has no stored task or options");
@@ -574,14 +738,13 @@ Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider&
     L2MAC_ASSIGN_OR_RETURN(int retried, workspace->registry().ResetFailed());
     L2MAC_RETURN_IF_ERROR(workspace->SetMeta("state", "running"));
     L2MAC_RETURN_IF_ERROR(txn->Commit());
-    if (interrupted > 0)
-      spdlog::info("resuming: {} start over", Plural(interrupted, "interrupted instruction"));
-    if (retried > 0)
-      spdlog::info("resuming: {} retried", Plural(retried, "failed or skipped instruction"));
+    resumed.interrupted = interrupted;
+    resumed.retried = retried;
   }
   llm::PriceTable prices = llm::PriceTable::BuiltIn();
   L2MAC_RETURN_IF_ERROR(prices.Override(options.prices));
   RunLoop loop(*workspace, provider, options, std::move(prices));
+  loop.set_resumed(std::move(resumed));
   return NoteStop(*workspace, loop.Run());
 }
 

@@ -17,6 +17,7 @@
 
 #include "agents/domain.hpp"
 #include "agents/toolchains/profile.hpp"
+#include "control_unit/events.hpp"
 #include "core/llm/provider.hpp"
 #include "core/sandbox.hpp"
 #include "core/status.hpp"
@@ -58,8 +59,10 @@ struct RunOptions {
   nlohmann::json prices = nlohmann::json::object();
   std::string priced_model;
   // Budgets over the whole run (every call ever made, retried instructions included);
-  // zero means none. Checked at instruction boundaries: the run stops cleanly before the
-  // next instruction (or before planning) once one is reached, resumable after raising it.
+  // zero means none. Checked before every model call against what that call could take at
+  // most (its estimated prompt plus its output limit), and before planning and each
+  // instruction: the run stops cleanly, the instruction in flight discarded and back to
+  // pending, resumable after raising the budget (control_unit/call_budget.hpp).
   double max_cost_usd = 0;
   int64_t max_tokens = 0;
   // The largest file the model may write (files.max_file_bytes); at most the store's
@@ -73,6 +76,9 @@ struct RunOptions {
   // aborted, the instruction in flight is rolled back to pending, and StartRun/ResumeRun
   // return kCancelled. Nothing committed is lost; ResumeRun continues.
   const CancelToken* cancel = nullptr;
+  // Receives every event of the run as it happens (see events.hpp), besides the events
+  // table; borrowed for the run, null: none. Not stored.
+  EventSink* events = nullptr;
 
   // The settings that shape a run, stored so that resume repeats them.
   nlohmann::json ToJson() const;
@@ -83,7 +89,7 @@ struct RunOptions {
 enum class RunOutcome {
   kCompleted,      // every instruction committed
   kIncomplete,     // some instruction failed its checks (or was skipped because of one)
-  kBudgetReached,  // stopped at an instruction boundary: max_cost_usd or max_tokens spent
+  kBudgetReached,  // stopped before a model call that could pass max_cost_usd or max_tokens
 };
 
 struct InstructionSummary {
@@ -129,10 +135,13 @@ Result<RunReport> StartRun(const RunOptions& options, llm::Provider& provider);
 
 // Continues the run in `out_dir` with its stored options; `overrides` (when given)
 // replaces the stored limits, e.g. a larger context window. Instructions that did not
-// commit (interrupted, failed or skipped) run again from the last commit.
+// commit (interrupted, failed or skipped) run again from the last commit. `events`
+// (borrowed, may be null) receives the run's events as RunOptions::events does; their
+// sequence numbers continue the stored history.
 Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider& provider,
                             const std::optional<nlohmann::json>& overrides = std::nullopt,
-                            GateSetup gate = {}, const CancelToken* cancel = nullptr);
+                            GateSetup gate = {}, EventSink* events = nullptr,
+                            const CancelToken* cancel = nullptr);
 
 // The options stored with the run in `out_dir` (as RunOptions::ToJson() wrote them).
 Result<nlohmann::json> ReadStoredOptions(const std::filesystem::path& out_dir);

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "control_unit/event_log.hpp"
 #include "control_unit/exchange_log.hpp"
 #include "control_unit/test_baseline.hpp"
 #include "core/sqlite.hpp"
@@ -58,6 +59,7 @@ class Workspace {
   registry::InstructionRegistry& registry() { return *registry_; }
   ExchangeLog& exchanges() { return *exchanges_; }
   TestBaseline& test_baseline() { return *test_baseline_; }
+  EventLog& events() { return *events_; }
 
   // Whether the run has anything a new run would lose: a recorded model reply (superseded
   // ones included: they were paid for) or a commit.
@@ -92,6 +94,7 @@ class Workspace {
   std::unique_ptr<registry::InstructionRegistry> registry_;
   std::unique_ptr<ExchangeLog> exchanges_;
   std::unique_ptr<TestBaseline> test_baseline_;
+  std::unique_ptr<EventLog> events_;
 };
 
 }  // namespace l2mac::control_unit

@@ -135,6 +135,20 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path) {
   return db;
 }
 
+Result<std::unique_ptr<Database>> Database::OpenReadOnly(const std::string& path) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    Status status = SqliteError(raw, rc, "cannot open database " + path);
+    sqlite3_close(raw);
+    return status;
+  }
+  auto db = std::make_unique<Database>(Database::PassKey{}, raw, path);
+  sqlite3_busy_timeout(raw, 5000);
+  sqlite3_extended_result_codes(raw, 1);
+  return db;
+}
+
 Database::~Database() { sqlite3_close_v2(db_); }
 
 Status Database::Exec(const std::string& sql) {

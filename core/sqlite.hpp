@@ -60,6 +60,9 @@ class Database {
  public:
   // Opens (creating if needed) the database file at `path`. ":memory:" works for tests.
   static Result<std::unique_ptr<Database>> Open(const std::string& path);
+  // Opens an existing database file for reading only: no schema, no pragmas, no writes
+  // (for watching a run another process is writing; WAL readers do not block it).
+  static Result<std::unique_ptr<Database>> OpenReadOnly(const std::string& path);
   struct PassKey {
    private:
     PassKey() = default;

@@ -24,12 +24,32 @@ const std::vector<std::string> kMigrations = {
     "ALTER TABLE instructions ADD COLUMN cached_tokens INTEGER NOT NULL DEFAULT 0",
     "ALTER TABLE instructions ADD COLUMN cost_microusd INTEGER NOT NULL DEFAULT 0",
     "ALTER TABLE instructions ADD COLUMN latency_ms INTEGER NOT NULL DEFAULT 0",
+    // The instruction's own caps as the program's JSON fields ({"max_tokens": 5000, ...}),
+    // so a dollar amount comes back exactly as it was written.
+    "ALTER TABLE instructions ADD COLUMN caps TEXT NOT NULL DEFAULT '{}'",
 };
+
+Status ReadCaps(const std::string& text, Instruction& instruction) {
+  auto caps = nlohmann::json::parse(text, nullptr, false);
+  if (!caps.is_object()) {
+    return Status::Corruption("instruction '" + instruction.id +
+                              "' has unreadable caps in the state database");
+  }
+  try {
+    instruction.max_tokens = caps.value("max_tokens", int64_t{0});
+    instruction.max_cost_usd = caps.value("max_cost_usd", 0.0);
+    instruction.max_turns = caps.value("max_turns", 0);
+  } catch (const nlohmann::json::exception&) {
+    return Status::Corruption("instruction '" + instruction.id +
+                              "' has caps of the wrong type in the state database");
+  }
+  return Status::Ok();
+}
 
 constexpr const char* kSelectColumns =
     "SELECT seq, id, text, depends_on, status, attempts, context_restarts, prompt_tokens,"
     " completion_tokens, model_calls, summary, failure, commit_id, cached_tokens, cost_microusd,"
-    " latency_ms FROM instructions";
+    " latency_ms, caps FROM instructions";
 
 Result<InstructionRecord> ReadRecord(const Statement& row) {
   InstructionRecord record;
@@ -57,6 +77,7 @@ Result<InstructionRecord> ReadRecord(const Statement& row) {
   record.cached_tokens = row.ColumnInt(13);
   record.cost_microusd = row.ColumnInt(14);
   record.latency_ms = row.ColumnInt(15);
+  L2MAC_RETURN_IF_ERROR(ReadCaps(row.ColumnText(16), record.instruction));
   return record;
 }
 
@@ -97,14 +118,15 @@ Status InstructionRegistry::SaveProgram(const Program& program) {
   if (has) return Status::FailedPrecondition("this workspace already has a prompt program");
   L2MAC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db_));
   L2MAC_ASSIGN_OR_RETURN(Statement insert,
-                         db_.Prepare("INSERT INTO instructions(seq, id, text, depends_on) "
-                                     "VALUES(?, ?, ?, ?)"));
+                         db_.Prepare("INSERT INTO instructions(seq, id, text, depends_on, caps)"
+                                     " VALUES(?, ?, ?, ?, ?)"));
   int64_t seq = 0;
   for (const auto& instruction : TopologicalOrder(program)) {
     insert.Bind(1, ++seq)
         .Bind(2, instruction.id)
         .Bind(3, instruction.text)
-        .Bind(4, nlohmann::json(instruction.depends_on).dump());
+        .Bind(4, nlohmann::json(instruction.depends_on).dump())
+        .Bind(5, InstructionCapsToJson(instruction).dump());
     L2MAC_RETURN_IF_ERROR(insert.Run());
   }
   return txn->Commit();
@@ -182,6 +204,10 @@ Status InstructionRegistry::MarkCommitted(const std::string& id, const std::stri
   L2MAC_RETURN_IF_ERROR(update.Run());
   if (db_.Changes() == 0) return Status::NotFound("no instruction with id '" + id + "'");
   return Status::Ok();
+}
+
+Status InstructionRegistry::MarkPending(const std::string& id) {
+  return UpdateStatus(id, InstructionStatus::kPending);
 }
 
 Status InstructionRegistry::MarkFailed(const std::string& id, const std::string& reason) {

@@ -66,6 +66,9 @@ class InstructionRegistry {
   Status MarkRunning(const std::string& id);
   Status MarkCommitted(const std::string& id, const std::string& summary, int64_t commit_id);
   Status MarkFailed(const std::string& id, const std::string& reason);
+  // Puts a started instruction back to pending: the run stopped at a budget mid-way and
+  // discarded its work, so a resume starts it over.
+  Status MarkPending(const std::string& id);
   // Marks every pending instruction that (transitively) depends on a failed or skipped
   // one as skipped. Returns how many were marked.
   Result<int> SkipBlocked();

@@ -1,11 +1,15 @@
 #include "registry/program.hpp"
 
+#include <cmath>
 #include <map>
 #include <queue>
 #include <set>
 
 namespace l2mac::registry {
 namespace {
+
+// The largest per-instruction max_turns, the same bound as --max-turns.
+constexpr int64_t kMaxTurnsCap = 100000;
 
 Result<std::string> RequireString(const nlohmann::json& object, const char* field,
                                   const std::string& where) {
@@ -14,6 +18,50 @@ Result<std::string> RequireString(const nlohmann::json& object, const char* fiel
   if (it->is_string()) return it->get<std::string>();
   if (it->is_number_integer() && std::string(field) == "id") return it->dump();
   return Status::InvalidArgument(where + ": \"" + field + "\" must be a string");
+}
+
+// A whole number in [1, max] in `field`, or 0 when the field is absent or null.
+Result<int64_t> OptionalPositiveInteger(const nlohmann::json& object, const char* field,
+                                        const std::string& where, int64_t max) {
+  auto it = object.find(field);
+  if (it == object.end() || it->is_null()) return int64_t{0};
+  const std::string problem = where + ": \"" + field + "\" must be a whole number from 1 to " +
+                              std::to_string(max) + " (or left out for no cap), not " + it->dump();
+  if (it->is_number_unsigned() || it->is_number_integer()) {
+    // Non-negative literals parse as unsigned, so both kinds are read.
+    const bool in_range =
+        it->is_number_unsigned()
+            ? it->get<uint64_t>() >= 1 && it->get<uint64_t>() <= static_cast<uint64_t>(max)
+            : it->get<int64_t>() >= 1 && it->get<int64_t>() <= max;
+    if (!in_range) {
+      return Status::InvalidArgument(problem);
+    }
+    return it->get<int64_t>();
+  }
+  if (it->is_number_float()) {
+    // 2000.0 is a whole number too (a planner may write one).
+    const double value = it->get<double>();
+    if (std::isfinite(value) && value == std::floor(value) && value >= 1 &&
+        value <= static_cast<double>(max)) {
+      return static_cast<int64_t>(value);
+    }
+  }
+  return Status::InvalidArgument(problem);
+}
+
+// A positive finite number in `field`, or 0 when the field is absent or null.
+Result<double> OptionalPositiveNumber(const nlohmann::json& object, const char* field,
+                                      const std::string& where) {
+  auto it = object.find(field);
+  if (it == object.end() || it->is_null()) return 0.0;
+  if (it->is_number()) {
+    const double value = it->get<double>();
+    if (std::isfinite(value) && value > 0 && value <= 1e9) return value;
+  }
+  return Status::InvalidArgument(where + ": \"" + field +
+                                 "\" must be a positive number of US dollars (or left out for "
+                                 "no cap), not " +
+                                 it->dump());
 }
 
 Status CheckNoCycle(const Program& program) {
@@ -87,6 +135,13 @@ Result<Program> ParseProgram(const nlohmann::json& json) {
         }
       }
     }
+    L2MAC_ASSIGN_OR_RETURN(instruction.max_tokens,
+                           OptionalPositiveInteger(item, "max_tokens", where, int64_t{1} << 50));
+    L2MAC_ASSIGN_OR_RETURN(instruction.max_cost_usd,
+                           OptionalPositiveNumber(item, "max_cost_usd", where));
+    L2MAC_ASSIGN_OR_RETURN(int64_t max_turns,
+                           OptionalPositiveInteger(item, "max_turns", where, kMaxTurnsCap));
+    instruction.max_turns = static_cast<int>(max_turns);
     if (!ids.insert(instruction.id).second) {
       return Status::InvalidArgument("duplicate instruction id '" + instruction.id +
                                      "': every instruction needs its own id");
@@ -150,12 +205,21 @@ std::vector<Instruction> TopologicalOrder(const Program& program) {
   return order;  // shorter than the program only when it has a cycle
 }
 
+nlohmann::json InstructionCapsToJson(const Instruction& instruction) {
+  nlohmann::json caps = nlohmann::json::object();
+  if (instruction.max_tokens > 0) caps["max_tokens"] = instruction.max_tokens;
+  if (instruction.max_cost_usd > 0) caps["max_cost_usd"] = instruction.max_cost_usd;
+  if (instruction.max_turns > 0) caps["max_turns"] = instruction.max_turns;
+  return caps;
+}
+
 nlohmann::json ProgramToJson(const Program& program) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& instruction : program.instructions) {
-    list.push_back({{"id", instruction.id},
-                    {"text", instruction.text},
-                    {"depends_on", instruction.depends_on}});
+    nlohmann::json item = {
+        {"id", instruction.id}, {"text", instruction.text}, {"depends_on", instruction.depends_on}};
+    item.update(InstructionCapsToJson(instruction));
+    list.push_back(std::move(item));
   }
   return {{"instructions", list}};
 }

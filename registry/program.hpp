@@ -1,11 +1,14 @@
 // The prompt program: the instructions a planner (or the user) wrote for a task, with
 // the dependencies between them.
 //
-// JSON form: {"instructions": [{"id": "1", "text": "...", "depends_on": []}, ...]}.
+// JSON form: {"instructions": [{"id": "1", "text": "...", "depends_on": []}, ...]}, where
+// an instruction may also carry its own caps: "max_tokens", "max_cost_usd", "max_turns".
 // A valid program has at least one instruction, unique non-empty ids, non-empty texts,
-// dependencies that name instructions of the program, and no cycle.
+// dependencies that name instructions of the program, no cycle, and caps that are
+// positive numbers (whole ones for tokens and turns).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +23,12 @@ struct Instruction {
   std::string id;
   std::string text;
   std::vector<std::string> depends_on;
+  // The instruction's own caps; 0 means none. An instruction that reaches one fails (like
+  // one out of attempts) without stopping the run. Tokens and cost count what the
+  // instruction spent since it last started; turns are model calls, summaries excluded.
+  int64_t max_tokens = 0;
+  double max_cost_usd = 0;
+  int max_turns = 0;
 
   bool operator==(const Instruction&) const = default;
 };
@@ -39,5 +48,8 @@ Result<Program> ParseProgramText(std::string_view text, const std::string& sourc
 std::vector<Instruction> TopologicalOrder(const Program& program);
 
 nlohmann::json ProgramToJson(const Program& program);
+// The caps an instruction sets, as the program's JSON fields (only those set, so a
+// program without caps reads as it always did).
+nlohmann::json InstructionCapsToJson(const Instruction& instruction);
 
 }  // namespace l2mac::registry

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "agents/toolchains/book_checks.hpp"
+#include "agents/toolchains/output_normalizer.hpp"
 #include "agents/toolchains/python_checks.hpp"
 #include "agents/toolchains/result_parsers.hpp"
 #include "agents/toolchains/test_bodies.hpp"
@@ -192,9 +193,11 @@ Result<StepRun> RunCommandStep(const ToolchainProfile& profile, const ProfileSte
     timed_out = timed_out || run.end == SandboxEnd::kTimedOut;
     if (failed_run.empty()) failed_run = run.Describe();
     for (Finding& f : ParseFindings(step.parser, run.output, root.string())) {
+      f.message = NormalizeCheckOutput(f.message, root);
       findings.push_back(std::move(f));
     }
-    output += run.output;
+    // Normalized before it is cut, so the cut falls at the same place in every run.
+    output += NormalizeCheckOutput(run.output, root);
     if (timed_out) break;
   }
   result.ran = true;
@@ -382,6 +385,12 @@ Result<GateReport> RunGate(GateDomain domain, const std::filesystem::path& snaps
     report.test_runs.push_back(std::move(tests));
   }
   CheckTests(root, files, resolved, profile_names, report);
+  // What the steps composed around the outputs (normalized where they were read) may name
+  // the snapshot too; the report the model reads never does.
+  for (CheckOutcome& check : report.checks) {
+    check.summary = NormalizeCheckOutput(check.summary, root);
+    check.detail = NormalizeCheckOutput(check.detail, root);
+  }
   return report;
 }
 

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "agents/toolchains/output_normalizer.hpp"
 #include "agents/toolchains/result_parsers.hpp"
 #include "agents/toolchains/test_results.hpp"
 #include "core/process.hpp"
@@ -145,7 +146,10 @@ Result<SandboxResult> RunInSandbox(const GateOptions& options, std::vector<std::
   command.timeout = options.timeout;
   command.max_output_bytes = max_output;
   command.cancel = options.cancel;
-  return options.sandbox->Run(command);
+  L2MAC_ASSIGN_OR_RETURN(SandboxResult run, options.sandbox->Run(command));
+  // Only excerpts and line counts are read from the output below: none needs the folder.
+  run.output = NormalizeCheckOutput(run.output, snapshot);
+  return run;
 }
 
 bool TimedOut(const SandboxResult& run) { return run.end == SandboxEnd::kTimedOut; }
@@ -325,7 +329,12 @@ Result<CheckOutcome> RunPytest(const std::string& python, const std::filesystem:
   outcome.summary = counts.empty() ? run->Describe() : counts;
   // The per-test results from the JUnit report first, then pytest's own account (short
   // tracebacks), cut in the middle when long.
-  const std::string findings = FormatFindings(ParseJunitXml(junit_xml, snapshot.string()), 20);
+  std::vector<Finding> failures = ParseJunitXml(junit_xml, snapshot.string());
+  // Their messages quote tracebacks with the snapshot's paths (normalized here, not in the
+  // XML, where a placeholder's '<' would break the markup).
+  for (Finding& failure : failures)
+    failure.message = NormalizeCheckOutput(failure.message, snapshot);
+  const std::string findings = FormatFindings(failures, 20);
   outcome.detail = what + " (" + run->Describe() + "):\n";
   if (!findings.empty()) outcome.detail += "Failing tests: " + findings + "\npytest output:\n";
   outcome.detail +=

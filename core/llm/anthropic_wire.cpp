@@ -322,7 +322,9 @@ Status AnthropicStreamAssembler::AddEvent(std::string_view type, std::string_vie
       const json& delta = event.at("delta");
       const std::string delta_type = delta.value("type", "");
       if (delta_type == "text_delta") {
-        found->second.text += delta.at("text").get<std::string>();
+        const std::string& text = delta.at("text").get_ref<const std::string&>();
+        found->second.text += text;
+        if (on_text_delta_ && !text.empty()) on_text_delta_(text);
       } else if (delta_type == "input_json_delta") {
         found->second.text += delta.at("partial_json").get<std::string>();
       }

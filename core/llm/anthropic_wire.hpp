@@ -37,6 +37,9 @@ nlohmann::json ResponseToAnthropicJson(const ChatResponse& response);
 // message_stop, ping, error).
 class AnthropicStreamAssembler {
  public:
+  // `on_text_delta` (may be empty) gets each text delta as it is added.
+  explicit AnthropicStreamAssembler(TextDeltaCallback on_text_delta = {})
+      : on_text_delta_(std::move(on_text_delta)) {}
   // Errors: kInvalidArgument for a malformed event, kUnavailable for a streamed "error"
   // event (overloaded_error and the like), so callers may retry.
   Status AddEvent(std::string_view type, std::string_view data);
@@ -51,6 +54,7 @@ class AnthropicStreamAssembler {
     std::string id;
     std::string name;
   };
+  TextDeltaCallback on_text_delta_;
   ChatResponse response_;
   std::map<int64_t, Block> blocks_;
   int64_t input_tokens_ = 0;

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -52,6 +54,9 @@ struct ToolSchema {
   nlohmann::json parameters;
 };
 
+// Receives the reply's text as a streamed response delivers it, piece by piece.
+using TextDeltaCallback = std::function<void(std::string_view text)>;
+
 struct ChatRequest {
   std::vector<ChatMessage> messages;
   std::vector<ToolSchema> tools;  // empty: the model must answer in text
@@ -60,6 +65,11 @@ struct ChatRequest {
   // Borrowed, may be null: when cancelled, a provider aborts the call in flight (and any
   // retry wait) and returns kCancelled. Not part of what is sent or recorded.
   const CancelToken* cancel = nullptr;
+  // Optional, not part of what is sent or recorded: called on the caller's thread with
+  // each piece of the reply's text as a streamed response arrives (not for tool-call
+  // arguments, nor when the response is not streamed). A retried attempt streams its text
+  // again from the start. The complete reply is still the returned ChatResponse.
+  TextDeltaCallback on_text_delta;
 };
 
 struct Usage {

@@ -154,7 +154,7 @@ class OpenAiProvider final : public Provider {
     } catch (const std::exception& e) {
       return Status::Internal("cannot serialize the chat request: " + JsonErrorDetail(e));
     }
-    return PostWithRetries(http, RateLimitTokens(request), request.cancel);
+    return PostWithRetries(http, RateLimitTokens(request), request.cancel, request.on_text_delta);
   }
 
   // One HTTP attempt; a streamed body is assembled into the response.
@@ -163,11 +163,11 @@ class OpenAiProvider final : public Provider {
     std::optional<Result<ChatResponse>> streamed;  // set when the body was streamed
   };
 
-  Attempt PostOnce(HttpRequest& http) {
+  Attempt PostOnce(HttpRequest& http, const TextDeltaCallback& on_text_delta) {
     Attempt attempt;
     SseParser parser;
-    OpenAiStreamAssembler assembler;
-    AnthropicStreamAssembler anthropic_assembler;
+    OpenAiStreamAssembler assembler(on_text_delta);
+    AnthropicStreamAssembler anthropic_assembler(on_text_delta);
     if (options_.stream) {
       http.on_stream_data = [&](std::string_view bytes) -> Status {
         Status event_status;
@@ -200,7 +200,8 @@ class OpenAiProvider final : public Provider {
   // the transport's messages (which quote the URL). The advice this class writes itself is
   // left alone, so a short key that equals a word of it cannot garble it.
   Result<ChatResponse> PostWithRetries(HttpRequest& http, int64_t estimated_tokens,
-                                       const CancelToken* cancel) {
+                                       const CancelToken* cancel,
+                                       const TextDeltaCallback& on_text_delta) {
     RetryBudget budget(policy_, random_);
     for (;;) {
       if (IsCancelled(cancel)) return Interrupted();
@@ -211,7 +212,7 @@ class OpenAiProvider final : public Provider {
           spdlog::info("waited {:.1f}s for the rate limit", Seconds(waited));
         }
       }
-      Attempt attempt = PostOnce(http);
+      Attempt attempt = PostOnce(http, on_text_delta);
       Status failure;      // a retryable failure of this attempt
       long last_code = 0;  // the HTTP status when that was the failure
       std::string last_message;

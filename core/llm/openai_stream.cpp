@@ -102,7 +102,9 @@ Status OpenAiStreamAssembler::AddChoice(const json& choice) {
       if (!content->is_string()) {
         return FieldTypeError("choices[0].delta.content", *content, "a string");
       }
-      response_.message.content += content->get_ref<const std::string&>();
+      const std::string& text = content->get_ref<const std::string&>();
+      response_.message.content += text;
+      if (on_text_delta_ && !text.empty()) on_text_delta_(text);
     }
     auto calls = delta->find("tool_calls");
     if (calls != delta->end() && !calls->is_null()) {

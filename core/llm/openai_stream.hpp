@@ -23,6 +23,10 @@ class OpenAiStreamAssembler {
  public:
   static constexpr int64_t kMaxToolCalls = 256;
 
+  // `on_text_delta` (may be empty) gets each content delta as it is added.
+  explicit OpenAiStreamAssembler(TextDeltaCallback on_text_delta = {})
+      : on_text_delta_(std::move(on_text_delta)) {}
+
   // One event's data. "[DONE]" (exactly) ends the stream; anything after it is an error.
   // Errors: kInvalidArgument for a chunk that is not a JSON object of the expected shape
   // (the message names the field), kUnavailable for an error object the server streamed.
@@ -37,6 +41,7 @@ class OpenAiStreamAssembler {
   Status AddChoice(const nlohmann::json& choice);
   Status AddToolCallDelta(const nlohmann::json& delta, size_t position);
 
+  TextDeltaCallback on_text_delta_;
   ChatResponse response_;
   std::map<int64_t, ToolCall> calls_;  // by the delta's index
   int64_t last_index_ = -1;

@@ -103,6 +103,7 @@ ChatRequest ToTextProtocolRequest(const ChatRequest& request) {
   ChatRequest out;
   out.max_output_tokens = request.max_output_tokens;
   out.temperature = request.temperature;
+  out.on_text_delta = request.on_text_delta;  // the fenced tool blocks stream as text too
   bool described = false;
   for (const ChatMessage& message : request.messages) {
     switch (message.role) {

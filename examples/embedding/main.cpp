@@ -2,15 +2,40 @@
 //
 //   embed_run SPEC.md OUT_DIR TRANSCRIPT.jsonl [CONTEXT_WINDOW]
 //
-// replays a recorded transcript (swap in llm::MakeOpenAiProvider for a live model) and
-// prints the run report. Exit status 0 when every instruction committed.
+// replays a recorded transcript (swap in llm::MakeOpenAiProvider for a live model), prints
+// the run's events through its own EventSink as they happen, then the run report. Exit
+// status 0 when every instruction committed.
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include "control_unit/events.hpp"
 #include "control_unit/runner.hpp"
 #include "core/llm/replay_provider.hpp"
+
+namespace {
+
+// Called on the run's thread, one event at a time (see control_unit/events.hpp).
+class PrintingSink : public l2mac::control_unit::EventSink {
+ public:
+  void OnEvent(const l2mac::control_unit::RunEvent& event) override {
+    using namespace l2mac::control_unit;
+    if (std::holds_alternative<TextDelta>(event.payload)) return;
+    std::cout << "event " << event.seq << ": " << event.type();
+    if (!event.instruction.empty()) std::cout << " [" << event.instruction << "]";
+    if (const auto* call = std::get_if<ModelCallFinished>(&event.payload)) {
+      std::cout << " " << call->prompt_tokens << "+" << call->completion_tokens << " tokens";
+    } else if (const auto* tool = std::get_if<l2mac::agents::ToolCalled>(&event.payload)) {
+      std::cout << " " << tool->name << " " << tool->path;
+    } else if (const auto* check = std::get_if<CheckFinished>(&event.payload)) {
+      std::cout << " " << check->summary;
+    }
+    std::cout << "\n";
+  }
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 4) {
@@ -31,6 +56,8 @@ int main(int argc, char** argv) {
   options.task_source = argv[1];
   options.out_dir = argv[2];
   if (argc > 4) options.context_window = std::atoll(argv[4]);
+  PrintingSink sink;
+  options.events = &sink;  // borrowed for the run
 
   auto report = l2mac::control_unit::StartRun(options, **provider);
   if (!report.ok()) {

@@ -40,8 +40,9 @@ class WorkerTest : public ::testing::Test {
     };
   }
 
-  Result<WorkerOutcome> RunWorker(ScriptedGateway& gateway, WorkerLimits limits = {}) {
-    Worker worker(prompts_, gateway, *mem_.txn, {}, Gate(), limits);
+  Result<WorkerOutcome> RunWorker(ScriptedGateway& gateway, WorkerLimits limits = {},
+                                  AgentEventSink events = {}) {
+    Worker worker(prompts_, gateway, *mem_.txn, {}, Gate(), limits, std::move(events));
     WorkerInput input;
     input.task = "Build a thing.";
     input.instruction_id = "1";
@@ -98,6 +99,55 @@ TEST_F(WorkerTest, FailsAfterBoundedGateFailures) {
   EXPECT_FALSE(outcome->completed);
   EXPECT_EQ(outcome->gate_failures, 3);
   EXPECT_NE(outcome->failure.find("after 3 attempts"), std::string::npos);
+}
+
+TEST_F(WorkerTest, ReportsEachToolCallAndEachRejectedStepAsAgentEvents) {
+  ScriptedGateway gateway(
+      {Reply({Call("c1", "write_file", {{"path", "a.py"}, {"content", "bad\nworse\n"}}),
+              Call("c2", "step_complete", {{"summary", "done"}})}),
+       Reply({Call("c3", "edit_file",
+                   {{"path", "a.py"}, {"search", "bad\nworse\n"}, {"replace", "good"}}),
+              Call("c4", "read_file", {{"path", "missing.py"}}),
+              Call("c5", "step_complete", {{"summary", "fixed"}})})});
+  std::vector<AgentEvent> events;
+  auto outcome = RunWorker(gateway, {}, [&events](const AgentEvent& event) {
+    events.push_back(event);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_TRUE(outcome->completed);
+  ASSERT_EQ(events.size(), 6u);
+  const auto& write = std::get<ToolCalled>(events[0]);
+  EXPECT_EQ(write.name, "write_file");
+  EXPECT_EQ(write.path, "a.py");
+  EXPECT_TRUE(write.ok);
+  EXPECT_EQ(write.lines_added, 2);
+  const auto& rejected = std::get<StepRejected>(events[1]);
+  EXPECT_EQ(rejected.attempts, 1);
+  EXPECT_EQ(rejected.max_attempts, 4);
+  EXPECT_EQ(rejected.checks, "pytest: failed");
+  EXPECT_EQ(std::get<ToolCalled>(events[2]).name, "step_complete");
+  EXPECT_FALSE(std::get<ToolCalled>(events[2]).ok);
+  const auto& edit = std::get<ToolCalled>(events[3]);
+  EXPECT_EQ(edit.lines_removed, 2);
+  EXPECT_EQ(edit.lines_added, 1);
+  // A refused call names its file (from the arguments) and the first line of the error.
+  const auto& read = std::get<ToolCalled>(events[4]);
+  EXPECT_FALSE(read.ok);
+  EXPECT_EQ(read.path, "missing.py");
+  EXPECT_FALSE(read.error.empty());
+  EXPECT_EQ(read.error.find('\n'), std::string::npos);
+  EXPECT_TRUE(std::get<ToolCalled>(events[5]).ok);
+}
+
+TEST_F(WorkerTest, AnErrorFromTheEventSinkStopsTheWorker) {
+  ScriptedGateway gateway({Reply({Call("c1", "write_file", {{"path", "a.py"}, {"content", "good"}}),
+                                  Call("c2", "step_complete", {{"summary", "wrote a.py"}})})});
+  auto outcome = RunWorker(
+      gateway, {}, [](const AgentEvent&) { return Status::IoError("the database is gone"); });
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), StatusCode::kIoError);
+  EXPECT_EQ(gate_runs_, 0) << "the worker went on after the sink failed";
 }
 
 TEST_F(WorkerTest, CallsAfterAcceptedStepCompleteAreNotExecuted) {

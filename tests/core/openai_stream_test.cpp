@@ -23,6 +23,25 @@ Result<ChatResponse> Assemble(const std::vector<std::string>& data) {
   return assembler.Finish();
 }
 
+TEST(OpenAiStreamTest, PassesEachContentDeltaToTheCallbackButNoToolArguments) {
+  std::vector<std::string> deltas;
+  OpenAiStreamAssembler assembler([&deltas](std::string_view text) { deltas.emplace_back(text); });
+  for (const char* data :
+       {R"({"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]})",
+        R"({"choices":[{"index":0,"delta":{"content":"Hel"}}]})",
+        R"({"choices":[{"index":0,"delta":{"content":"lo"}}]})",
+        R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c1",)"
+        R"("function":{"name":"f","arguments":"{\"a\":1}"}}]}}]})",
+        R"({"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]})", "[DONE]"}) {
+    ASSERT_TRUE(assembler.AddData(data).ok()) << data;
+  }
+  EXPECT_EQ(deltas, (std::vector<std::string>{"Hel", "lo"}));
+  auto response = assembler.Finish();
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(response->message.content, "Hello");
+  ASSERT_EQ(response->message.tool_calls.size(), 1u);
+}
+
 TEST(OpenAiStreamTest, AssemblesContentUsageAndFinishReason) {
   auto response = Assemble({
       R"({"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]})",

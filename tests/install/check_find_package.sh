@@ -17,5 +17,8 @@ out="$work/out"
 "$work/build/embed_run" "$source_dir/examples/url_shortener/spec.md" "$out" \
   "$source_dir/examples/url_shortener/transcript.jsonl" 9850 | tee "$work/report.txt"
 grep -q "5 of 5 instructions committed" "$work/report.txt"
+# The embedder's own sink saw the run as it happened.
+test "$(grep -c '^event [0-9]*: instruction_committed' "$work/report.txt")" = 5
+grep -q '^event [0-9]*: run_finished' "$work/report.txt"
 test -f "$out/shortener/service.py"
 echo "1 passed, 0 failed"

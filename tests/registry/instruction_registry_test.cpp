@@ -87,6 +87,34 @@ TEST_F(InstructionRegistryTest, UnknownIdIsNotFound) {
   EXPECT_EQ(registry_->Get("nope").status().code(), StatusCode::kNotFound);
 }
 
+TEST(InstructionRegistryCapsTest, AnInstructionsCapsArePersistedExactly) {
+  auto db = Database::Open(":memory:");
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  auto registry = InstructionRegistry::Open(**db);
+  ASSERT_TRUE(registry.ok()) << registry.status().ToString();
+  auto program = ParseProgram(nlohmann::json::parse(R"({"instructions": [
+      {"id": "1", "text": "capped", "max_tokens": 12345, "max_cost_usd": 0.1234567,
+       "max_turns": 9},
+      {"id": "2", "text": "free", "depends_on": ["1"]}]})"));
+  ASSERT_TRUE(program.ok()) << program.status().ToString();
+  ASSERT_TRUE((*registry)->SaveProgram(*program).ok());
+  auto loaded = (*registry)->LoadProgram();
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->instructions, program->instructions);
+  auto first = (*registry)->Get("1");
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->instruction.max_cost_usd, 0.1234567);
+  EXPECT_EQ(first->instruction.max_turns, 9);
+  EXPECT_EQ(ProgramToJson(*loaded), ProgramToJson(*program));
+
+  // A run stopped at a budget puts its instruction in flight back to pending.
+  ASSERT_TRUE((*registry)->MarkRunning("1").ok());
+  ASSERT_TRUE((*registry)->MarkPending("1").ok());
+  auto next = (*registry)->NextReady();
+  ASSERT_TRUE(next.ok() && next->has_value());
+  EXPECT_EQ((*next)->instruction.id, "1");
+}
+
 TEST_F(InstructionRegistryTest, LoadProgramPreservesOrderAndDependencies) {
   auto program = registry_->LoadProgram();
   ASSERT_TRUE(program.ok());

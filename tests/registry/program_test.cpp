@@ -61,7 +61,53 @@ INSTANTIATE_TEST_SUITE_P(
                                          {"id": "3", "text": "c", "depends_on": ["2"]}]})",
                    "cycle"},
         BadProgram{R"({"instructions": [{"id": "1", "text": "a", "depends_on": "2"}]})",
-                   "must be an array"}));
+                   "must be an array"},
+        // The instruction's own caps: positive numbers, whole for tokens and turns; the
+        // error names the instruction and the field.
+        BadProgram{R"({"instructions": [{"id": "a7", "text": "a", "max_tokens": 0}]})",
+                   "instruction 'a7': \"max_tokens\" must be a whole number from 1"},
+        BadProgram{R"({"instructions": [{"id": "a7", "text": "a", "max_tokens": -5}]})",
+                   "instruction 'a7': \"max_tokens\" must be a whole number from 1"},
+        BadProgram{R"({"instructions": [{"id": "a7", "text": "a", "max_tokens": 10.5}]})",
+                   "instruction 'a7': \"max_tokens\""},
+        BadProgram{R"({"instructions": [{"id": "a7", "text": "a", "max_tokens": "5000"}]})",
+                   "not \"5000\""},
+        BadProgram{R"({"instructions": [{"id": "a7", "text": "a", "max_turns": 0}]})",
+                   "instruction 'a7': \"max_turns\" must be a whole number from 1 to 100000"},
+        BadProgram{R"({"instructions": [{"id": "a7", "text": "a", "max_turns": 100001}]})",
+                   "instruction 'a7': \"max_turns\""},
+        BadProgram{R"({"instructions": [{"id": "a7", "text": "a", "max_turns": true}]})",
+                   "instruction 'a7': \"max_turns\""},
+        BadProgram{R"({"instructions": [{"id": "a7", "text": "a", "max_cost_usd": 0}]})",
+                   "instruction 'a7': \"max_cost_usd\" must be a positive number"},
+        BadProgram{R"({"instructions": [{"id": "a7", "text": "a", "max_cost_usd": -1.5}]})",
+                   "instruction 'a7': \"max_cost_usd\""},
+        BadProgram{R"({"instructions": [{"id": "a7", "text": "a", "max_cost_usd": "1"}]})",
+                   "instruction 'a7': \"max_cost_usd\""}));
+
+TEST(ProgramTest, ReadsAnInstructionsOwnCaps) {
+  auto program = ParseProgram(json::parse(R"({"instructions": [
+      {"id": "1", "text": "a", "max_tokens": 5000, "max_cost_usd": 0.25, "max_turns": 7},
+      {"id": "2", "text": "b", "max_tokens": 2000.0, "max_turns": null},
+      {"id": "3", "text": "c"}]})"));
+  ASSERT_TRUE(program.ok()) << program.status().ToString();
+  EXPECT_EQ(program->instructions[0].max_tokens, 5000);
+  EXPECT_EQ(program->instructions[0].max_cost_usd, 0.25);
+  EXPECT_EQ(program->instructions[0].max_turns, 7);
+  EXPECT_EQ(program->instructions[1].max_tokens, 2000);
+  EXPECT_EQ(program->instructions[1].max_turns, 0);
+  EXPECT_EQ(program->instructions[2].max_tokens, 0);
+  EXPECT_EQ(program->instructions[2].max_cost_usd, 0);
+
+  // Only the caps that are set are written back.
+  json again = ProgramToJson(*program);
+  EXPECT_EQ(again["instructions"][0]["max_cost_usd"], 0.25);
+  EXPECT_FALSE(again["instructions"][1].contains("max_turns"));
+  EXPECT_FALSE(again["instructions"][2].contains("max_tokens"));
+  auto reparsed = ParseProgram(again);
+  ASSERT_TRUE(reparsed.ok()) << reparsed.status().ToString();
+  EXPECT_EQ(reparsed->instructions, program->instructions);
+}
 
 TEST(ProgramTest, TopologicalOrderKeepsGivenOrderWhenPossible) {
   auto program = ParseProgram(json::parse(R"({"instructions": [

@@ -2,8 +2,9 @@
 // (header-only test support).
 //
 // A child gets the test process's environment without any model configuration (the
-// API keys and base URLs l2mac reads, and L2MAC_MODEL, are removed, so a developer's own
-// key or server can never reach a test run) plus what the test adds. Output is captured;
+// API keys and base URLs l2mac reads, L2MAC_MODEL and L2MAC_CONFIG are removed, and
+// XDG_CONFIG_HOME points nowhere, so a developer's own key, server or configuration file
+// can never reach a test run) plus what the test adds. Output is captured;
 // a child that outlives its timeout is killed with SIGKILL and reported as timed out, so a hang
 // fails the test instead of blocking CI. A test may also kill the child itself (pid()) to simulate
 // a crash.
@@ -101,7 +102,8 @@ class Subprocess {
                                                    const std::filesystem::path& cwd = {}) {
     std::set<std::string> removed = {
         "OPENAI_API_KEY",     "OPENAI_BASE_URL",      "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL",
-        "OPENROUTER_API_KEY", "AZURE_OPENAI_API_KEY", "L2MAC_BASE_URL",    "L2MAC_MODEL"};
+        "OPENROUTER_API_KEY", "AZURE_OPENAI_API_KEY", "L2MAC_BASE_URL",    "L2MAC_MODEL",
+        "L2MAC_CONFIG",       "XDG_CONFIG_HOME"};
     removed.insert(env.unset.begin(), env.unset.end());
     std::vector<std::string> env_strings;
     for (char** entry = environ; *entry != nullptr; ++entry) {
@@ -110,6 +112,10 @@ class Subprocess {
       if (removed.count(name) == 0 && env.set.count(name) == 0) env_strings.push_back(item);
     }
     for (const auto& [name, value] : env.set) env_strings.push_back(name + "=" + value);
+    // A developer's own ~/.config/l2mac/config.json must not change a test's run either.
+    if (env.set.count("XDG_CONFIG_HOME") == 0) {
+      env_strings.push_back("XDG_CONFIG_HOME=/nonexistent/l2mac-test-config");
+    }
 
     std::vector<std::string> argv_strings = argv;
     std::vector<char*> argv_ptrs;

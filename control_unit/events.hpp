@@ -1,0 +1,211 @@
+// The run's event stream: every state change of a run as a typed, versioned RunEvent,
+// sent to the EventSink an embedder puts in RunOptions::events (as LevelDB's Options
+// carries info_log) and persisted in the workspace's `events` table (see event_log.hpp),
+// so that a live view, `l2mac run --json`, `l2mac events` and a report all read one
+// history. The JSON form of each event is documented in docs/EVENTS.md, whose schema
+// (docs/events.schema.json) a test checks every event of a simulated run against.
+//
+// Each event has a sequence number (strictly increasing within a run and continued across
+// resumes), a wall-clock time and the instruction it belongs to ("" for the run and its
+// planning). Text deltas take sequence numbers but are not persisted, so the stored
+// history has gaps where they were.
+//
+// Threads: the control unit calls a sink from the one thread that runs the run, one event
+// at a time, in sequence order; a sink needs no locking of its own unless it shares state
+// with other threads. (A later change runs instructions in parallel lanes; the sink
+// contract will then say which calls may overlap.) A sink must not throw and should return
+// quickly: it runs inside the run loop, sometimes inside a database transaction.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "agents/agent_events.hpp"
+
+namespace l2mac::control_unit {
+
+// The "v" of every event's JSON. Raised when a field changes meaning or disappears;
+// adding an event type or a field does not raise it (consumers ignore what they do not
+// know).
+inline constexpr int kEventSchemaVersion = 1;
+
+struct RunStarted {
+  std::string task_source;  // the spec's path, or "--task"
+  std::string domain;       // "codebase", "book", "custom"
+  std::string model;        // Provider::Describe(), never a secret
+};
+
+// `resume` continued the run: what starts over.
+struct RunResumed {
+  int interrupted = 0;  // instructions a stop left running
+  int retried = 0;      // failed or skipped instructions that run again
+  std::string model;
+};
+
+struct RunFinished {
+  // "completed", "incomplete", "budget_reached", or "error" (then `error` says why)
+  std::string outcome;
+  std::string error;
+  int instructions = 0;
+  int committed = 0;
+  int failed = 0;
+  int skipped = 0;
+  int context_restarts = 0;
+  int gate_failures = 0;
+  int64_t model_calls = 0;
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  int64_t cached_tokens = 0;
+  int64_t cost_microusd = 0;
+  int64_t files = 0;
+};
+
+struct PlanStarted {};
+
+struct PlannedInstruction {
+  std::string id;
+  std::string text;
+  std::vector<std::string> depends_on;
+};
+
+// The prompt program, in the order it runs (planned, or supplied with --program).
+struct PlanReady {
+  std::vector<PlannedInstruction> instructions;
+};
+
+struct InstructionStarted {
+  std::string text;
+  int position = 0;  // 1-based among the program's instructions
+  int count = 0;     // instructions in the program
+};
+
+struct InstructionCommitted {
+  int64_t commit = 0;         // the store commit
+  int64_t files_changed = 0;  // written or deleted by the instruction
+  std::string summary;        // the first line of the model's summary
+};
+
+struct InstructionFailed {
+  std::string failure;
+};
+
+struct InstructionSkipped {
+  std::string reason;  // e.g. "depends on 2, which failed"
+};
+
+struct ModelCallStarted {
+  std::string purpose;  // "plan", "work", "summary"
+  int64_t estimated_prompt_tokens = 0;
+  // The estimated prompt against the context's usable budget: 100 is where the context
+  // restarts. 0 when the budget is unknown.
+  double context_fill_pct = 0;
+};
+
+struct ModelCallFinished {
+  std::string purpose;
+  bool ok = true;
+  std::string error;  // when not ok (secrets scrubbed by the provider)
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  int64_t cached_tokens = 0;
+  int64_t cost_microusd = 0;
+  int64_t latency_ms = 0;
+  double context_fill_pct = 0;
+  std::string finish_reason;
+  int tool_calls = 0;
+};
+
+// A piece of the reply's text as the server streams it. Never persisted. A retried
+// attempt streams its text again from the start.
+struct TextDelta {
+  std::string text;
+};
+
+// The gate starts on a snapshot of the staged state: for step_complete, or for the
+// run_tests tool (which may name test files).
+struct CheckStarted {
+  std::vector<std::string> test_paths;  // the tests asked for; empty: every test
+};
+
+struct FailingTest {
+  std::string id;       // the runner's test id, e.g. tests/test_app.py::test_add
+  std::string file;     // may be empty
+  std::string message;  // the first line of its failure, when the report has it
+};
+
+struct CheckResult {
+  std::string name;     // "python syntax", "pytest", ...
+  std::string verdict;  // "passed", "failed", "timed_out"
+  std::string summary;  // e.g. "1 failed, 3 passed"
+  // The tests the runners reported failing, under the failed check whose findings name
+  // them (else the first failed check); at most kMaxFailingTests over all checks.
+  std::vector<FailingTest> failing_tests;
+};
+
+struct CheckFinished {
+  bool passed = false;
+  std::string summary;  // GateReport::OneLine()
+  std::vector<CheckResult> checks;
+  int64_t duration_ms = 0;
+};
+inline constexpr size_t kMaxFailingTests = 50;
+
+// A budget is close to spent (at 80%); sent once per budget per run.
+struct BudgetWarning {
+  std::string budget;  // "max_cost_usd" or "max_tokens"
+  double spent = 0;
+  double limit = 0;
+};
+
+// A budget is spent: the run stops before the next step.
+struct BudgetReached {
+  std::string budget;
+  double spent = 0;
+  double limit = 0;
+  std::string message;  // e.g. "--max-cost: $0.0123 spent of $0.0100"
+};
+
+// Something the run tells its user that is not a state change of its own: a user edit
+// imported or kept, a calibrated context budget.
+struct Notice {
+  std::string level;  // "debug", "info", "warning"
+  std::string message;
+};
+
+using EventPayload =
+    std::variant<RunStarted, RunResumed, RunFinished, PlanStarted, PlanReady, InstructionStarted,
+                 InstructionCommitted, InstructionFailed, InstructionSkipped, ModelCallStarted,
+                 ModelCallFinished, TextDelta, agents::ToolCalled, agents::ContextRestarted,
+                 agents::StepRejected, CheckStarted, CheckFinished, BudgetWarning, BudgetReached,
+                 Notice>;
+
+struct RunEvent {
+  int64_t seq = 0;
+  int64_t time_ms = 0;      // milliseconds since the Unix epoch
+  std::string instruction;  // "" for the run and its planning
+  EventPayload payload;
+
+  // The JSON "type": "run_started", "tool_call", ... (docs/EVENTS.md).
+  const char* type() const;
+  // Whether it is stored in the events table (everything but text deltas).
+  bool persisted() const { return !std::holds_alternative<TextDelta>(payload); }
+};
+
+// {"v", "seq", "time_ms", "type", "instruction"} and then the payload's fields, flat, in
+// that order (ordered_json keeps the order for readers of the JSONL).
+nlohmann::ordered_json EventToJson(const RunEvent& event);
+// The payload's fields alone (what the events table stores beside the envelope).
+nlohmann::ordered_json PayloadToJson(const EventPayload& payload);
+
+// Receives a run's events; see the file comment for the threading contract.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void OnEvent(const RunEvent& event) = 0;
+};
+
+}  // namespace l2mac::control_unit
