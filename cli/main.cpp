@@ -12,6 +12,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/files_command.hpp"
 #include "cli/option_checks.hpp"
+#include "cli/report_command.hpp"
 #include "cli/usage_errors.hpp"
 #include "cli/user_config.hpp"
 #include "core/version.hpp"
@@ -202,14 +203,17 @@ int main(int argc, char** argv) {
                        "keep reading the events of a run another l2mac process is running "
                        "(read-only); stops when it finishes or stops, or on Ctrl-C");
 
+  l2mac::cli::ReportFlags report;
+  auto* report_cmd = l2mac::cli::AddReportCommand(app, report);
+
   l2mac::cli::DoctorFlags doctor;
   auto* doctor_cmd = l2mac::cli::AddDoctorCommand(app, doctor);
   doctor_cmd->footer(kExitCodesHelp);
 
   l2mac::cli::FilesCommand files = l2mac::cli::AddFilesCommand(app);
 
-  for (CLI::App* command :
-       {run_cmd, resume_cmd, status_cmd, transcript_cmd, events_cmd, doctor_cmd, files.command}) {
+  for (CLI::App* command : {run_cmd, resume_cmd, status_cmd, transcript_cmd, events_cmd, report_cmd,
+                            doctor_cmd, files.command}) {
     AddGlobalOptions(*command, global);
   }
   l2mac::cli::MakeRangesReadable(app);
@@ -246,6 +250,7 @@ int main(int argc, char** argv) {
     if (*status_cmd) return l2mac::cli::StatusCommand(status_dir, status_json);
     if (*transcript_cmd) return l2mac::cli::TranscriptCommand(transcript_dir);
     if (*events_cmd) return l2mac::cli::EventsCommand(events_dir, events_follow);
+    if (*report_cmd) return l2mac::cli::ReportCommand(report);
     if (*files.command) return l2mac::cli::RunFilesCommand(files);
   } catch (const std::exception& e) {
     std::cerr << "l2mac: error: internal error (a bug in l2mac; please report it): " << e.what()

@@ -94,7 +94,9 @@ Result<ExchangeTotals> ExchangeLog::Totals() {
                                      " COALESCE(SUM(CASE WHEN prompt_tokens > 0 AND"
                                      "   estimated_prompt_tokens > 0 THEN prompt_tokens END), 0),"
                                      " COALESCE(SUM(CASE WHEN prompt_tokens > 0 THEN"
-                                     "   estimated_prompt_tokens END), 0) FROM exchanges"));
+                                     "   estimated_prompt_tokens END), 0),"
+                                     " COALESCE(MIN(created_ms - latency_ms), 0),"
+                                     " COALESCE(MAX(created_ms), 0) FROM exchanges"));
   L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
   ExchangeTotals totals;
   if (row) {
@@ -107,6 +109,8 @@ Result<ExchangeTotals> ExchangeLog::Totals() {
     totals.calibration_calls = query.ColumnInt(6);
     totals.calibration_reported_tokens = query.ColumnInt(7);
     totals.calibration_estimated_tokens = query.ColumnInt(8);
+    totals.first_call_ms = query.ColumnInt(9);
+    totals.last_reply_ms = query.ColumnInt(10);
   }
   return totals;
 }
@@ -138,6 +142,56 @@ Result<double> ExchangeLog::EstimateScale(int64_t min_calls) {
   const double scale =
       static_cast<double>(query.ColumnInt(1)) / static_cast<double>(query.ColumnInt(2));
   return std::clamp(scale, 0.5, 4.0);
+}
+
+Result<int64_t> ExchangeLog::CountAll() {
+  L2MAC_ASSIGN_OR_RETURN(Statement query, db_.Prepare("SELECT COUNT(*) FROM exchanges"));
+  L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
+  return row ? query.ColumnInt(0) : 0;
+}
+
+Result<std::vector<ExchangeSummary>> ExchangeLog::Latest(size_t limit) {
+  L2MAC_ASSIGN_OR_RETURN(
+      Statement query,
+      db_.Prepare("SELECT seq, purpose, instruction_id, created_ms, latency_ms, prompt_tokens,"
+                  " completion_tokens, cached_tokens, cost_microusd, estimated_prompt_tokens,"
+                  " superseded FROM exchanges WHERE seq IN"
+                  " (SELECT seq FROM exchanges ORDER BY seq DESC LIMIT ?) ORDER BY seq"));
+  query.Bind(1, static_cast<int64_t>(limit));
+  std::vector<ExchangeSummary> exchanges;
+  while (true) {
+    L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
+    if (!row) break;
+    ExchangeSummary exchange;
+    exchange.seq = query.ColumnInt(0);
+    exchange.purpose = query.ColumnText(1);
+    exchange.instruction_id = query.ColumnText(2);
+    exchange.created_ms = query.ColumnInt(3);
+    exchange.latency_ms = query.ColumnInt(4);
+    exchange.prompt_tokens = query.ColumnInt(5);
+    exchange.completion_tokens = query.ColumnInt(6);
+    exchange.cached_tokens = query.ColumnInt(7);
+    exchange.cost_microusd = query.ColumnInt(8);
+    exchange.estimated_prompt_tokens = query.ColumnInt(9);
+    exchange.superseded = query.ColumnInt(10) != 0;
+    exchanges.push_back(std::move(exchange));
+  }
+  return exchanges;
+}
+
+Status ExchangeLog::ForEachRequestContaining(
+    int64_t first_seq, const std::string& needle,
+    const std::function<Status(int64_t seq, std::string_view request)>& visit) {
+  L2MAC_ASSIGN_OR_RETURN(Statement query,
+                         db_.Prepare("SELECT seq, request FROM exchanges WHERE seq >= ? AND"
+                                     " instr(request, ?) > 0 ORDER BY seq"));
+  query.Bind(1, first_seq).Bind(2, needle);
+  while (true) {
+    L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
+    if (!row) break;
+    L2MAC_RETURN_IF_ERROR(visit(query.ColumnInt(0), query.ColumnText(1)));
+  }
+  return Status::Ok();
 }
 
 Status ExchangeLog::WriteTranscript(std::ostream& out) {

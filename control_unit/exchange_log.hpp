@@ -7,9 +7,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/llm/message.hpp"
 #include "core/sqlite.hpp"
@@ -25,11 +28,28 @@ struct ExchangeTotals {
   int64_t cached_tokens = 0;
   int64_t cost_microusd = 0;  // millionths of a US dollar
   int64_t latency_ms = 0;     // summed over calls
+  int64_t first_call_ms = 0;  // when the first call was sent (Unix ms; 0: no call)
+  int64_t last_reply_ms = 0;  // when the last reply was recorded
   // Estimator calibration: over the calls whose usage the server reported, its prompt
   // tokens against l2mac's estimate of the same prompts.
   int64_t calibration_calls = 0;
   int64_t calibration_reported_tokens = 0;
   int64_t calibration_estimated_tokens = 0;
+};
+
+// One recorded exchange without its request and response: what the report draws.
+struct ExchangeSummary {
+  int64_t seq = 0;             // order of recording, from 1
+  std::string purpose;         // "plan", "work" or "summary"
+  std::string instruction_id;  // empty for planning
+  int64_t created_ms = 0;      // when it was recorded, just after the reply (Unix ms)
+  int64_t latency_ms = 0;
+  int64_t prompt_tokens = 0;  // as the server counted them (0 when it did not say)
+  int64_t completion_tokens = 0;
+  int64_t cached_tokens = 0;
+  int64_t cost_microusd = 0;
+  int64_t estimated_prompt_tokens = 0;  // l2mac's own count of the prompt (0: not recorded)
+  bool superseded = false;
 };
 
 class ExchangeLog {
@@ -63,6 +83,16 @@ class ExchangeLog {
   // (superseded ones left out, so a resumed run and its replay see the same values) whose
   // usage the server reported; 1.0 below `min_calls` such exchanges. Clamped to [0.5, 4].
   Result<double> EstimateScale(int64_t min_calls);
+  // Every exchange, superseded ones included.
+  Result<int64_t> CountAll();
+  // The last `limit` exchanges (superseded ones included), oldest first.
+  Result<std::vector<ExchangeSummary>> Latest(size_t limit);
+  // Calls `visit(seq, request)` with the recorded request JSON of each exchange from
+  // `first_seq` on whose request text contains `needle` (SQLite filters, so requests
+  // without it are never copied out), in order. A visit's error stops the walk.
+  Status ForEachRequestContaining(
+      int64_t first_seq, const std::string& needle,
+      const std::function<Status(int64_t seq, std::string_view request)>& visit);
   // Writes the active exchanges as JSONL (see core/llm/transcript.hpp).
   Status WriteTranscript(std::ostream& out);
 

@@ -32,11 +32,12 @@ packages=(
 )
 if [ $with_tests -eq 1 ]; then
   # The test suite: test frameworks, the simulated model server's HTTP library, the
-  # formatting check, the toolchains the scenario tests generate code for, clang with its
-  # sanitizer and libFuzzer runtimes, and tmux (a terminal for the live view's test).
+  # formatting check, the toolchains the scenario tests generate code for, clang with
+  # its sanitizer and libFuzzer runtimes, tmux (a terminal for the live view's test) and
+  # headless Chromium, which loads the HTML report (tests/scenarios/report_test.cpp).
   packages+=(
     clang-format sqlite3 libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev
-    golang-go node-typescript clang libclang-rt-14-dev tmux
+    golang-go node-typescript clang libclang-rt-14-dev tmux chromium
   )
   # Node from Debian (nodejs 18) only when no node is installed (e.g. a newer one from NodeSource).
   command -v node >/dev/null || packages+=(nodejs)

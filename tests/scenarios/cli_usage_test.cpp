@@ -62,7 +62,7 @@ TEST(CliUsageScenario, AMisspelledCommandIsNamedWithTheNearestOne) {
       RunL2mac({"rn", harness.spec_path().string(), "--out", harness.out().string()});
   EXPECT_EQ(run.exit_code, 2) << run.Describe();
   EXPECT_EQ(run.err.rfind("l2mac: error: unknown command 'rn'; did you mean run? (choose one of "
-                          "run, resume, status, transcript, events, doctor, files)\n",
+                          "run, resume, status, transcript, events, report, doctor, files)\n",
                           0),
             0u)
       << run.err;
