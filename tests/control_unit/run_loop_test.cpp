@@ -175,8 +175,9 @@ TEST(RunLoopTest, AFileTheUserEditedIsImportedOnResume) {
 
   auto stopped = run.Start();
   ASSERT_FALSE(stopped.ok()) << "the first run should stop at instruction 2";
+  // The error ended the run: the instruction in flight is back to pending, not "running".
   EXPECT_EQ(InstructionStatuses(run.out()),
-            (std::map<std::string, std::string>{{"1", "committed"}, {"2", "running"}}));
+            (std::map<std::string, std::string>{{"1", "committed"}, {"2", "pending"}}));
   auto files = ThreeModules::Files();
   ASSERT_EQ(ReadText(run.out() / "arith.py"), files["arith.py"]);
 

@@ -114,10 +114,10 @@ TEST_F(ReplayScenario, AnExhaustedTranscriptStopsTheRunAndResumeWithTheWholeOneF
                                      harness.Env());
   EXPECT_EQ(replayed.exit_code, 4) << replayed.Describe();
   EXPECT_NE(replayed.err.find("4 responses"), std::string::npos) << replayed.err;
-  // What was committed before the transcript ran out is kept.
+  // What was committed before the transcript ran out is kept; nothing is left running.
   EXPECT_EQ(
       InstructionStatuses(harness.out()),
-      (std::map<std::string, std::string>{{"1", "committed"}, {"2", "running"}, {"3", "pending"}}));
+      (std::map<std::string, std::string>{{"1", "committed"}, {"2", "pending"}, {"3", "pending"}}));
   EXPECT_EQ(ReadTree(harness.out()), ThreeModules::FirstOnlyFiles());
 
   // Resuming with the whole transcript skips the responses already used and finishes the
