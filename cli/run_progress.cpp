@@ -82,6 +82,7 @@ class StyledLine {
 }  // namespace
 
 void RunProgress::Apply(const RunEvent& event) {
+  started_ = true;
   std::visit(
       [&](const auto& e) {
         using T = std::decay_t<decltype(e)>;
@@ -153,7 +154,7 @@ void RunProgress::Apply(const RunEvent& event) {
 std::vector<std::string> RunProgress::Render(int width, int64_t now_ms, bool color) const {
   width = std::max(width, 20);
   std::vector<std::string> lines;
-  if (finished_) return lines;
+  if (finished_ || !started_) return lines;
 
   StyledLine first(width, color);
   first.Add(fmt::format("[{}/{}] ", committed_, total_ > 0 ? std::to_string(total_) : "?"), kBold);

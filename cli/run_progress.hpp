@@ -19,10 +19,11 @@ class RunProgress {
  public:
   void Apply(const control_unit::RunEvent& event);
 
-  // The status area: at most two lines, each at most `width` columns (UTF-8 aware; at
-  // least 20 columns are assumed). `now_ms` is the wall clock in ms since the epoch, for
-  // the running instruction's elapsed time. With `color`, ANSI attributes (bold, dim) are
-  // added; they take no columns.
+  // The status area: nothing before the first event and after the run finished (so an
+  // error before the run starts is not drawn over), else at most two lines, each at most `width`
+  // columns (UTF-8 aware; at least 20 columns are assumed). `now_ms` is the wall clock in ms since
+  // the epoch, for the running instruction's elapsed time. With `color`, ANSI attributes (bold,
+  // dim) are added; they take no columns.
   std::vector<std::string> Render(int width, int64_t now_ms, bool color) const;
 
   // True once the run finished (the status area has nothing more to say).
@@ -45,6 +46,7 @@ class RunProgress {
   int failed_checks_ = 0;       // of the running instruction
   int restarts_ = 0;            // of the running instruction
   bool planning_ = false;
+  bool started_ = false;  // an event arrived: before that there is nothing to show
   bool finished_ = false;
 };
 

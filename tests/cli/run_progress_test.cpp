@@ -82,8 +82,9 @@ TEST(RunProgressTest, EveryLineFitsTheWidthWhateverTheText) {
   EXPECT_NE(static_cast<unsigned char>(first[first.size() - 4]) & 0xE0, 0xC0) << first;
 }
 
-TEST(RunProgressTest, ColourOnlyWhenAskedAndNothingAfterTheRunFinished) {
+TEST(RunProgressTest, ColourOnlyWhenAskedAndNothingBeforeTheFirstEventOrAfterTheEnd) {
   RunProgress progress;
+  EXPECT_TRUE(progress.Render(80, 3000, false).empty());
   progress.Apply(Event(1000, "", PlanStarted{}));
   std::string plain = progress.Render(80, 3000, false)[0];
   EXPECT_TRUE(Contains(plain, "planning 2.0s")) << plain;
