@@ -112,11 +112,9 @@ bool Statement::ColumnIsNull(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
-Result<std::unique_ptr<Database>> Database::Open(const std::string& path) {
+Result<std::unique_ptr<Database>> Database::OpenConnection(const std::string& path, int flags) {
   sqlite3* raw = nullptr;
-  int rc =
-      sqlite3_open_v2(path.c_str(), &raw,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Status status = SqliteError(raw, rc, "cannot open database " + path);
     sqlite3_close(raw);
@@ -125,6 +123,11 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path) {
   auto db = std::make_unique<Database>(Database::PassKey{}, raw, path);
   sqlite3_busy_timeout(raw, 5000);
   sqlite3_extended_result_codes(raw, 1);
+  return db;
+}
+
+Result<std::unique_ptr<Database>> Database::Open(const std::string& path) {
+  L2MAC_ASSIGN_OR_RETURN(auto db, OpenConnection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
   // journal_mode returns a row, so it goes through a statement.
   L2MAC_ASSIGN_OR_RETURN(Statement wal, db->Prepare("PRAGMA journal_mode=WAL"));
   L2MAC_RETURN_IF_ERROR(wal.Run());
@@ -136,17 +139,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path) {
 }
 
 Result<std::unique_ptr<Database>> Database::OpenReadOnly(const std::string& path) {
-  sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    Status status = SqliteError(raw, rc, "cannot open database " + path);
-    sqlite3_close(raw);
-    return status;
-  }
-  auto db = std::make_unique<Database>(Database::PassKey{}, raw, path);
-  sqlite3_busy_timeout(raw, 5000);
-  sqlite3_extended_result_codes(raw, 1);
-  return db;
+  return OpenConnection(path, SQLITE_OPEN_READONLY);
 }
 
 Database::~Database() { sqlite3_close_v2(db_); }

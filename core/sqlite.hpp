@@ -90,6 +90,8 @@ class Database {
 
  private:
   friend class Transaction;
+  // sqlite3_open_v2 with `flags` (no mutex), the busy timeout and extended result codes.
+  static Result<std::unique_ptr<Database>> OpenConnection(const std::string& path, int flags);
   sqlite3* db_ = nullptr;
   std::string path_;
   int transaction_depth_ = 0;

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/llm/openai_wire.hpp"
+#include "tests/core/cancel_after.hpp"
 #include "tests/sim/closed_port.hpp"
 #include "tests/sim/sim_model_server.hpp"
 
@@ -340,13 +341,9 @@ TEST(OpenAiProviderTest, CancellingAbortsTheCallInFlight) {
   CancelToken cancel;
   ChatRequest request = SimpleRequest();
   request.cancel = &cancel;
-  std::thread canceller([&cancel] {
-    std::this_thread::sleep_for(milliseconds(300));
-    cancel.Cancel();
-  });
+  CancelAfter canceller(cancel, milliseconds(300));
   auto start = std::chrono::steady_clock::now();
   Result<ChatResponse> response = MakeOpenAiProvider(options)->Complete(request);
-  canceller.join();
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.status().code(), StatusCode::kCancelled);
   EXPECT_EQ(server.request_count(), 1u);  // not retried
@@ -365,13 +362,9 @@ TEST(OpenAiProviderTest, CancellingEndsARetryWait) {
   CancelToken cancel;
   ChatRequest request = SimpleRequest();
   request.cancel = &cancel;
-  std::thread canceller([&cancel] {
-    std::this_thread::sleep_for(milliseconds(300));
-    cancel.Cancel();
-  });
+  CancelAfter canceller(cancel, milliseconds(300));
   auto start = std::chrono::steady_clock::now();
   Result<ChatResponse> response = MakeOpenAiProvider(options)->Complete(request);
-  canceller.join();
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.status().code(), StatusCode::kCancelled);
   EXPECT_EQ(server.request_count(), 1u);

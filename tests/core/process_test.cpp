@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/core/cancel_after.hpp"
+
 namespace l2mac {
 namespace {
 
@@ -235,14 +237,10 @@ TEST(ProcessTest, CancelKillsTheGroupWithinAPollTick) {
   options.timeout = milliseconds(60000);
   CancelToken cancel;
   options.cancel = &cancel;
-  std::thread canceller([&cancel] {
-    std::this_thread::sleep_for(milliseconds(300));
-    cancel.Cancel();
-  });
+  CancelAfter canceller(cancel, milliseconds(300));
   const auto start = std::chrono::steady_clock::now();
   Result<ProcessResult> result = RunProcess(options);
   const auto elapsed = std::chrono::steady_clock::now() - start;
-  canceller.join();
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   EXPECT_TRUE(result->cancelled);
   EXPECT_FALSE(result->timed_out);

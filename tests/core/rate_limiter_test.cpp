@@ -1,4 +1,5 @@
 #include "core/llm/rate_limiter.hpp"
+#include "tests/core/cancel_after.hpp"
 
 #include <gtest/gtest.h>
 
@@ -46,13 +47,9 @@ TEST(RateLimiterTest, CancellingEndsAWaitWithoutTakingTheBudget) {
   RateLimiter limiter(/*requests_per_minute=*/1, /*tokens_per_minute=*/0);  // one a minute
   limiter.Acquire(0);                                                       // the first is free
   CancelToken cancel;
-  std::thread canceller([&cancel] {
-    std::this_thread::sleep_for(milliseconds(200));
-    cancel.Cancel();
-  });
+  CancelAfter canceller(cancel, milliseconds(200));
   const auto start = Clock::now();
   limiter.Acquire(0, &cancel);  // would wait a minute
-  canceller.join();
   EXPECT_LT(Clock::now() - start, milliseconds(5000));
   EXPECT_TRUE(cancel.cancelled());
 }
