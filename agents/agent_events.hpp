@@ -36,6 +36,9 @@ struct StepRejected {
   int attempts = 0;      // failed step_complete checks of this instruction so far
   int max_attempts = 0;  // the bound (--max-attempts)
   std::string checks;    // GateReport::OneLine()
+  // Set by the control unit, not the worker: the store branch that keeps the files the
+  // checks saw ("attempt/<instruction>/<attempts>"), "" when none was kept.
+  std::string kept_as;
 };
 
 using AgentEvent = std::variant<ToolCalled, ContextRestarted, StepRejected>;

@@ -226,8 +226,8 @@ Result<WorkerOutcome> Worker::Run(const WorkerInput& input) {
             outcome.gate_report = std::move(report);
           } else {
             ++outcome.gate_failures;
-            L2MAC_RETURN_IF_ERROR(Report(
-                StepRejected{outcome.gate_failures, limits_.max_gate_failures, report.OneLine()}));
+            L2MAC_RETURN_IF_ERROR(Report(StepRejected{
+                outcome.gate_failures, limits_.max_gate_failures, report.OneLine(), ""}));
             result = ToolError(
                 "The checks failed, so the instruction is not complete yet. First work out the "
                 "cause from the output below, then fix it and call step_complete again.");

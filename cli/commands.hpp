@@ -50,7 +50,6 @@ struct ResumeFlags {
 // its own section.
 int RunCommand(const RunFlags& flags, const Config& config);
 int ResumeCommand(const ResumeFlags& flags, const Config& config);
-int StatusCommand(const std::string& out, bool json);
 int TranscriptCommand(const std::string& out);
 
 }  // namespace l2mac::cli

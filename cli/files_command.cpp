@@ -177,7 +177,13 @@ Status Log(FileStore& store, const FilesFlags& flags) {
 Status Diff(FileStore& store, const FilesFlags& flags) {
   int64_t to = 0;
   int64_t from = 0;
-  if (flags.to.empty()) {
+  if (!flags.at.empty()) {
+    if (!flags.from.empty() || !flags.to.empty()) {
+      return Status::InvalidArgument(
+          "give either --at COMMIT (what that commit changed) or FROM [TO], not both");
+    }
+    L2MAC_ASSIGN_OR_RETURN(to, store.Resolve(flags.at));
+  } else if (flags.to.empty()) {
     L2MAC_ASSIGN_OR_RETURN(to, store.Head());
   } else {
     L2MAC_ASSIGN_OR_RETURN(to, store.Resolve(flags.to));
@@ -310,6 +316,9 @@ FilesCommand AddFilesCommand(CLI::App& app) {
   f.diff->add_option("FROM", f.from, "the older commit (default: TO's parent)");
   f.diff->add_option("TO", f.to, "the newer commit (default: the head of main)");
   f.diff->add_option("--path", f.path, "only paths starting with this");
+  f.diff->add_option("--at", f.at,
+                     "what this commit changed against its parent: a number from `log`, a branch "
+                     "(e.g. attempt/3/2, a failed attempt's files), or NAME~N; instead of FROM TO");
 
   f.blame = cmd.add_subcommand("blame", "Show which commit and instruction wrote each line.");
   f.blame->add_option("PATH", f.path, "the file's path in the store")->required();

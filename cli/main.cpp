@@ -13,6 +13,7 @@
 #include "cli/files_command.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/report_command.hpp"
+#include "cli/status_command.hpp"
 #include "cli/usage_errors.hpp"
 #include "cli/user_config.hpp"
 #include "core/version.hpp"
@@ -183,7 +184,10 @@ int main(int argc, char** argv) {
   std::string status_dir;
   bool status_json = false;
   auto* status_cmd = app.add_subcommand(
-      "status", "Print the prompt program with each instruction's status, attempts and tokens.");
+      "status",
+      "Print the prompt program with each instruction's status, attempts and tokens; for an "
+      "instruction that is failing, each failed attempt's checks, failing tests and the store "
+      "branch with its files; and the commands that continue the run.");
   status_cmd->add_option("DIR", status_dir, "the run's output folder")->required();
   status_cmd->add_flag("--json", status_json, "machine-readable output");
 

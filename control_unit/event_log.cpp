@@ -50,8 +50,9 @@ Status EventLog::Append(const std::vector<StoredEvent>& rows) {
   return txn->Commit();
 }
 
-Result<std::vector<nlohmann::ordered_json>> ReadEventsAfter(Database& db, int64_t after_seq,
-                                                            int64_t limit) {
+namespace {
+
+Status CheckHasEventsTable(Database& db) {
   L2MAC_ASSIGN_OR_RETURN(Statement exists,
                          db.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND"
                                     " name = 'events'"));
@@ -61,10 +62,12 @@ Result<std::vector<nlohmann::ordered_json>> ReadEventsAfter(Database& db, int64_
         "this run has no recorded events: it was made by an l2mac from before events "
         "(they start with the next `l2mac resume`)");
   }
-  L2MAC_ASSIGN_OR_RETURN(Statement query,
-                         db.Prepare("SELECT seq, v, time_ms, type, instruction_id, data FROM"
-                                    " events WHERE seq > ? ORDER BY seq LIMIT ?"));
-  query.Bind(1, after_seq).Bind(2, limit);
+  return Status::Ok();
+}
+
+// The rows `query` yields (seq, v, time_ms, type, instruction_id, data), as EventToJson()
+// gave them.
+Result<std::vector<nlohmann::ordered_json>> EventRows(Statement& query) {
   std::vector<nlohmann::ordered_json> events;
   while (true) {
     L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
@@ -83,6 +86,35 @@ Result<std::vector<nlohmann::ordered_json>> ReadEventsAfter(Database& db, int64_
     events.push_back(std::move(event));
   }
   return events;
+}
+
+}  // namespace
+
+Result<std::vector<nlohmann::ordered_json>> ReadEventsAfter(Database& db, int64_t after_seq,
+                                                            int64_t limit) {
+  L2MAC_RETURN_IF_ERROR(CheckHasEventsTable(db));
+  L2MAC_ASSIGN_OR_RETURN(Statement query,
+                         db.Prepare("SELECT seq, v, time_ms, type, instruction_id, data FROM"
+                                    " events WHERE seq > ? ORDER BY seq LIMIT ?"));
+  query.Bind(1, after_seq).Bind(2, limit);
+  return EventRows(query);
+}
+
+Result<std::vector<nlohmann::ordered_json>> ReadLatestEventsOfTypes(
+    Database& db, const std::vector<std::string>& types, int64_t limit) {
+  L2MAC_RETURN_IF_ERROR(CheckHasEventsTable(db));
+  if (types.empty()) return std::vector<nlohmann::ordered_json>();
+  std::string placeholders;
+  for (size_t i = 0; i < types.size(); ++i) placeholders += i == 0 ? "?" : ", ?";
+  L2MAC_ASSIGN_OR_RETURN(
+      Statement query,
+      db.Prepare("SELECT seq, v, time_ms, type, instruction_id, data FROM (SELECT * FROM events"
+                 " WHERE type IN (" +
+                 placeholders + ") ORDER BY seq DESC LIMIT ?) ORDER BY seq"));
+  int index = 1;
+  for (const std::string& type : types) query.Bind(index++, type);
+  query.Bind(index, limit);
+  return EventRows(query);
 }
 
 }  // namespace l2mac::control_unit

@@ -55,4 +55,9 @@ class EventLog {
 Result<std::vector<nlohmann::ordered_json>> ReadEventsAfter(Database& db, int64_t after_seq,
                                                             int64_t limit);
 
+// The newest `limit` stored events whose type is one of `types`, oldest first, in the form
+// ReadEventsAfter() gives; errors as ReadEventsAfter().
+Result<std::vector<nlohmann::ordered_json>> ReadLatestEventsOfTypes(
+    Database& db, const std::vector<std::string>& types, int64_t limit);
+
 }  // namespace l2mac::control_unit

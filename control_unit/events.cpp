@@ -72,7 +72,7 @@ json Fields(const InstructionStarted& e) {
 json Fields(const InstructionCommitted& e) {
   return {{"commit", e.commit}, {"files_changed", e.files_changed}, {"summary", e.summary}};
 }
-json Fields(const InstructionFailed& e) { return {{"failure", e.failure}}; }
+json Fields(const InstructionFailed& e) { return {{"failure", e.failure}, {"kept_as", e.kept_as}}; }
 json Fields(const InstructionSkipped& e) { return {{"reason", e.reason}}; }
 json Fields(const ModelCallStarted& e) {
   return {{"purpose", e.purpose},
@@ -107,7 +107,10 @@ json Fields(const agents::ContextRestarted& e) {
   return {{"restarts", e.restarts}, {"max_restarts", e.max_restarts}};
 }
 json Fields(const agents::StepRejected& e) {
-  return {{"attempts", e.attempts}, {"max_attempts", e.max_attempts}, {"checks", e.checks}};
+  return {{"attempts", e.attempts},
+          {"max_attempts", e.max_attempts},
+          {"checks", e.checks},
+          {"kept_as", e.kept_as}};
 }
 json Fields(const CheckStarted& e) { return {{"test_paths", e.test_paths}}; }
 json Fields(const CheckFinished& e) {

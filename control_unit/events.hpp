@@ -91,6 +91,9 @@ struct InstructionCommitted {
 
 struct InstructionFailed {
   std::string failure;
+  // The store branch that keeps the files staged when the instruction gave up, when they
+  // changed after its last refused check ("" otherwise: that attempt's branch has them).
+  std::string kept_as;
 };
 
 struct InstructionSkipped {

@@ -44,7 +44,7 @@ void AppendProgramGraph(std::string& html, const ReportData& data, const ReportL
   const size_t shown = std::min(data.instructions.size(), limits.max_graph_nodes);
   std::vector<LayoutInput> nodes;
   for (size_t i = 0; i < shown; ++i) {
-    const auto& instruction = data.instructions[i].instruction;
+    const auto& instruction = data.instructions[i].record.instruction;
     nodes.push_back({instruction.id, instruction.depends_on});
   }
   const LayoutGeometry geometry;
@@ -68,8 +68,8 @@ void AppendProgramGraph(std::string& html, const ReportData& data, const ReportL
         Num(x1), Num(y1), Num(x1), Num(y1 + bend), Num(x2), Num(y2 - bend), Num(x2), Num(y2));
   }
   for (size_t i = 0; i < shown; ++i) {
-    const auto& record = data.instructions[i];
-    const std::string& status = data.statuses.size() > i ? data.statuses[i] : "pending";
+    const auto& record = data.instructions[i].record;
+    const std::string& status = data.instructions[i].status;
     const auto& place = layout.places[i];
     html += "<g class=\"node\"><title>";
     AppendHtmlEscaped(html, record.instruction.id + " (" + status +
@@ -115,7 +115,7 @@ void AppendTimeline(std::string& html, const ReportData& data, const ReportLimit
     if (present.count(id) != 0 && row_of.emplace(id, rows.size()).second) rows.push_back(id);
   };
   add_row("");
-  for (const auto& record : data.instructions) add_row(record.instruction.id);
+  for (const auto& state : data.instructions) add_row(state.record.instruction.id);
   for (size_t i = begin; i < end; ++i) add_row(data.exchanges[i].instruction_id);
 
   int64_t t0 = data.exchanges[begin].created_ms - data.exchanges[begin].latency_ms;

@@ -51,30 +51,21 @@ void ReadStoredOptions(const std::optional<std::string>& stored, ReportData& dat
   }
 }
 
-void GatherRunState(Workspace& workspace, ReportData& data, const ReportLimits& limits) {
+// The run's state and instructions from the run-status model, so the report and
+// `l2mac status` agree; then what only the report shows.
+Status GatherRunState(Workspace& workspace, ReportData& data, const ReportLimits& limits) {
+  L2MAC_ASSIGN_OR_RETURN(RunStatus status, ReadRunStatus(workspace));
+  data.busy = status.busy;
+  data.state = std::move(status.state);
+  data.provider = std::move(status.provider);
+  data.instructions = std::move(status.instructions);
   // The meta values are optional for the report: a run killed while starting may lack some.
   auto get = [&workspace](const char* key) {
     auto value = workspace.GetMeta(key);
     return value.ok() ? *value : std::nullopt;
   };
-  data.busy = Workspace::IsBusy(workspace.dir());
-  data.state = get("state").value_or("unknown");
-  // A killed process cannot record that it stopped (as `l2mac status` says it).
-  if ((data.state == "running" || data.state == "interrupted") && !data.busy) {
-    data.state = "interrupted";
-  }
-  data.provider = get("provider").value_or("unknown");
   data.task = Bounded(get("task").value_or(""), limits.max_text_bytes);
   ReadStoredOptions(get("options"), data);
-}
-
-Status GatherInstructions(Workspace& workspace, ReportData& data) {
-  L2MAC_ASSIGN_OR_RETURN(data.instructions, workspace.registry().All());
-  for (const auto& record : data.instructions) {
-    data.statuses.push_back(record.status == registry::InstructionStatus::kRunning && !data.busy
-                                ? "interrupted"
-                                : registry::InstructionStatusName(record.status));
-  }
   return Status::Ok();
 }
 
@@ -223,8 +214,7 @@ Result<ReportData> GatherReportData(Workspace& workspace, const ReportLimits& li
   ReportData data;
   data.dir = workspace.dir().string();
   data.generated_ms = NowMs();
-  GatherRunState(workspace, data, limits);
-  L2MAC_RETURN_IF_ERROR(GatherInstructions(workspace, data));
+  L2MAC_RETURN_IF_ERROR(GatherRunState(workspace, data, limits));
   L2MAC_RETURN_IF_ERROR(GatherExchanges(workspace, data, limits));
   L2MAC_RETURN_IF_ERROR(GatherFiles(workspace, data, limits));
   FindActivitySpan(data);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "control_unit/exchange_log.hpp"
+#include "control_unit/run_status.hpp"
 #include "control_unit/workspace.hpp"
 #include "core/status.hpp"
 #include "registry/instruction_registry.hpp"
@@ -70,10 +71,9 @@ struct ReportData {
   int64_t context_usable_tokens = 0;
   int64_t generated_ms = 0;  // when the report was made
 
-  std::vector<registry::InstructionRecord> instructions;  // program order
-  // Status names as `l2mac status` shows them ("interrupted" for a running instruction
-  // no process holds), parallel to `instructions`.
-  std::vector<std::string> statuses;
+  // Program order, as the run-status model (run_status.hpp) reads them: each record, its
+  // status as `l2mac status` shows it, and the failed attempts of its latest try.
+  std::vector<InstructionState> instructions;
 
   ExchangeTotals totals;                   // over every exchange, superseded included
   int64_t exchanges_total = 0;             // how many exchanges the run recorded

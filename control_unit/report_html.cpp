@@ -76,7 +76,8 @@ struct Counts {
 
 Counts CountStatuses(const ReportData& data) {
   Counts counts;
-  for (const auto& status : data.statuses) {
+  for (const auto& state : data.instructions) {
+    const std::string& status = state.status;
     if (status == "committed") {
       ++counts.committed;
     } else if (status == "failed") {
@@ -141,9 +142,9 @@ void AppendSummary(std::string& html, const ReportData& data, const ReportLimits
        "duration");
   Card(html, FormatDuration(data.totals.latency_ms), "waiting for the model");
   int restarts = 0, attempts = 0;
-  for (const auto& record : data.instructions) {
-    restarts += record.context_restarts;
-    attempts += record.attempts;
+  for (const auto& state : data.instructions) {
+    restarts += state.record.context_restarts;
+    attempts += state.record.attempts;
   }
   Card(html, std::to_string(attempts), "failed checks");
   Card(html, std::to_string(restarts), "context restarts");
@@ -177,7 +178,7 @@ void AppendUsage(std::string& html, const ReportData& data, const ReportLimits& 
   const size_t shown = std::min(data.instructions.size(), limits.max_instructions);
   int64_t max_tokens = 1, max_cost = 1;
   for (size_t i = 0; i < shown; ++i) {
-    const auto& r = data.instructions[i];
+    const auto& r = data.instructions[i].record;
     max_tokens = std::max(max_tokens, r.prompt_tokens + r.completion_tokens);
     max_cost = std::max(max_cost, r.cost_microusd);
   }
@@ -188,8 +189,8 @@ void AppendUsage(std::string& html, const ReportData& data, const ReportLimits& 
       "checks</th><th class=\"n\">restarts</th><th style=\"width:140px\">tokens / "
       "cost</th></tr>\n";
   for (size_t i = 0; i < shown; ++i) {
-    const auto& r = data.instructions[i];
-    const std::string& status = data.statuses.size() > i ? data.statuses[i] : "pending";
+    const auto& r = data.instructions[i].record;
+    const std::string& status = data.instructions[i].status;
     html += "<tr><td>";
     Escaped(html, FirstLineOf(r.instruction.id, 40));
     html +=
@@ -226,21 +227,67 @@ void AppendUsage(std::string& html, const ReportData& data, const ReportLimits& 
       "</section>\n";
 }
 
+// The failed attempts of an instruction's latest try: what each check said, the failing
+// tests with the first line of their assertion, and the branch that keeps the files.
+void AppendFailedAttempts(std::string& html, const InstructionState& state) {
+  if (state.failed_attempts.empty() && state.kept_at_failure.empty()) return;
+  html += "<ul class=\"attempts\">\n";
+  if (state.failed_attempts_omitted > 0) {
+    html += fmt::format("<li class=\"note\">{} earlier failed attempts not listed</li>\n",
+                        state.failed_attempts_omitted);
+  }
+  for (const auto& attempt : state.failed_attempts) {
+    html += fmt::format("<li>attempt {} of {} failed: ", attempt.attempt, attempt.max_attempts);
+    Escaped(html, attempt.checks);
+    if (!attempt.kept_as.empty()) {
+      html += " (files: <code>";
+      Escaped(html, attempt.kept_as);
+      html += "</code>)";
+    }
+    bool listed = false;
+    for (const auto& check : attempt.failed) {
+      for (const auto& test : check.failing_tests) {
+        html += listed ? "<li><code>" : "<ul><li><code>";
+        listed = true;
+        Escaped(html, test.id);
+        html += "</code>";
+        if (!test.message.empty()) {
+          html += ": ";
+          Escaped(html, test.message);
+        }
+        html += "</li>";
+      }
+    }
+    if (listed) html += "</ul>";
+    html += "</li>\n";
+  }
+  if (!state.kept_at_failure.empty()) {
+    html += "<li>files when it gave up: <code>";
+    Escaped(html, state.kept_at_failure);
+    html += "</code></li>\n";
+  }
+  html += "</ul>\n";
+}
+
 void AppendChecks(std::string& html, const ReportData& data, const ReportLimits& limits) {
   html += "<section id=\"checks\"><h2>Failed checks</h2>\n";
   bool any = false;
   const size_t shown_instructions = std::min(data.instructions.size(), limits.max_instructions);
   for (size_t i = 0; i < shown_instructions; ++i) {
-    const auto& r = data.instructions[i];
-    if (r.failure.empty()) continue;
+    const auto& r = data.instructions[i].record;
+    if (r.failure.empty() && data.instructions[i].failed_attempts.empty()) continue;
     any = true;
     html += "<p><b>Instruction ";
     Escaped(html, FirstLineOf(r.instruction.id, 40));
     html += "</b> ";
-    Escaped(html, data.statuses.size() > i ? data.statuses[i] : "");
-    html += ":</p><pre>";
-    BoundedText(html, r.failure, limits.max_text_bytes);
-    html += "</pre>\n";
+    Escaped(html, data.instructions[i].status);
+    html += ":</p>";
+    if (!r.failure.empty()) {
+      html += "<pre>";
+      BoundedText(html, r.failure, limits.max_text_bytes);
+      html += "</pre>\n";
+    }
+    AppendFailedAttempts(html, data.instructions[i]);
   }
   const size_t count = std::min(data.check_reports.size(), limits.max_check_reports);
   const size_t begin = data.check_reports.size() - count;

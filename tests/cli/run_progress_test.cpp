@@ -57,7 +57,7 @@ TEST(RunProgressTest, ShowsTheRunningInstructionWhatItDoesAndTheTotals) {
 
   progress.Apply(Event(4000, "1", CheckStarted{}));
   EXPECT_TRUE(Contains(progress.Render(120, 4000, false)[0], "running the checks"));
-  progress.Apply(Event(5000, "1", agents::StepRejected{1, 4, "pytest: failed (1 failed)"}));
+  progress.Apply(Event(5000, "1", agents::StepRejected{1, 4, "pytest: failed (1 failed)", ""}));
   EXPECT_TRUE(Contains(progress.Render(120, 5000, false)[1], "1 failed check"));
   progress.Apply(Event(6000, "1", InstructionCommitted{7, 2, "done"}));
   EXPECT_TRUE(Contains(progress.Render(120, 6000, false)[0], "[1/3]"));

@@ -84,7 +84,7 @@ TEST_F(EventsTest, AFlushJoinsTheCallersTransactionAndALaterEmitterContinuesTheS
     emitter.Emit(RunStarted{"spec.md", "codebase", "sim"});
     auto txn = Transaction::Begin(*db_);
     ASSERT_TRUE(txn.ok());
-    emitter.Emit(InstructionFailed{"the checks still failed"});
+    emitter.Emit(InstructionFailed{"the checks still failed", ""});
     ASSERT_TRUE(emitter.Flush().ok());
     // Rolled back with the transaction it joined: the state it reported did not land.
     ASSERT_TRUE((*txn)->Rollback().ok());

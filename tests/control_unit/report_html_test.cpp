@@ -32,13 +32,14 @@ std::string Lower(std::string text) {
   return text;
 }
 
-registry::InstructionRecord Record(
+InstructionState Record(
     const std::string& id, const std::string& text, std::vector<std::string> depends_on = {},
     registry::InstructionStatus status = registry::InstructionStatus::kCommitted) {
-  registry::InstructionRecord record;
-  record.instruction = {id, text, std::move(depends_on)};
-  record.status = status;
-  return record;
+  InstructionState state;
+  state.record.instruction = {id, text, std::move(depends_on)};
+  state.record.status = status;
+  state.status = registry::InstructionStatusName(status);
+  return state;
 }
 
 ReportData SmallRun() {
@@ -50,7 +51,8 @@ ReportData SmallRun() {
   data.context_usable_tokens = 5600;
   data.instructions = {Record("1", "Write a.py"), Record("2", "Write b.py", {"1"}),
                        Record("3", "Write c.py", {"1"}), Record("4", "Join them", {"2", "3"})};
-  data.statuses = {"committed", "committed", "failed", "skipped"};
+  data.instructions[2].status = "failed";
+  data.instructions[3].status = "skipped";
   for (int i = 0; i < 6; ++i) {
     ExchangeSummary call;
     call.seq = i + 1;
@@ -94,9 +96,9 @@ TEST(ReportHtmlTest, HostileTextFromTheDatabaseIsEscapedEverywhere) {
   data.model = hostile;
   data.task = hostile;
   data.state = hostile;
-  data.instructions[0].instruction.id = "1\"><script>x()</script>";
-  data.instructions[0].instruction.text = hostile;
-  data.instructions[1].failure = "</pre>" + hostile;
+  data.instructions[0].record.instruction.id = "1\"><script>x()</script>";
+  data.instructions[0].record.instruction.text = hostile;
+  data.instructions[1].record.failure = "</pre>" + hostile;
   data.exchanges[1].purpose = hostile;
   data.exchanges[1].instruction_id = hostile;
   data.check_reports.push_back({"2", 3, 1'700'000'001'000, "step_complete<b>", hostile, false});
@@ -108,6 +110,14 @@ TEST(ReportHtmlTest, HostileTextFromTheDatabaseIsEscapedEverywhere) {
   change.added = 2;
   change.removed = 0;
   data.file_changes.push_back(change);
+  FailedAttempt attempt;
+  attempt.attempt = 1;
+  attempt.max_attempts = 4;
+  attempt.checks = hostile;
+  attempt.kept_as = hostile;
+  attempt.failed.push_back({"pytest", "failed", "1 failed", {{hostile, hostile, hostile}}});
+  data.instructions[2].failed_attempts.push_back(attempt);
+  data.instructions[2].kept_at_failure = hostile;
 
   const std::string html = RenderReportHtml(data);
   const std::string lower = Lower(html);
@@ -136,9 +146,8 @@ TEST(ReportHtmlTest, AHugeRunGivesABoundedPage) {
     data.instructions.push_back(Record(
         std::to_string(i), std::string(2000, 'x'),
         i > 0 ? std::vector<std::string>{std::to_string(i - 1)} : std::vector<std::string>{}));
-    data.statuses.push_back("committed");
   }
-  data.instructions[5].failure = std::string(5 << 20, 'f');
+  data.instructions[5].record.failure = std::string(5 << 20, 'f');
   for (int i = 0; i < 100000; ++i) {
     ExchangeSummary call;
     call.seq = i + 1;
@@ -180,6 +189,37 @@ TEST(ReportHtmlTest, AHugeRunGivesABoundedPage) {
   EXPECT_EQ(Count(html, "class=\"node\""), limits.max_graph_nodes);
   // Closed properly: the page ends as it began.
   EXPECT_EQ(html.substr(html.size() - 8), "</html>\n");
+}
+
+TEST(ReportHtmlTest, EachFailedAttemptShowsItsFailingTestsAndTheBranchWithItsFiles) {
+  ReportData data = SmallRun();
+  data.instructions[2].record.failure = "the checks still failed after 2 attempts";
+  FailedAttempt first;
+  first.attempt = 1;
+  first.max_attempts = 2;
+  first.checks = "pytest: failed (1 failed, 2 passed)";
+  first.kept_as = "attempt/3/1";
+  first.failed.push_back({"pytest",
+                          "failed",
+                          "1 failed, 2 passed",
+                          {{"tests/test_c.py::test_sum", "tests/test_c.py", "assert 3 == 4"}}});
+  FailedAttempt second = first;
+  second.attempt = 2;
+  second.kept_as = "attempt/3/2";
+  second.failed[0].failing_tests[0].message = "AssertionError: assert 5 == 4";
+  data.instructions[2].failed_attempts = {first, second};
+  data.instructions[2].failed_attempts_omitted = 3;
+
+  const std::string html = RenderReportHtml(data);
+  EXPECT_NE(html.find("attempt 1 of 2 failed: pytest: failed (1 failed, 2 passed) (files: "
+                      "<code>attempt/3/1</code>)"),
+            std::string::npos);
+  EXPECT_NE(html.find("<code>tests/test_c.py::test_sum</code>: assert 3 == 4"), std::string::npos);
+  EXPECT_NE(html.find("<code>tests/test_c.py::test_sum</code>: AssertionError: assert 5 == 4"),
+            std::string::npos);
+  EXPECT_NE(html.find("<code>attempt/3/2</code>"), std::string::npos);
+  EXPECT_NE(html.find("3 earlier failed attempts not listed"), std::string::npos);
+  EXPECT_EQ(Count(html, "<ul class=\"attempts\">"), 1u);
 }
 
 TEST(ReportHtmlTest, TheProgramGraphHasANodePerInstructionAndAnEdgePerDependency) {

@@ -94,8 +94,26 @@ TEST(RunLoopTest, AnInstructionThatKeepsFailingFailsAloneAndIsRolledBack) {
   // The failed instruction's writes are neither in the store nor on disk.
   EXPECT_EQ(QueryRun(run.out(), "SELECT path FROM head_files ORDER BY path"),
             (std::vector<std::string>{"arith.py", "test_arith.py"}));
-  EXPECT_EQ(QueryRunInt(run.out(), "SELECT COUNT(*) FROM commits"), 1);
+  EXPECT_EQ(QueryRunInt(run.out(),
+                        "SELECT COUNT(*) FROM commits WHERE id = (SELECT commit_id FROM refs"
+                        " WHERE name = 'main') AND parent IS NULL"),
+            1);
   EXPECT_EQ(ReadTree(run.out()), ThreeModules::FirstOnlyFiles());
+  // Each refused attempt is kept on a branch of its own, never on main: "broken" ran
+  // first, on an empty store, so its attempts' commits have no parent; each holds the
+  // files the checks refused.
+  EXPECT_EQ(QueryRun(run.out(), "SELECT name FROM refs ORDER BY name"),
+            (std::vector<std::string>{"attempt/broken/1", "attempt/broken/2", "main"}));
+  EXPECT_EQ(QueryRunInt(run.out(),
+                        "SELECT COUNT(*) FROM commits c JOIN refs r ON"
+                        " r.commit_id = c.id WHERE r.name LIKE 'attempt/%' AND"
+                        " c.parent IS NULL"),
+            2);
+  EXPECT_EQ(QueryRunInt(run.out(),
+                        "SELECT COUNT(*) FROM commit_changes cc JOIN refs r ON"
+                        " r.commit_id = cc.commit_id WHERE r.name = 'attempt/broken/2'"
+                        " AND cc.path IN ('broken.py', 'test_broken.py')"),
+            2);
 }
 
 TEST(RunLoopTest, CallsAfterAnAcceptedStepCompleteAreNotExecuted) {

@@ -63,10 +63,18 @@ TEST(GateFeedbackScenario, AFailedTestReachesTheModelAndTheFixCommits) {
   EXPECT_EQ(instruction["attempts"], 1) << instruction.dump();
   EXPECT_EQ(ReadText(harness.out() / "calc.py"), "def add(a, b):\n    return a + b\n");
 
-  // Only the passing state was committed: one commit, and the buggy version's blob was
-  // never stored.
-  EXPECT_EQ(QueryRunInt(harness.out(), "SELECT COUNT(*) FROM commits"), 1);
-  EXPECT_EQ(QueryRunInt(harness.out(), "SELECT COUNT(*) FROM blobs"), 2);
+  // Only the passing state was committed to main (one commit, its parent none); the
+  // refused attempt's files are kept on a branch of their own, off main's base.
+  EXPECT_EQ(QueryRunInt(harness.out(),
+                        "SELECT COUNT(*) FROM commits WHERE id = (SELECT commit_id FROM refs"
+                        " WHERE name = 'main') AND parent IS NULL"),
+            1);
+  EXPECT_EQ(QueryRun(harness.out(), "SELECT name FROM refs ORDER BY name"),
+            (std::vector<std::string>{"attempt/1/1", "main"}));
+  ProcessOutcome cat =
+      RunL2mac({"files", harness.out().string(), "cat", "calc.py", "--at", "attempt/1/1"});
+  EXPECT_EQ(cat.exit_code, 0) << cat.Describe();
+  EXPECT_EQ(cat.out, "def add(a, b):\n    return a - b\n");
   ProcessOutcome pytest = RunPytest(harness.out());
   EXPECT_EQ(pytest.exit_code, 0) << pytest.Describe();
 }
@@ -91,10 +99,39 @@ TEST(GateFeedbackScenario, AnInstructionOutOfAttemptsEndsTheRunWithExitStatus5) 
   EXPECT_EQ(instruction["attempts"], 1) << instruction.dump();
   EXPECT_NE(instruction["failure"].get<std::string>().find("pytest: failed"), std::string::npos)
       << instruction.dump();
-  // The failed instruction's writes were rolled back.
+  // The failed instruction's writes were rolled back: main has no commit and the folder
+  // no file; what the checks refused is on the attempt's branch.
   EXPECT_TRUE(ReadTree(harness.out()).empty())
       << testing::PrintToString(Paths(ReadTree(harness.out())));
-  EXPECT_EQ(QueryRunInt(harness.out(), "SELECT COUNT(*) FROM commits"), 0);
+  EXPECT_EQ(QueryRunInt(harness.out(), "SELECT COUNT(*) FROM refs WHERE name = 'main'"), 0);
+  EXPECT_EQ(QueryRun(harness.out(), "SELECT name FROM refs ORDER BY name"),
+            (std::vector<std::string>{"attempt/1/1"}));
+  ASSERT_EQ(instruction["failed_attempts"].size(), 1u) << instruction.dump();
+  const nlohmann::json& attempt = instruction["failed_attempts"][0];
+  EXPECT_EQ(attempt["attempt"], 1);
+  EXPECT_EQ(attempt["kept_as"], "attempt/1/1");
+  ASSERT_EQ(attempt["failed_checks"].size(), 1u) << attempt.dump();
+  EXPECT_EQ(attempt["failed_checks"][0]["name"], "pytest");
+  ASSERT_EQ(attempt["failed_checks"][0]["failing_tests"].size(), 1u) << attempt.dump();
+  const nlohmann::json& test = attempt["failed_checks"][0]["failing_tests"][0];
+  EXPECT_NE(test["id"].get<std::string>().find("test_add"), std::string::npos) << test.dump();
+  EXPECT_NE(test["message"].get<std::string>().find(kAssertionMessage), std::string::npos)
+      << test.dump();
+  // The buggy version is what the branch holds, and `status` says how to continue.
+  ProcessOutcome diff = RunL2mac({"files", harness.out().string(), "diff", "--at", "attempt/1/1"});
+  EXPECT_EQ(diff.exit_code, 0) << diff.Describe();
+  EXPECT_NE(diff.out.find("+    return a - b"), std::string::npos) << diff.out;
+  ProcessOutcome status = RunL2mac({"status", harness.out().string()});
+  EXPECT_EQ(status.exit_code, 0) << status.Describe();
+  EXPECT_NE(status.out.find("attempt 1 of 1 failed: pytest: failed"), std::string::npos)
+      << status.out;
+  EXPECT_NE(status.out.find(kAssertionMessage), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("l2mac files " + harness.out().string() + " diff --at attempt/1/1"),
+            std::string::npos)
+      << status.out;
+  EXPECT_NE(status.out.find("l2mac resume " + harness.out().string() + " --max-attempts 2"),
+            std::string::npos)
+      << status.out;
 }
 
 TEST(GateFeedbackScenario, AHangingTestTimesOutFailsTheGateAndIsReplaced) {

@@ -1,0 +1,249 @@
+#include "cli/status_text.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/text.hpp"
+
+namespace l2mac::cli {
+namespace {
+
+using control_unit::FailedAttempt;
+using control_unit::InstructionState;
+using control_unit::RunStatus;
+
+double Dollars(int64_t microusd) { return static_cast<double>(microusd) / 1e6; }
+
+bool Contains(const std::string& text, const char* part) {
+  return text.find(part) != std::string::npos;
+}
+
+// The resume command that retries a failed instruction with the bound it used up raised
+// (doubled), and what it does; a plain resume when the failure names no such bound.
+NextStep RetryStep(const InstructionState& state, const RunStatus& status, const std::string& out) {
+  const std::string& failure = state.record.failure;
+  const std::string& id = state.record.instruction.id;
+  auto raised = [&](const char* flag, int current, const char* what) {
+    const int next = std::max(2, current * 2);
+    return NextStep{fmt::format("l2mac resume {} {} {}", out, flag, next),
+                    fmt::format("retries instruction {} with {} {}", id, next, what)};
+  };
+  if (Contains(failure, "the checks still failed")) {
+    int used = status.limits.max_attempts;
+    if (!state.failed_attempts.empty()) used = state.failed_attempts.back().max_attempts;
+    return raised("--max-attempts", used, "attempts");
+  }
+  if (Contains(failure, "model calls") && status.limits.max_turns > 0) {
+    return raised("--max-turns", status.limits.max_turns, "model calls");
+  }
+  if (Contains(failure, "--max-context-restarts") && status.limits.max_context_restarts > 0) {
+    return raised("--max-context-restarts", status.limits.max_context_restarts, "context restarts");
+  }
+  if (Contains(failure, "--context-window")) {
+    return {fmt::format("l2mac resume {} --context-window N", out),
+            fmt::format("retries instruction {} with a larger context window N", id)};
+  }
+  return {fmt::format("l2mac resume {}", out), fmt::format("retries instruction {}", id)};
+}
+
+// The checks that failed ("pytest: failed (1 failed)"), or the gate's whole line when the
+// check event was not found.
+std::string FailedChecksLine(const FailedAttempt& attempt) {
+  if (attempt.failed.empty()) return attempt.checks;
+  std::string line;
+  for (const auto& check : attempt.failed) {
+    if (!line.empty()) line += "; ";
+    line += check.name + ": " + check.verdict;
+    if (!check.summary.empty()) line += " (" + check.summary + ")";
+  }
+  return line;
+}
+
+// The branch with the files of the instruction's last failed attempt, "" when none.
+std::string LastKeptBranch(const InstructionState& state) {
+  if (!state.kept_at_failure.empty()) return state.kept_at_failure;
+  for (auto it = state.failed_attempts.rbegin(); it != state.failed_attempts.rend(); ++it) {
+    if (!it->kept_as.empty()) return it->kept_as;
+  }
+  return "";
+}
+
+nlohmann::json AttemptJson(const FailedAttempt& attempt) {
+  nlohmann::json checks = nlohmann::json::array();
+  for (const auto& check : attempt.failed) {
+    nlohmann::json tests = nlohmann::json::array();
+    for (const auto& test : check.failing_tests) {
+      tests.push_back({{"id", test.id}, {"file", test.file}, {"message", test.message}});
+    }
+    checks.push_back({{"name", check.name},
+                      {"verdict", check.verdict},
+                      {"summary", check.summary},
+                      {"failing_tests", std::move(tests)}});
+  }
+  return {{"attempt", attempt.attempt},         {"max_attempts", attempt.max_attempts},
+          {"time_ms", attempt.time_ms},         {"checks", attempt.checks},
+          {"failed_checks", std::move(checks)}, {"kept_as", attempt.kept_as}};
+}
+
+}  // namespace
+
+std::vector<NextStep> NextSteps(const RunStatus& status, const std::string& out) {
+  std::vector<NextStep> steps;
+  auto add = [&steps](NextStep step) {
+    for (const auto& existing : steps) {
+      if (existing.command == step.command) return;
+    }
+    steps.push_back(std::move(step));
+  };
+  if (status.busy) {
+    add({fmt::format("l2mac events {} --follow", out), "follows the run in progress"});
+    return steps;
+  }
+  int shown = 0;
+  for (const auto& state : status.instructions) {
+    if (state.record.status != registry::InstructionStatus::kFailed) continue;
+    if (++shown > 3) break;
+    const std::string branch = LastKeptBranch(state);
+    if (!branch.empty()) {
+      add({fmt::format("l2mac files {} diff --at {}", out, branch),
+           fmt::format("shows what the last failed attempt of instruction {} changed",
+                       state.record.instruction.id)});
+    }
+    add(RetryStep(state, status, out));
+  }
+  if (status.state.rfind("stopped at the budget", 0) == 0) {
+    const bool by_cost = Contains(status.state, "--max-cost");
+    add({fmt::format("l2mac resume {} {} N", out, by_cost ? "--max-cost" : "--max-tokens"),
+         "continues with the budget raised to N"});
+  } else if (status.state == "interrupted" ||
+             (status.pending > 0 && status.failed == 0 && status.state != "finished")) {
+    add({fmt::format("l2mac resume {}", out), "continues the run from its last commit"});
+  }
+  if (!status.instructions.empty() && status.pending == 0) {
+    add({fmt::format("l2mac report {}", out), "writes an HTML report of the run"});
+  }
+  return steps;
+}
+
+std::string StatusText(const RunStatus& status, const std::string& out) {
+  std::string text;
+  std::string state = status.state;
+  if (state == "interrupted") state = "interrupted (continue it with `l2mac resume " + out + "`)";
+  text += fmt::format("Run in {}: {} (model: {})\n\n", out, state, status.provider);
+  if (status.instructions.empty()) text += "No prompt program yet (planning did not finish).\n";
+  text += fmt::format("{:<6} {:<11} {:>8} {:>8} {:>6} {:>14} {:>9}  {}\n", "id", "status",
+                      "attempts", "restarts", "calls", "tokens in/out", "cost $", "instruction");
+  for (const auto& state_of : status.instructions) {
+    const auto& r = state_of.record;
+    std::string first_line =
+        TruncateUtf8(r.instruction.text.substr(0, r.instruction.text.find('\n')), 60);
+    text += fmt::format("{:<6} {:<11} {:>8} {:>8} {:>6} {:>14} {:>9.4f}  {}\n", r.instruction.id,
+                        state_of.status, r.attempts, r.context_restarts, r.model_calls,
+                        fmt::format("{}/{}", r.prompt_tokens, r.completion_tokens),
+                        Dollars(r.cost_microusd), first_line);
+    if (!r.failure.empty()) text += "       why: " + r.failure + "\n";
+    if (state_of.failed_attempts_omitted > 0) {
+      text +=
+          fmt::format("       ({} earlier failed {} not shown)\n", state_of.failed_attempts_omitted,
+                      state_of.failed_attempts_omitted == 1 ? "attempt" : "attempts");
+    }
+    for (const auto& attempt : state_of.failed_attempts) {
+      text += fmt::format("       attempt {} of {} failed: {}", attempt.attempt,
+                          attempt.max_attempts, FailedChecksLine(attempt));
+      if (!attempt.kept_as.empty()) text += fmt::format(" (files: {})", attempt.kept_as);
+      text += "\n";
+      for (const auto& check : attempt.failed) {
+        if (check.failing_tests.empty()) continue;
+        for (const auto& test : check.failing_tests) {
+          text += "         " + test.id;
+          if (!test.message.empty()) text += ": " + test.message;
+          text += "\n";
+        }
+      }
+    }
+    if (!state_of.kept_at_failure.empty()) {
+      text += "       files when it gave up: " + state_of.kept_at_failure + "\n";
+    }
+  }
+  text += fmt::format(
+      "\nTotal: {}, {} prompt ({} cached) + {} completion tokens, ${:.4f}, {:.1f}s in model "
+      "calls; {} at commit {}\n",
+      Plural(status.totals.calls, "model call"), status.totals.prompt_tokens,
+      status.totals.cached_tokens, status.totals.completion_tokens,
+      Dollars(status.totals.cost_microusd), static_cast<double>(status.totals.latency_ms) / 1000.0,
+      Plural(status.files, "file"), status.head_commit);
+  if (status.totals.calibration_calls > 0 && status.totals.calibration_estimated_tokens > 0) {
+    const double ratio = static_cast<double>(status.totals.calibration_reported_tokens) /
+                         static_cast<double>(status.totals.calibration_estimated_tokens);
+    text += fmt::format(
+        "Token estimator: the server counted {:+.1f}% prompt tokens against l2mac's estimate "
+        "over {} (a --context-window margin of that size keeps contexts in bounds)\n",
+        100.0 * (ratio - 1.0), Plural(status.totals.calibration_calls, "call"));
+  }
+  if (!status.has_events) {
+    text += "(This run was recorded before events: failed attempts are not listed.)\n";
+  }
+  auto steps = NextSteps(status, out);
+  if (!steps.empty()) {
+    text += "\nNext:\n";
+    size_t width = 0;
+    for (const auto& step : steps) width = std::max(width, step.command.size());
+    for (const auto& step : steps) {
+      text += fmt::format("  {:<{}}  {}\n", step.command, width, step.why);
+    }
+  }
+  return text;
+}
+
+nlohmann::json StatusJson(const RunStatus& status, const std::string& out) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& state : status.instructions) {
+    const auto& r = state.record;
+    nlohmann::json attempts = nlohmann::json::array();
+    for (const auto& attempt : state.failed_attempts) attempts.push_back(AttemptJson(attempt));
+    list.push_back({{"id", r.instruction.id},
+                    {"text", r.instruction.text},
+                    {"depends_on", r.instruction.depends_on},
+                    {"status", state.status},
+                    {"attempts", r.attempts},
+                    {"context_restarts", r.context_restarts},
+                    {"model_calls", r.model_calls},
+                    {"prompt_tokens", r.prompt_tokens},
+                    {"completion_tokens", r.completion_tokens},
+                    {"cached_tokens", r.cached_tokens},
+                    {"cost_usd", Dollars(r.cost_microusd)},
+                    {"latency_ms", r.latency_ms},
+                    {"commit", r.commit_id},
+                    {"failure", r.failure},
+                    {"failed_attempts", std::move(attempts)},
+                    {"failed_attempts_omitted", state.failed_attempts_omitted},
+                    {"kept_at_failure", state.kept_at_failure}});
+  }
+  nlohmann::json next = nlohmann::json::array();
+  for (const auto& step : NextSteps(status, out)) {
+    next.push_back({{"command", step.command}, {"why", step.why}});
+  }
+  std::string state = status.state;
+  if (state == "interrupted") state = "interrupted (continue it with `l2mac resume " + out + "`)";
+  return {{"state", state},
+          {"busy", status.busy},
+          {"provider", status.provider},
+          {"instructions", std::move(list)},
+          {"model_calls", status.totals.calls},
+          {"prompt_tokens", status.totals.prompt_tokens},
+          {"completion_tokens", status.totals.completion_tokens},
+          {"cached_tokens", status.totals.cached_tokens},
+          {"cost_usd", Dollars(status.totals.cost_microusd)},
+          {"latency_ms", status.totals.latency_ms},
+          {"estimator",
+           {{"calls", status.totals.calibration_calls},
+            {"reported_prompt_tokens", status.totals.calibration_reported_tokens},
+            {"estimated_prompt_tokens", status.totals.calibration_estimated_tokens}}},
+          {"head_commit", status.head_commit},
+          {"files", status.files},
+          {"has_events", status.has_events},
+          {"next", std::move(next)}};
+}
+
+}  // namespace l2mac::cli
