@@ -143,6 +143,9 @@ std::string StatusText(const RunStatus& status, const std::string& out) {
                         fmt::format("{}/{}", r.prompt_tokens, r.completion_tokens),
                         Dollars(r.cost_microusd), first_line);
     if (!r.failure.empty()) text += "       why: " + r.failure + "\n";
+    // A committed instruction's refused attempts were fixed: counted above, listed in
+    // --json and the report only.
+    if (r.status == registry::InstructionStatus::kCommitted) continue;
     if (state_of.failed_attempts_omitted > 0) {
       text +=
           fmt::format("       ({} earlier failed {} not shown)\n", state_of.failed_attempts_omitted,

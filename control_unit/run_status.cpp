@@ -160,13 +160,6 @@ Result<RunStatus> ReadRunStatus(Workspace& workspace, const RunStatusLimits& lim
     std::map<std::string, InstructionState*> by_id;
     for (auto& state : status.instructions) by_id[state.record.instruction.id] = &state;
     L2MAC_RETURN_IF_ERROR(ReadFailedAttempts(workspace, limits, by_id, status.has_events));
-    // A committed instruction's refusals were fixed; they stay counted, not listed.
-    for (auto& state : status.instructions) {
-      if (state.record.status == InstructionStatus::kCommitted) {
-        state.failed_attempts.clear();
-        state.failed_attempts_omitted = 0;
-      }
-    }
   }
   L2MAC_ASSIGN_OR_RETURN(status.totals, workspace.exchanges().Totals());
   L2MAC_ASSIGN_OR_RETURN(status.head_commit, workspace.store().Head());

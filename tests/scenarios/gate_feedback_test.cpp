@@ -61,6 +61,11 @@ TEST(GateFeedbackScenario, AFailedTestReachesTheModelAndTheFixCommits) {
   nlohmann::json instruction = StatusOf(status, "1");
   EXPECT_EQ(instruction["status"], "committed") << instruction.dump();
   EXPECT_EQ(instruction["attempts"], 1) << instruction.dump();
+  // The attempt it fixed is listed in the JSON (and the report), not in the text table.
+  ASSERT_EQ(instruction["failed_attempts"].size(), 1u) << instruction.dump();
+  EXPECT_EQ(instruction["failed_attempts"][0]["kept_as"], "attempt/1/1");
+  ProcessOutcome text = RunL2mac({"status", harness.out().string()});
+  EXPECT_EQ(text.out.find("attempt 1 of"), std::string::npos) << text.out;
   EXPECT_EQ(ReadText(harness.out() / "calc.py"), "def add(a, b):\n    return a + b\n");
 
   // Only the passing state was committed to main (one commit, its parent none); the
