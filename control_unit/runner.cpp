@@ -92,6 +92,10 @@ class RunLoop {
     } else {
       events_->Emit(RunStarted{options_.task_source, agents::DomainName(options_.domain), model_});
     }
+    if (workspace_.started_over()) {
+      events_->Emit(Notice{"info", "the run in " + workspace_.dir().string() +
+                                       " stopped before recording anything; starting it over"});
+    }
     Result<RunReport> result = RunSteps();
     events_->set_instruction("");
     RunFinished finished;
@@ -254,6 +258,22 @@ class RunLoop {
     return budget;
   }
 
+  // Once per run, when the checks first need the sandbox: a fallback from bubblewrap is a
+  // warning event (the sandbox logs nothing itself for a run: SandboxWarning::kCaller). A
+  // run given no sandbox gets the default one here rather than one per check.
+  void WarnOfSandboxFallback() {
+    if (sandbox_checked_) return;
+    sandbox_checked_ = true;
+    if (!options_.gate.sandbox) {
+      auto sandbox = Sandbox::Create(SandboxSettings{}, SandboxWarning::kCaller);
+      // An error leaves it null: RunGate then reports it as the checks' error.
+      if (sandbox.ok()) options_.gate.sandbox = *sandbox;
+    }
+    if (options_.gate.sandbox && !options_.gate.sandbox->fallback_warning().empty()) {
+      events_->Emit(Notice{"warning", options_.gate.sandbox->fallback_warning()});
+    }
+  }
+
   Result<toolchains::GateReport> RunChecks(
       filestore::StoreTransaction& txn, const std::vector<std::string>& test_paths,
       const std::string& instruction_text,
@@ -265,6 +285,7 @@ class RunLoop {
     // step_complete passes no paths: the whole suite runs, so earlier tests keep passing.
     gate_options.test_paths = test_paths;
     gate_options.instruction_text = instruction_text;
+    WarnOfSandboxFallback();
     gate_options.sandbox = options_.gate.sandbox;
     gate_options.profiles = options_.gate.profiles;
     gate_options.protected_tests = protected_tests;
@@ -526,6 +547,7 @@ class RunLoop {
   std::string refused_call_;
   std::string model_;  // the provider's description, for run_started
   std::optional<RunResumed> resumed_;
+  bool sandbox_checked_ = false;        // WarnOfSandboxFallback() ran
   std::optional<EventEmitter> events_;  // from the start of Run()
   std::set<std::string> budgets_warned_;
   agents::PromptSet prompts_;
