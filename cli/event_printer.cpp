@@ -52,6 +52,19 @@ struct Printer {
                   static_cast<double>(e.latency_ms) / 1000.0, e.prompt_tokens, e.completion_tokens,
                   e.tool_calls);
   }
+  // The same wording the provider logs when no run takes its notices.
+  void operator()(const ModelCallRetried& e) const {
+    spdlog::warn("{}: {}, retrying in {:.1f}s (attempt {} of {})", Scope(), e.reason,
+                 static_cast<double>(e.delay_ms) / 1000.0, e.attempt, e.max_attempts);
+  }
+  void operator()(const RateLimitWaitStarted& e) const {
+    spdlog::debug("{}: waiting about {:.1f}s for the rate limit", Scope(),
+                  static_cast<double>(e.expected_ms) / 1000.0);
+  }
+  void operator()(const RateLimitWaited& e) const {
+    spdlog::info("{}: waited {:.1f}s for the rate limit", Scope(),
+                 static_cast<double>(e.waited_ms) / 1000.0);
+  }
   void operator()(const TextDelta&) const {}
   void operator()(const agents::ToolCalled& e) const {
     std::string what = e.name + (e.path.empty() ? "" : " " + e.path);

@@ -15,7 +15,8 @@ Result<control_unit::GateSetup> GateSetupFromConfig(const Config& config) {
   L2MAC_ASSIGN_OR_RETURN(GateConfig read, ReadGateConfig(config));
   control_unit::GateSetup setup;
   setup.profiles = std::move(read.profiles);
-  auto sandbox = Sandbox::Create(read.sandbox);
+  // The run reports a fallback as an event (RunLoop), so the warning is not logged here.
+  auto sandbox = Sandbox::Create(read.sandbox, SandboxWarning::kCaller);
   if (!sandbox.ok()) return Status::Unavailable(sandbox.status().message());
   setup.sandbox = *sandbox;
   return setup;

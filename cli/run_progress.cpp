@@ -86,6 +86,7 @@ void RunProgress::Apply(const RunEvent& event) {
   std::visit(
       [&](const auto& e) {
         using T = std::decay_t<decltype(e)>;
+        if constexpr (!std::is_same_v<T, TextDelta>) wait_.reset();
         if constexpr (std::is_same_v<T, PlanStarted>) {
           planning_ = true;
           started_ms_ = event.time_ms;
@@ -124,6 +125,16 @@ void RunProgress::Apply(const RunEvent& event) {
           cost_microusd_ += e.cost_microusd;
           if (e.context_fill_pct > 0) context_fill_pct_ = e.context_fill_pct;
           action_ = e.ok ? "working" : "the model call failed";
+        } else if constexpr (std::is_same_v<T, ModelCallRetried>) {
+          // The retried attempt streams its reply again from the start.
+          streamed_chars_ = 0;
+          wait_ = Wait{true, event.time_ms + e.delay_ms, e.attempt, e.max_attempts};
+          action_ = "calling the model";
+        } else if constexpr (std::is_same_v<T, RateLimitWaitStarted>) {
+          wait_ = Wait{false, event.time_ms + e.expected_ms, 0, 0};
+          action_ = "calling the model";
+        } else if constexpr (std::is_same_v<T, RateLimitWaited>) {
+          action_ = "calling the model";
         } else if constexpr (std::is_same_v<T, TextDelta>) {
           streamed_chars_ += static_cast<int64_t>(e.text.size());
         } else if constexpr (std::is_same_v<T, agents::ToolCalled>) {
@@ -151,6 +162,27 @@ void RunProgress::Apply(const RunEvent& event) {
       event.payload);
 }
 
+std::string RunProgress::Action(int64_t now_ms) const {
+  std::string action = action_;
+  if (wait_) {
+    const double left =
+        static_cast<double>(std::max<int64_t>(0, wait_->until_ms - now_ms)) / 1000.0;
+    const std::string attempt =
+        wait_->retry ? fmt::format(" (attempt {} of {})", wait_->attempt, wait_->max_attempts) : "";
+    if (left <= 0) {
+      action += attempt;
+    } else if (wait_->retry) {
+      return fmt::format("retrying in {:.1f}s{}", left, attempt);
+    } else {
+      return fmt::format("waiting for the rate limit ({:.1f}s)", left);
+    }
+  }
+  if (streamed_chars_ > 0 && action_ == "calling the model") {
+    action += fmt::format(" ({} chars)", Compact(streamed_chars_));
+  }
+  return action;
+}
+
 std::vector<std::string> RunProgress::Render(int width, int64_t now_ms, bool color) const {
   width = std::max(width, 20);
   std::vector<std::string> lines;
@@ -164,15 +196,12 @@ std::vector<std::string> RunProgress::Render(int width, int64_t now_ms, bool col
   if (planning_) {
     first.Add("planning", kBold);
     first.Add(fmt::format(" {:.1f}s", elapsed));
-    if (!action_.empty() && action_ != "planning") first.Add(" " + action_);
+    const std::string action = Action(now_ms);
+    if (!action.empty() && action != "planning") first.Add(" " + action);
   } else if (!instruction_.empty()) {
     first.Add("instruction " + instruction_, kBold);
     first.Add(fmt::format(" {:.1f}s ", elapsed));
-    std::string action = action_;
-    if (streamed_chars_ > 0 && action == "calling the model") {
-      action += fmt::format(" ({} chars)", Compact(streamed_chars_));
-    }
-    first.Add(action);
+    first.Add(Action(now_ms));
     first.Add("  " + instruction_text_, kDim);
   } else {
     first.Add("between steps");

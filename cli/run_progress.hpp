@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ class RunProgress {
   bool finished() const { return finished_; }
 
  private:
+  // What the running instruction is doing at `now_ms`.
+  std::string Action(int64_t now_ms) const;
+
   int total_ = 0;  // instructions in the program (0 until it is known)
   int committed_ = 0;
   int failed_ = 0;
@@ -45,6 +49,16 @@ class RunProgress {
   int64_t streamed_chars_ = 0;  // of the reply being streamed
   int failed_checks_ = 0;       // of the running instruction
   int restarts_ = 0;            // of the running instruction
+  // A retry's delay or a rate-limit wait in progress: the action counts down to its end
+  // (Render's `now_ms`), then reads "calling the model" again. Any event but a text delta
+  // ends it.
+  struct Wait {
+    bool retry = false;  // else the rate limit
+    int64_t until_ms = 0;
+    int attempt = 0;  // of a retry: the attempt it makes, of max_attempts
+    int max_attempts = 0;
+  };
+  std::optional<Wait> wait_;
   bool planning_ = false;
   bool started_ = false;  // an event arrived: before that there is nothing to show
   bool finished_ = false;

@@ -8,10 +8,12 @@ namespace {
 // A reply with hundreds of tool calls flushes as it goes rather than holding them all.
 constexpr size_t kMaxPending = 256;
 
-// Events after which the run waits (a model call, a check) or ends: a follower should see
-// everything up to them.
+// Events after which the run waits (a model call, a retry's delay, the rate limit, a
+// check) or ends: a follower should see everything up to them.
 bool StartsAWait(const EventPayload& payload) {
   return std::holds_alternative<ModelCallStarted>(payload) ||
+         std::holds_alternative<ModelCallRetried>(payload) ||
+         std::holds_alternative<RateLimitWaitStarted>(payload) ||
          std::holds_alternative<CheckStarted>(payload) ||
          std::holds_alternative<RunFinished>(payload);
 }

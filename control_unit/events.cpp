@@ -23,6 +23,9 @@ const char* TypeOf(const InstructionFailed&) { return "instruction_failed"; }
 const char* TypeOf(const InstructionSkipped&) { return "instruction_skipped"; }
 const char* TypeOf(const ModelCallStarted&) { return "model_call_started"; }
 const char* TypeOf(const ModelCallFinished&) { return "model_call_finished"; }
+const char* TypeOf(const ModelCallRetried&) { return "model_call_retried"; }
+const char* TypeOf(const RateLimitWaitStarted&) { return "rate_limit_wait_started"; }
+const char* TypeOf(const RateLimitWaited&) { return "rate_limit_waited"; }
 const char* TypeOf(const TextDelta&) { return "text_delta"; }
 const char* TypeOf(const agents::ToolCalled&) { return "tool_call"; }
 const char* TypeOf(const agents::ContextRestarted&) { return "context_restart"; }
@@ -93,6 +96,15 @@ json Fields(const ModelCallFinished& e) {
   if (!e.ok) fields["error"] = e.error;
   return fields;
 }
+json Fields(const ModelCallRetried& e) {
+  return {{"purpose", e.purpose},
+          {"attempt", e.attempt},
+          {"max_attempts", e.max_attempts},
+          {"delay_ms", e.delay_ms},
+          {"reason", e.reason}};
+}
+json Fields(const RateLimitWaitStarted& e) { return {{"expected_ms", e.expected_ms}}; }
+json Fields(const RateLimitWaited& e) { return {{"waited_ms", e.waited_ms}}; }
 json Fields(const TextDelta& e) { return {{"text", e.text}}; }
 json Fields(const agents::ToolCalled& e) {
   json fields = {{"name", e.name},

@@ -122,6 +122,27 @@ struct ModelCallFinished {
   int tool_calls = 0;
 };
 
+// An attempt of a model call failed in a way worth retrying (a transport error, HTTP 429 or
+// 5xx, a broken stream); the provider waits `delay_ms` and tries again. Sent before the
+// wait, so a view can show it.
+struct ModelCallRetried {
+  std::string purpose;
+  int attempt = 0;  // the attempt about to be made: 2 for the first retry
+  int max_attempts = 0;
+  int64_t delay_ms = 0;
+  std::string reason;  // why the last attempt failed; the provider scrubs secrets from it
+};
+
+// The rate limiter holds a model call back for about `expected_ms` (sent only for waits
+// expected to last a second or more); a rate_limit_waited follows when it is over.
+struct RateLimitWaitStarted {
+  int64_t expected_ms = 0;
+};
+
+struct RateLimitWaited {
+  int64_t waited_ms = 0;
+};
+
 // A piece of the reply's text as the server streams it. Never persisted. A retried
 // attempt streams its text again from the start.
 struct TextDelta {
@@ -173,7 +194,9 @@ struct BudgetReached {
 };
 
 // Something the run tells its user that is not a state change of its own: a user edit
-// imported or kept, a calibrated context budget.
+// imported or kept, a calibrated context budget, a warning from a library component (the
+// provider's reply cut by its token limit, the text tool protocol taking over, the
+// sandbox's fallback), a run that is started over.
 struct Notice {
   std::string level;  // "debug", "info", "warning"
   std::string message;
@@ -182,9 +205,9 @@ struct Notice {
 using EventPayload =
     std::variant<RunStarted, RunResumed, RunFinished, PlanStarted, PlanReady, InstructionStarted,
                  InstructionCommitted, InstructionFailed, InstructionSkipped, ModelCallStarted,
-                 ModelCallFinished, TextDelta, agents::ToolCalled, agents::ContextRestarted,
-                 agents::StepRejected, CheckStarted, CheckFinished, BudgetWarning, BudgetReached,
-                 Notice>;
+                 ModelCallFinished, ModelCallRetried, RateLimitWaitStarted, RateLimitWaited,
+                 TextDelta, agents::ToolCalled, agents::ContextRestarted, agents::StepRejected,
+                 CheckStarted, CheckFinished, BudgetWarning, BudgetReached, Notice>;
 
 struct RunEvent {
   int64_t seq = 0;

@@ -48,7 +48,7 @@ Result<toolchains::GateReport> InstructionExecutor::RunChecks(
   // step_complete passes no paths: the whole suite runs, so earlier tests keep passing.
   gate_options.test_paths = test_paths;
   gate_options.instruction_text = instruction_text;
-  gate_options.sandbox = options.gate.sandbox;
+  gate_options.sandbox = CheckSandbox();
   gate_options.profiles = options.gate.profiles;
   gate_options.protected_tests = protected_tests;
   gate_options.cancel = options.cancel;
@@ -67,6 +67,21 @@ Result<toolchains::GateReport> InstructionExecutor::RunChecks(
                                                   std::chrono::steady_clock::now() - started)
                                                   .count()));
   return report;
+}
+
+std::shared_ptr<const Sandbox> InstructionExecutor::CheckSandbox() {
+  if (sandbox_checked_) return sandbox_;
+  sandbox_checked_ = true;
+  sandbox_ = run_.options.gate.sandbox;
+  if (!sandbox_) {
+    auto made = Sandbox::Create(SandboxSettings{}, SandboxWarning::kCaller);
+    // An error leaves it null: RunGate then makes its own and reports the error.
+    if (made.ok()) sandbox_ = *made;
+  }
+  if (sandbox_ && !sandbox_->fallback_warning().empty()) {
+    run_.events.Emit(Notice{"warning", sandbox_->fallback_warning()});
+  }
+  return sandbox_;
 }
 
 Result<std::string> InstructionExecutor::KeepAttempt(const filestore::StoreTransaction& txn,

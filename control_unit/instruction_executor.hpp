@@ -11,12 +11,14 @@
 // Borrows the run's parts (RunContext); the run's one thread only.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "agents/toolchains/gate.hpp"
 #include "control_unit/run_context.hpp"
 #include "control_unit/user_edits.hpp"
+#include "core/sandbox.hpp"
 #include "core/status.hpp"
 #include "filestore/file_store.hpp"
 #include "registry/instruction_registry.hpp"
@@ -49,12 +51,19 @@ class InstructionExecutor {
   Result<std::string> KeepAttempt(const filestore::StoreTransaction& txn, const std::string& id,
                                   int attempt, const std::string& why);
 
+  // The sandbox the checks run in: the configured one, else the default made once here.
+  // The first call emits the sandbox's fallback warning, if it has one, as a notice (the
+  // sandbox logs nothing itself during a run: SandboxWarning::kCaller).
+  std::shared_ptr<const Sandbox> CheckSandbox();
+
   // Gate snapshots live in the workspace, so a run killed during a check leaves nothing
   // behind elsewhere; whatever a killed run left there is removed when the next starts.
   std::filesystem::path SnapshotRoot() const;
 
   RunContext& run_;
   UserEdits& user_edits_;
+  bool sandbox_checked_ = false;  // CheckSandbox() ran
+  std::shared_ptr<const Sandbox> sandbox_;
 };
 
 // Where gate snapshots of the run in `workspace_dir` are made.

@@ -57,10 +57,29 @@ Result<llm::ChatResponse> RecordingGateway::Call(const llm::ChatRequest& agent_r
     request.on_text_delta = [this](std::string_view text) {
       events_->Emit(TextDelta{std::string(text)});
     };
+    // What the provider says during the call becomes events, so nothing reaches spdlog
+    // (the provider's fallback for callers without these callbacks).
+    request.on_retry = [this, purpose_name](const llm::CallRetry& retry) {
+      events_->Emit(ModelCallRetried{purpose_name, retry.attempt, retry.max_attempts,
+                                     retry.delay.count(), retry.reason});
+    };
+    request.on_rate_limit_wait = [this](const llm::RateLimitWait& wait) {
+      if (wait.finished) {
+        events_->Emit(RateLimitWaited{wait.duration.count()});
+      } else {
+        events_->Emit(RateLimitWaitStarted{wait.duration.count()});
+      }
+    };
+    request.on_warning = [this](std::string_view message) {
+      events_->Emit(Notice{"warning", std::string(message)});
+    };
   }
   auto start = std::chrono::steady_clock::now();
   auto response = provider_.Complete(request);
   request.on_text_delta = nullptr;
+  request.on_retry = nullptr;
+  request.on_rate_limit_wait = nullptr;
+  request.on_warning = nullptr;
   if (!response.ok()) {
     if (events_ != nullptr) {
       ModelCallFinished failed;

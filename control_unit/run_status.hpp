@@ -94,8 +94,8 @@ struct RunStatus {
   // The stored state ("running", "finished", "stopped: ...", ...), or "interrupted" when
   // it says running (or interrupted) and no process holds the folder.
   std::string state;
-  bool busy = false;                           // an l2mac process works in the folder right now
-  std::string provider;                        // how the model was reached (never a secret)
+  bool busy = false;     // an l2mac process works in the folder right now
+  std::string provider;  // how the model was reached (never a secret)
   StoredLimits limits;
   std::vector<InstructionState> instructions;  // program order
   ExchangeTotals totals;

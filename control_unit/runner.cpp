@@ -49,6 +49,10 @@ class RunLoop {
     } else {
       events.Emit(RunStarted{options_.task_source, agents::DomainName(options_.domain), model_});
     }
+    if (workspace_.started_over()) {
+      events.Emit(Notice{"info", "the run in " + workspace_.dir().string() +
+                                     " stopped before recording anything; starting it over"});
+    }
     UserEdits user_edits(workspace_, events, options_.gate);
     Result<RunReport> result = RunSteps(events, user_edits);
     events.set_instruction("");

@@ -4,8 +4,6 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
-
 #include <cerrno>
 #include <cstring>
 
@@ -122,8 +120,8 @@ Result<std::unique_ptr<Workspace>> Workspace::Open(const std::filesystem::path& 
     }
     // Nothing to lose (no model reply, no commit): the new command replaces the run, so
     // that correcting a flag after a failed start is just running the command again.
-    spdlog::info("the run in {} stopped before recording anything; starting it over", dir.string());
     L2MAC_RETURN_IF_ERROR(workspace->ReplaceState());
+    workspace->started_over_ = true;
   }
   if (mode != OpenMode::kCreate && !task) {
     return Status::NotFound("the run in " + dir.string() +

@@ -3,7 +3,8 @@
 //
 // Open() takes an exclusive lock (DIR/.l2mac/lock, released when the Workspace is
 // destroyed or the process dies), so two l2mac processes never run in one folder.
-// The Workspace owns the database and the module objects that borrow it.
+// The Workspace owns the database and the module objects that borrow it. Not thread-safe:
+// the thread that opened it uses it (the run's thread during a run).
 #pragma once
 
 #include <filesystem>
@@ -61,6 +62,11 @@ class Workspace {
   TestBaseline& test_baseline() { return *test_baseline_; }
   EventLog& events() { return *events_; }
 
+  // Whether Open(kCreate) found a run that had recorded nothing (a failed start) and
+  // replaced it with an empty one. The run says so as a notice event (a library does not
+  // log: see docs/EVENTS.md).
+  bool started_over() const { return started_over_; }
+
   // Whether the run has anything a new run would lose: a recorded model reply (superseded
   // ones included: they were paid for) or a commit.
   Result<bool> HoldsWork();
@@ -88,6 +94,7 @@ class Workspace {
 
   std::filesystem::path dir_;
   int lock_fd_ = -1;
+  bool started_over_ = false;
   // Declared before the objects that borrow it, so it is destroyed after them.
   std::unique_ptr<Database> db_;
   std::unique_ptr<filestore::FileStore> store_;

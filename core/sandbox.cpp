@@ -321,7 +321,8 @@ Result<SandboxSettings> SandboxSettings::FromConfig(const ConfigSection& section
   return settings;
 }
 
-Result<std::shared_ptr<const Sandbox>> Sandbox::Create(const SandboxSettings& settings) {
+Result<std::shared_ptr<const Sandbox>> Sandbox::Create(const SandboxSettings& settings,
+                                                       SandboxWarning warning) {
   std::shared_ptr<Sandbox> sandbox(new Sandbox());
   sandbox->settings_ = settings;
   if (settings.request == SandboxRequest::kOff) {
@@ -352,8 +353,10 @@ Result<std::shared_ptr<const Sandbox>> Sandbox::Create(const SandboxSettings& se
                                       "allow the weaker fallback)");
   }
   sandbox->fallback_reason_ = probe.reason;
-  WarnOnce("sandbox: " + probe.reason +
-           "; checks run with resource limits and a process group only (no namespaces)");
+  sandbox->fallback_warning_ =
+      "sandbox: " + probe.reason +
+      "; checks run with resource limits and a process group only (no namespaces)";
+  if (warning == SandboxWarning::kLog) WarnOnce(sandbox->fallback_warning_);
   return std::shared_ptr<const Sandbox>(std::move(sandbox));
 }
 

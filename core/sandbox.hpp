@@ -10,8 +10,9 @@
 // not enforce the process limit for root; the root folder is then handed to that uid.
 //
 // Where bubblewrap is missing or cannot start, Sandbox falls back to the limits plus a
-// process group (and the uid drop) and warns once per process. Sandbox is immutable after
-// Create(): Run() may be called from several threads at once.
+// process group (and the uid drop) and says so: once per process with spdlog, or, for a
+// caller that reports it itself (a run, as an event), through fallback_warning().
+// Sandbox is immutable after Create(): Run() may be called from several threads at once.
 #pragma once
 
 #include <chrono>
@@ -101,11 +102,19 @@ struct SandboxResult {
   std::string limit_text;  // the limit that applied, for Describe()
 };
 
+// Who tells the user that kAuto fell back.
+enum class SandboxWarning {
+  kLog,     // Create() logs it with spdlog, once per process (for use outside a run)
+  kCaller,  // the caller reports fallback_warning() itself
+};
+
 class Sandbox {
  public:
   // Probes bubblewrap once per (executable, request) in this process; a probe failure
-  // with kAuto warns once and falls back. Errors only for kBubblewrap when it fails.
-  static Result<std::shared_ptr<const Sandbox>> Create(const SandboxSettings& settings);
+  // with kAuto falls back with a warning (see SandboxWarning). Errors only for kBubblewrap
+  // when it fails.
+  static Result<std::shared_ptr<const Sandbox>> Create(
+      const SandboxSettings& settings, SandboxWarning warning = SandboxWarning::kLog);
 
   SandboxMode mode() const { return mode_; }
   const SandboxSettings& settings() const { return settings_; }
@@ -113,6 +122,9 @@ class Sandbox {
   const std::string& bwrap_path() const { return bwrap_path_; }
   // Why the fallback is in force (empty in bubblewrap mode).
   const std::string& fallback_reason() const { return fallback_reason_; }
+  // What the user is told when kAuto fell back; empty otherwise (bubblewrap in use, or the
+  // sandbox turned off on purpose).
+  const std::string& fallback_warning() const { return fallback_warning_; }
   // "bubblewrap (/usr/bin/bwrap)" or "fallback: rlimits and a process group (<why>)".
   std::string DescribeMode() const;
 
@@ -127,6 +139,7 @@ class Sandbox {
   SandboxMode mode_ = SandboxMode::kFallback;
   std::string bwrap_path_;
   std::string fallback_reason_;
+  std::string fallback_warning_;
 };
 
 }  // namespace l2mac

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/cancel_token.hpp"
+#include "core/llm/call_notices.hpp"
 
 namespace l2mac::llm {
 
@@ -70,6 +71,11 @@ struct ChatRequest {
   // arguments, nor when the response is not streamed). A retried attempt streams its text
   // again from the start. The complete reply is still the returned ChatResponse.
   TextDeltaCallback on_text_delta;
+  // Optional, not part of what is sent or recorded (see call_notices.hpp): a retry about to
+  // be made, a rate-limit wait, a warning. Unset, the provider logs them with spdlog.
+  RetryCallback on_retry;
+  RateLimitWaitCallback on_rate_limit_wait;
+  WarningCallback on_warning;
 };
 
 struct Usage {

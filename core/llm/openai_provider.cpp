@@ -94,17 +94,16 @@ class OpenAiProvider final : public Provider {
       if (!CutMidToolCall(response)) return response;
       const int larger = std::min(request.max_output_tokens * 2, kMaxOutputTokensCeiling);
       if (length_retry >= options_.max_length_retries || larger <= request.max_output_tokens) {
-        spdlog::warn(
-            "the reply from {} hit the output token limit ({}) in the middle of a tool call; "
-            "the incomplete call is dropped and the model is told why",
-            display_url_, request.max_output_tokens);
+        Warn(request,
+             fmt::format("the reply from {} hit the output token limit ({}) in the middle of a "
+                         "tool call; the incomplete call is dropped and the model is told why",
+                         display_url_, request.max_output_tokens));
         DropCutToolCalls(response);
         return response;
       }
-      spdlog::warn(
-          "the reply from {} hit the output token limit ({}) in the middle of a tool call; "
-          "asking again with a limit of {}",
-          display_url_, request.max_output_tokens, larger);
+      Warn(request, fmt::format("the reply from {} hit the output token limit ({}) in the middle "
+                                "of a tool call; asking again with a limit of {}",
+                                display_url_, request.max_output_tokens, larger));
       request.max_output_tokens = larger;
     }
   }
@@ -115,6 +114,33 @@ class OpenAiProvider final : public Provider {
   }
 
  private:
+  // The caller's callbacks when it set them (a run turns them into events); spdlog only
+  // for callers that did not, e.g. a provider used outside a run.
+  static void Warn(const ChatRequest& request, const std::string& message) {
+    if (request.on_warning) {
+      request.on_warning(message);
+    } else {
+      spdlog::warn("{}", message);
+    }
+  }
+
+  static void ReportRetry(const ChatRequest& request, const CallRetry& retry) {
+    if (request.on_retry) {
+      request.on_retry(retry);
+    } else {
+      spdlog::warn("{}, retrying in {:.1f}s (attempt {} of {})", retry.reason, Seconds(retry.delay),
+                   retry.attempt, retry.max_attempts);
+    }
+  }
+
+  static void ReportRateLimitWait(const ChatRequest& request, const RateLimitWait& wait) {
+    if (request.on_rate_limit_wait) {
+      request.on_rate_limit_wait(wait);
+    } else if (wait.finished) {
+      spdlog::info("waited {:.1f}s for the rate limit", Seconds(wait.duration));
+    }
+  }
+
   std::string Scrub(std::string text) const {
     return RedactSecret(std::move(text), options_.api_key);
   }
@@ -154,7 +180,7 @@ class OpenAiProvider final : public Provider {
     } catch (const std::exception& e) {
       return Status::Internal("cannot serialize the chat request: " + JsonErrorDetail(e));
     }
-    return PostWithRetries(http, RateLimitTokens(request), request.cancel, request.on_text_delta);
+    return PostWithRetries(http, request);
   }
 
   // One HTTP attempt; a streamed body is assembled into the response.
@@ -199,20 +225,26 @@ class OpenAiProvider final : public Provider {
   // The key is scrubbed from text that did not originate here: server bodies, the URL and
   // the transport's messages (which quote the URL). The advice this class writes itself is
   // left alone, so a short key that equals a word of it cannot garble it.
-  Result<ChatResponse> PostWithRetries(HttpRequest& http, int64_t estimated_tokens,
-                                       const CancelToken* cancel,
-                                       const TextDeltaCallback& on_text_delta) {
+  Result<ChatResponse> PostWithRetries(HttpRequest& http, const ChatRequest& request) {
+    const CancelToken* cancel = request.cancel;
+    const int64_t estimated_tokens = RateLimitTokens(request);
     RetryBudget budget(policy_, random_);
     for (;;) {
       if (IsCancelled(cancel)) return Interrupted();
       if (options_.limiter) {
-        milliseconds waited = options_.limiter->Acquire(estimated_tokens, cancel);
+        // Only waits of a second or more are worth telling: a started wait is always
+        // followed by its end, so a view never keeps showing a wait that is over.
+        bool announced = false;
+        milliseconds waited =
+            options_.limiter->Acquire(estimated_tokens, cancel, [&](milliseconds expected) {
+              if (expected.count() < 1000) return;
+              announced = true;
+              ReportRateLimitWait(request, RateLimitWait{false, expected});
+            });
+        if (announced) ReportRateLimitWait(request, RateLimitWait{true, waited});
         if (IsCancelled(cancel)) return Interrupted();
-        if (waited.count() >= 1000) {
-          spdlog::info("waited {:.1f}s for the rate limit", Seconds(waited));
-        }
       }
-      Attempt attempt = PostOnce(http, on_text_delta);
+      Attempt attempt = PostOnce(http, request.on_text_delta);
       Status failure;      // a retryable failure of this attempt
       long last_code = 0;  // the HTTP status when that was the failure
       std::string last_message;
@@ -267,8 +299,8 @@ class OpenAiProvider final : public Provider {
         return Status(failure.code(), fmt::format("{} (gave up after {})", failure.message(),
                                                   Plural(budget.attempts_made(), "attempt")));
       }
-      spdlog::warn("{}, retrying in {:.1f}s (attempt {} of {})", failure.message(), Seconds(*delay),
-                   budget.attempts_made(), budget.max_attempts());
+      ReportRetry(request, CallRetry{budget.attempts_made(), budget.max_attempts(), *delay,
+                                     failure.message()});
       if (cancel != nullptr) {
         if (!cancel->SleepFor(*delay)) return Interrupted();
       } else {

@@ -45,8 +45,10 @@ void RateLimiter::Refill(Clock::time_point now) {
   }
 }
 
-milliseconds RateLimiter::Acquire(int64_t tokens, const CancelToken* cancel) {
+milliseconds RateLimiter::Acquire(int64_t tokens, const CancelToken* cancel,
+                                  const WaitCallback& on_wait) {
   const auto start = Clock::now();
+  bool announced = false;
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     const auto now = Clock::now();
@@ -75,6 +77,11 @@ milliseconds RateLimiter::Acquire(int64_t tokens, const CancelToken* cancel) {
     // Sleep without the lock so other threads can observe headers meanwhile; a waiting
     // thread re-checks, so the order among waiters is not guaranteed (it need not be).
     lock.unlock();
+    if (!announced && on_wait) {
+      on_wait(
+          std::chrono::duration_cast<milliseconds>(std::chrono::duration<double>(wait_seconds)));
+    }
+    announced = true;
     std::this_thread::sleep_for(std::chrono::duration<double>(std::min(wait_seconds, 1.0)));
     lock.lock();
   }

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -27,10 +28,16 @@ class RateLimiter {
 
   RateLimiter(double requests_per_minute, double tokens_per_minute);
 
+  // Called once, before the first sleep of a call that must wait, with the wait expected
+  // then (it may grow when the server's headers lower a limit meanwhile). Called on the
+  // thread in Acquire(), without the limiter's lock held.
+  using WaitCallback = std::function<void(std::chrono::milliseconds expected)>;
+
   // Waits until one request of about `tokens` tokens fits; returns how long it waited.
   // Returns early, taking nothing from the budgets, once `cancel` (may be null) is
   // cancelled: within a second.
-  std::chrono::milliseconds Acquire(int64_t tokens, const CancelToken* cancel = nullptr);
+  std::chrono::milliseconds Acquire(int64_t tokens, const CancelToken* cancel = nullptr,
+                                    const WaitCallback& on_wait = nullptr);
   // Adapts to the limits the server reports (header names lower-cased).
   void Observe(const std::map<std::string, std::string>& headers);
 

@@ -44,10 +44,16 @@ class TextToolProtocolProvider final : public Provider {
     if (!text_.load()) {
       Result<ChatResponse> native = inner_->Complete(request);
       if (native.ok() || !IsRefusalOfTools(native.status())) return native;
-      spdlog::warn(
+      const std::string warning = fmt::format(
           "the model server refused tool calling ({}); switching to the text tool "
           "protocol (fenced blocks) for the rest of the run",
           native.status().message());
+      // spdlog only for a caller that takes no warnings (outside a run).
+      if (request.on_warning) {
+        request.on_warning(warning);
+      } else {
+        spdlog::warn("{}", warning);
+      }
       text_.store(true);
     }
     L2MAC_ASSIGN_OR_RETURN(ChatResponse response, inner_->Complete(ToTextProtocolRequest(request)));
@@ -103,7 +109,11 @@ ChatRequest ToTextProtocolRequest(const ChatRequest& request) {
   ChatRequest out;
   out.max_output_tokens = request.max_output_tokens;
   out.temperature = request.temperature;
+  out.cancel = request.cancel;
   out.on_text_delta = request.on_text_delta;  // the fenced tool blocks stream as text too
+  out.on_retry = request.on_retry;
+  out.on_rate_limit_wait = request.on_rate_limit_wait;
+  out.on_warning = request.on_warning;
   bool described = false;
   for (const ChatMessage& message : request.messages) {
     switch (message.role) {

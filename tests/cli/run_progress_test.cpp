@@ -63,6 +63,46 @@ TEST(RunProgressTest, ShowsTheRunningInstructionWhatItDoesAndTheTotals) {
   EXPECT_TRUE(Contains(progress.Render(120, 6000, false)[0], "[1/3]"));
 }
 
+TEST(RunProgressTest, ARetryCountsDownItsDelayThenShowsTheAttempt) {
+  RunProgress progress;
+  progress.Apply(Event(1000, "2", InstructionStarted{"Add the routes", 2, 4}));
+  progress.Apply(Event(1100, "2", ModelCallStarted{"work", 100, 10}));
+  progress.Apply(Event(1200, "2", TextDelta{"partial reply"}));
+  progress.Apply(
+      Event(1500, "2", ModelCallRetried{"work", 2, 5, 2000, "HTTP 500 from http://h/v1/chat"}));
+  EXPECT_TRUE(Contains(progress.Render(120, 1500, false)[0], "retrying in 2.0s (attempt 2 of 5)"))
+      << progress.Render(120, 1500, false)[0];
+  EXPECT_TRUE(Contains(progress.Render(120, 2700, false)[0], "retrying in 0.8s (attempt 2 of 5)"))
+      << progress.Render(120, 2700, false)[0];
+  // The delay is over: the attempt is under way; its streamed text counts from zero.
+  EXPECT_TRUE(
+      Contains(progress.Render(120, 3600, false)[0], "calling the model (attempt 2 of 5)  "))
+      << progress.Render(120, 3600, false)[0];
+  progress.Apply(Event(3700, "2", TextDelta{"abc"}));
+  EXPECT_TRUE(Contains(progress.Render(120, 3700, false)[0], "(attempt 2 of 5) (3 chars)"))
+      << progress.Render(120, 3700, false)[0];
+  // Any later event ends the retry.
+  ModelCallFinished finished;
+  finished.purpose = "work";
+  progress.Apply(Event(4000, "2", finished));
+  const std::string line = progress.Render(120, 4000, false)[0];
+  EXPECT_TRUE(Contains(line, "working")) << line;
+  EXPECT_FALSE(Contains(line, "attempt")) << line;
+}
+
+TEST(RunProgressTest, ARateLimitWaitIsShownUntilItEnds) {
+  RunProgress progress;
+  progress.Apply(Event(1000, "", PlanStarted{}));
+  progress.Apply(Event(1000, "", RateLimitWaitStarted{3000}));
+  EXPECT_TRUE(Contains(progress.Render(120, 1500, false)[0],
+                       "planning 0.5s waiting for the rate limit (2.5s)"))
+      << progress.Render(120, 1500, false)[0];
+  progress.Apply(Event(4100, "", RateLimitWaited{3100}));
+  const std::string line = progress.Render(120, 4200, false)[0];
+  EXPECT_TRUE(Contains(line, "calling the model")) << line;
+  EXPECT_FALSE(Contains(line, "rate limit")) << line;
+}
+
 TEST(RunProgressTest, EveryLineFitsTheWidthWhateverTheText) {
   RunProgress progress;
   std::string hostile = "Write\nthe ";

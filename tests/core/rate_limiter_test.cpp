@@ -43,6 +43,21 @@ TEST(RateLimiterTest, HoldsTheTokenRate) {
   EXPECT_GE(Clock::now() - start, milliseconds(490));
 }
 
+TEST(RateLimiterTest, AWaitIsAnnouncedOnceWithItsExpectedLength) {
+  RateLimiter limiter(0, /*tokens_per_minute=*/60000);  // 1000 per second, 1000 at start
+  std::vector<milliseconds> announced;
+  auto record = [&](milliseconds expected) { announced.push_back(expected); };
+  limiter.Acquire(1000, nullptr, record);
+  EXPECT_TRUE(announced.empty()) << "a call that fits is not announced";
+  // A whole minute's tokens: a wait of about 59 s, cut short by a cancel after it began.
+  CancelToken cancel;
+  CancelAfter canceller(cancel, milliseconds(1500));
+  limiter.Acquire(60000, &cancel, record);
+  ASSERT_EQ(announced.size(), 1u) << "announced once although it slept in several slices";
+  EXPECT_GE(announced[0], milliseconds(40000));
+  EXPECT_LE(announced[0], milliseconds(60000));
+}
+
 TEST(RateLimiterTest, CancellingEndsAWaitWithoutTakingTheBudget) {
   RateLimiter limiter(/*requests_per_minute=*/1, /*tokens_per_minute=*/0);  // one a minute
   limiter.Acquire(0);                                                       // the first is free

@@ -42,6 +42,25 @@ TEST(TextToolProtocolTest, DescribesToolsAndRendersEarlierCallsAsFencedBlocks) {
             "Result of c1 (read_file):\nA\n\nResult of c2 (read_file):\nB");
 }
 
+TEST(TextToolProtocolTest, TheRewrittenRequestKeepsTheCancelTokenAndTheCallbacks) {
+  ChatRequest request = WithTools();
+  CancelToken cancel;
+  request.cancel = &cancel;
+  int calls = 0;
+  request.on_text_delta = [&](std::string_view) { ++calls; };
+  request.on_retry = [&](const CallRetry&) { ++calls; };
+  request.on_rate_limit_wait = [&](const RateLimitWait&) { ++calls; };
+  request.on_warning = [&](std::string_view) { ++calls; };
+  ChatRequest text = ToTextProtocolRequest(request);
+  EXPECT_EQ(text.cancel, &cancel);
+  ASSERT_TRUE(text.on_text_delta && text.on_retry && text.on_rate_limit_wait && text.on_warning);
+  text.on_text_delta("a");
+  text.on_retry(CallRetry{});
+  text.on_rate_limit_wait(RateLimitWait{});
+  text.on_warning("w");
+  EXPECT_EQ(calls, 4);
+}
+
 TEST(TextToolProtocolTest, ParsesBlocksOutOfTheReplyAndKeepsTheText) {
   ChatResponse reply;
   reply.message = ChatMessage::Assistant(

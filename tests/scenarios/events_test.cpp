@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -206,6 +207,56 @@ TEST(EventsScenario, EveryEventOfARunIsDocumentedAndTheStoredHistoryMatchesTheFe
   ASSERT_EQ(history.exit_code, 0) << history.Describe();
   expected.insert(expected.end(), second.begin(), second.end());
   EXPECT_EQ(JsonLines(history.out), expected);
+}
+
+TEST(EventsScenario, AServerErrorIsARetryEventWithoutTheKeyAndNotALogLine) {
+  ScenarioHarness harness("events-retry");
+  ScriptedModel model = ThreeModules::FirstOnly();
+  // The first worker call (request 1; request 0 plans) fails once with HTTP 500.
+  model.intercept = [](const ModelRequest&, size_t index) -> std::optional<sim::SimReply> {
+    if (index == 1) return sim::ErrorReply(500, "the server fell over", {{"Retry-After", "0"}});
+    return std::nullopt;
+  };
+  harness.Serve(std::move(model));
+  const std::string key = "sk-test-RETRYSECRET42";
+  ChildEnv env;
+  env.set["OPENAI_API_KEY"] = key;
+  ProcessOutcome run = harness.Run({"--json", "--max-retries", "3"}, env);
+  ASSERT_EQ(run.exit_code, 0) << run.Describe();
+
+  std::vector<json> feed = JsonLines(run.out);
+  const SchemaSubsetValidator schema = EventSchema();
+  ExpectValid(schema, feed);
+  const std::vector<json> retries = OfType(feed, "model_call_retried");
+  ASSERT_EQ(retries.size(), 1u) << run.out.substr(0, 4000);
+  const json& retry = retries[0];
+  EXPECT_EQ(retry["instruction"], "1");
+  EXPECT_EQ(retry["purpose"], "work");
+  EXPECT_EQ(retry["attempt"], 2);
+  EXPECT_EQ(retry["max_attempts"], 4);
+  EXPECT_EQ(retry["delay_ms"], 0);
+  EXPECT_NE(retry["reason"].get<std::string>().find("HTTP 500 from " + harness.base_url()),
+            std::string::npos)
+      << retry.dump();
+  EXPECT_EQ(run.out.find(key), std::string::npos);
+  EXPECT_EQ(run.err.find(key), std::string::npos);
+
+  // The stored history holds it too.
+  ProcessOutcome stored = RunL2mac({"events", harness.out().string()});
+  ASSERT_EQ(stored.exit_code, 0) << stored.Describe();
+  std::vector<json> history = JsonLines(stored.out);
+  ExpectValid(schema, history);
+  ASSERT_EQ(OfType(history, "model_call_retried").size(), 1u) << stored.out;
+  EXPECT_EQ(OfType(history, "model_call_retried")[0], retry);
+
+  // The progress line comes from the event, once: the provider itself logs nothing.
+  const std::string line = "instruction 1: HTTP 500 from ";
+  const size_t first = run.err.find(line);
+  ASSERT_NE(first, std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("retrying in 0.0s (attempt 2 of 4)", first), std::string::npos) << run.err;
+  EXPECT_EQ(run.err.find("HTTP 500 from ", first + line.size()), std::string::npos)
+      << "logged twice:\n"
+      << run.err;
 }
 
 TEST(EventsScenario, FollowPrintsARunInProgressAndStopsWhenItFinishes) {
