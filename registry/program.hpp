@@ -33,14 +33,14 @@ struct Instruction {
   double max_cost_usd = 0;
   int max_turns = 0;
   // The ids of the program's requirements this instruction implements; may be empty.
-  std::vector<std::string> covers;
+  std::vector<std::string> covers{};
 
   bool operator==(const Instruction&) const = default;
 };
 
 struct Program {
-  std::vector<Requirement> requirements;  // may be empty (see registry/requirements.hpp)
   std::vector<Instruction> instructions;
+  std::vector<Requirement> requirements{};  // may be empty (see registry/requirements.hpp)
 };
 
 // Parses and validates. Errors are kInvalidArgument and name the offending instruction
