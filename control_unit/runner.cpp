@@ -18,6 +18,7 @@
 #include "control_unit/event_emitter.hpp"
 #include "control_unit/event_payloads.hpp"
 #include "control_unit/recording_gateway.hpp"
+#include "control_unit/requirement_steps.hpp"
 #include "control_unit/workspace.hpp"
 #include "core/json_text.hpp"
 #include "core/llm/prices.hpp"
@@ -309,6 +310,7 @@ class RunLoop {
         input.earlier_summaries.push_back("[" + other.instruction.id + "] " + other.summary);
       }
     }
+    L2MAC_ASSIGN_OR_RETURN(input.requirements, CoveredRequirements(workspace_, record.instruction));
 
     agents::WorkerLimits limits;
     L2MAC_ASSIGN_OR_RETURN(limits.budget, Budget());
@@ -377,6 +379,7 @@ class RunLoop {
       L2MAC_RETURN_IF_ERROR(workspace_.registry().MarkCommitted(id, outcome.summary, commit_id));
       L2MAC_RETURN_IF_ERROR(workspace_.test_baseline().Replace(
           toolchains::NextProtectedTests(outcome.gate_report.test_runs, protected_tests)));
+      L2MAC_RETURN_IF_ERROR(RecordRequirementTests(workspace_, commit_id, outcome.gate_report));
       // The event lands with the commit it reports.
       events_->Emit(InstructionCommitted{commit_id, files_changed, FirstLine(outcome.summary)});
       L2MAC_RETURN_IF_ERROR(events_->Flush());

@@ -14,6 +14,7 @@
 
 #include "control_unit/event_log.hpp"
 #include "control_unit/exchange_log.hpp"
+#include "control_unit/requirement_coverage.hpp"
 #include "control_unit/test_baseline.hpp"
 #include "core/sqlite.hpp"
 #include "core/status.hpp"
@@ -59,6 +60,7 @@ class Workspace {
   registry::InstructionRegistry& registry() { return *registry_; }
   ExchangeLog& exchanges() { return *exchanges_; }
   TestBaseline& test_baseline() { return *test_baseline_; }
+  RequirementCoverage& requirement_coverage() { return *requirement_coverage_; }
   EventLog& events() { return *events_; }
 
   // Whether the run has anything a new run would lose: a recorded model reply (superseded
@@ -94,6 +96,7 @@ class Workspace {
   std::unique_ptr<registry::InstructionRegistry> registry_;
   std::unique_ptr<ExchangeLog> exchanges_;
   std::unique_ptr<TestBaseline> test_baseline_;
+  std::unique_ptr<RequirementCoverage> requirement_coverage_;
   std::unique_ptr<EventLog> events_;
 };
 
