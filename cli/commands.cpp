@@ -377,6 +377,7 @@ int StatusCommand(const std::string& out, bool json) {
       list.push_back({{"id", r.instruction.id},
                       {"text", r.instruction.text},
                       {"depends_on", r.instruction.depends_on},
+                      {"covers", r.instruction.covers},
                       {"status", status_name(r)},
                       {"attempts", r.attempts},
                       {"context_restarts", r.context_restarts},
