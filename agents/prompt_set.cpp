@@ -42,6 +42,7 @@ Result<PromptSet> LoadPromptSet(Domain domain, const std::filesystem::path& cust
   PromptSet set;
   set.planner_user = Builtin("common/planner_user.md");
   set.worker_user = Builtin("common/worker_user.md");
+  set.requirements = Builtin("common/requirements.md");
   set.summary_request = Builtin("common/summary_request.md");
   set.restart = Builtin("common/restart.md");
   set.nudge = Builtin("common/nudge.md");
@@ -65,6 +66,8 @@ Result<PromptSet> LoadPromptSet(Domain domain, const std::filesystem::path& cust
                              ReadOverride(custom_dir, "planner_user.md", false, set.planner_user));
       L2MAC_ASSIGN_OR_RETURN(set.worker_user,
                              ReadOverride(custom_dir, "worker_user.md", false, set.worker_user));
+      L2MAC_ASSIGN_OR_RETURN(set.requirements,
+                             ReadOverride(custom_dir, "requirements.md", false, set.requirements));
       L2MAC_ASSIGN_OR_RETURN(set.summary_request, ReadOverride(custom_dir, "summary_request.md",
                                                                false, set.summary_request));
       L2MAC_ASSIGN_OR_RETURN(set.restart,
@@ -74,6 +77,7 @@ Result<PromptSet> LoadPromptSet(Domain domain, const std::filesystem::path& cust
       for (const auto& [text, name, key] :
            {std::tuple{&set.planner_user, "planner_user.md", "{{task}}"},
             std::tuple{&set.worker_user, "worker_user.md", "{{instruction}}"},
+            std::tuple{&set.requirements, "requirements.md", "{{requirements}}"},
             std::tuple{&set.restart, "restart.md", "{{summary}}"}}) {
         if (text->find(key) == std::string::npos) {
           return Status::InvalidArgument(std::string("the custom template ") + name + " in " +

@@ -3,8 +3,8 @@
 // Built-in templates are Markdown files under agents/prompts/ compiled into the binary.
 // For the custom domain the user supplies a folder with planner.md and worker.md (system
 // prompts) and may also override any of the common templates there (planner_user.md,
-// worker_user.md, summary_request.md, restart.md, nudge.md). Templates use {{name}}
-// placeholders; Render() fills them.
+// worker_user.md, requirements.md, summary_request.md, restart.md, nudge.md). Templates use
+// {{name}} placeholders; Render() fills them.
 #pragma once
 
 #include <filesystem>
@@ -22,6 +22,9 @@ struct PromptSet {
   std::string worker_system;
   std::string worker_user;  // {{task}}, {{instruction}}, {{instruction_id}},
                             // {{instruction_count}}, {{manifest}}, {{summaries}}
+  // {{requirements}}: appended to the worker's first message when its instruction covers
+  // requirements (see WorkerInput::requirements).
+  std::string requirements;
   std::string summary_request;
   std::string restart;  // {{summary}}
   std::string nudge;

@@ -95,13 +95,25 @@ llm::ToolSchema StepComplete() {
 }
 
 llm::ToolSchema SubmitPlan() {
-  json instruction = Object({{"id", {{"type", "string"}}},
-                             {"text", {{"type", "string"}}},
-                             {"depends_on", {{"type", "array"}, {"items", {{"type", "string"}}}}}},
-                            {"id", "text"});
-  return {
-      "submit_plan", "Submit the prompt program: the ordered list of instructions.",
-      Object({{"instructions", {{"type", "array"}, {"items", instruction}}}}, {"instructions"})};
+  json instruction =
+      Object({{"id", {{"type", "string"}}},
+              {"text", {{"type", "string"}}},
+              {"depends_on", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+              {"covers",
+               {{"type", "array"},
+                {"items", {{"type", "string"}}},
+                {"description", "ids of the requirements this instruction implements"}}}},
+             {"id", "text"});
+  json requirement =
+      Object({{"id", {{"type", "string"}, {"description", "the spec's own id (F1), else R1, R2"}}},
+              {"text", {{"type", "string"}}}},
+             {"id", "text"});
+  return {"submit_plan",
+          "Submit the prompt program: the numbered requirements of the task and the ordered "
+          "list of instructions. Every requirement must be covered by some instruction.",
+          Object({{"requirements", {{"type", "array"}, {"items", requirement}}},
+                  {"instructions", {{"type", "array"}, {"items", instruction}}}},
+                 {"instructions"})};
 }
 
 }  // namespace

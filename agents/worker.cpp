@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "agents/requirement_list.hpp"
 #include "agents/tool_schemas.hpp"
 #include "core/json_text.hpp"
 #include "core/text.hpp"
@@ -117,6 +118,10 @@ std::vector<llm::ChatMessage> Worker::BaseMessagesWithin(const WorkerInput& inpu
               {"instruction_count", std::to_string(input.instruction_count)},
               {"manifest", Manifest(manifest_entries)},
               {"summaries", JoinSummaries(input.earlier_summaries, summaries_bytes)}});
+  if (!input.requirements.empty()) {
+    user += "\n\n" + Render(prompts_.requirements,
+                            {{"requirements", FormatRequirementList(input.requirements)}});
+  }
   return {llm::ChatMessage::System(prompts_.worker_system), llm::ChatMessage::User(user)};
 }
 

@@ -20,6 +20,7 @@
 #include "agents/tool_box.hpp"
 #include "core/status.hpp"
 #include "filestore/file_store.hpp"
+#include "registry/requirements.hpp"
 
 namespace l2mac::agents {
 
@@ -46,6 +47,10 @@ struct WorkerInput {
   int instruction_count = 1;
   // "[id] summary" of each committed instruction, oldest first.
   std::vector<std::string> earlier_summaries;
+  // The program's requirements this instruction covers. When there are some, the first user
+  // message ends with them and the test-naming convention (PromptSet::requirements);
+  // otherwise it is exactly what it was before requirements existed.
+  std::vector<registry::Requirement> requirements;
 };
 
 struct WorkerOutcome {

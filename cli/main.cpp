@@ -14,6 +14,7 @@
 #include "cli/option_checks.hpp"
 #include "cli/report_command.hpp"
 #include "cli/status_command.hpp"
+#include "cli/trace_command.hpp"
 #include "cli/usage_errors.hpp"
 #include "cli/user_config.hpp"
 #include "core/version.hpp"
@@ -98,7 +99,8 @@ int main(int argc, char** argv) {
   run_cmd->add_option("-o,--out", run.out, "output folder (must not hold a run yet)")->required();
   run_cmd->add_option("--program", run.program,
                       "a prompt program to use instead of planning: JSON {\"instructions\": "
-                      "[{\"id\", \"text\", \"depends_on\"}]}");
+                      "[{\"id\", \"text\", \"depends_on\", \"covers\"}], \"requirements\": "
+                      "[{\"id\", \"text\"}]} (requirements optional; docs/CLI.md)");
   run_cmd->add_option("--domain", run.domain, "codebase, book or custom")
       ->capture_default_str()
       ->check(l2mac::cli::OneOf({"codebase", "book", "custom"}));
@@ -210,6 +212,9 @@ int main(int argc, char** argv) {
   l2mac::cli::ReportFlags report;
   auto* report_cmd = l2mac::cli::AddReportCommand(app, report);
 
+  l2mac::cli::TraceFlags trace;
+  auto* trace_cmd = l2mac::cli::AddTraceCommand(app, trace);
+
   l2mac::cli::DoctorFlags doctor;
   auto* doctor_cmd = l2mac::cli::AddDoctorCommand(app, doctor);
   doctor_cmd->footer(kExitCodesHelp);
@@ -217,7 +222,7 @@ int main(int argc, char** argv) {
   l2mac::cli::FilesCommand files = l2mac::cli::AddFilesCommand(app);
 
   for (CLI::App* command : {run_cmd, resume_cmd, status_cmd, transcript_cmd, events_cmd, report_cmd,
-                            doctor_cmd, files.command}) {
+                            trace_cmd, doctor_cmd, files.command}) {
     AddGlobalOptions(*command, global);
   }
   l2mac::cli::MakeRangesReadable(app);
@@ -255,6 +260,7 @@ int main(int argc, char** argv) {
     if (*transcript_cmd) return l2mac::cli::TranscriptCommand(transcript_dir);
     if (*events_cmd) return l2mac::cli::EventsCommand(events_dir, events_follow);
     if (*report_cmd) return l2mac::cli::ReportCommand(report);
+    if (*trace_cmd) return l2mac::cli::TraceCommand(trace);
     if (*files.command) return l2mac::cli::RunFilesCommand(files);
   } catch (const std::exception& e) {
     std::cerr << "l2mac: error: internal error (a bug in l2mac; please report it): " << e.what()

@@ -208,6 +208,7 @@ nlohmann::json StatusJson(const RunStatus& status, const std::string& out) {
     list.push_back({{"id", r.instruction.id},
                     {"text", r.instruction.text},
                     {"depends_on", r.instruction.depends_on},
+                    {"covers", r.instruction.covers},
                     {"status", state.status},
                     {"attempts", r.attempts},
                     {"context_restarts", r.context_restarts},

@@ -8,6 +8,7 @@
 #include "agents/toolchains/test_protection.hpp"
 #include "agents/worker.hpp"
 #include "control_unit/event_payloads.hpp"
+#include "control_unit/requirement_steps.hpp"
 #include "control_unit/run_status.hpp"
 #include "control_unit/temp_dir.hpp"
 #include "core/text.hpp"
@@ -141,6 +142,7 @@ Result<std::string> InstructionExecutor::Execute(const registry::InstructionReco
       input.earlier_summaries.push_back("[" + other.instruction.id + "] " + other.summary);
     }
   }
+  L2MAC_ASSIGN_OR_RETURN(input.requirements, CoveredRequirements(workspace, record.instruction));
 
   agents::WorkerLimits limits;
   L2MAC_ASSIGN_OR_RETURN(limits.budget, NextContextBudget(run_));
@@ -225,6 +227,7 @@ Result<std::string> InstructionExecutor::Execute(const registry::InstructionReco
     L2MAC_RETURN_IF_ERROR(workspace.registry().MarkCommitted(id, outcome.summary, commit_id));
     L2MAC_RETURN_IF_ERROR(workspace.test_baseline().Replace(
         toolchains::NextProtectedTests(outcome.gate_report.test_runs, protected_tests)));
+    L2MAC_RETURN_IF_ERROR(RecordRequirementTests(workspace, commit_id, outcome.gate_report));
     // The event lands with the commit it reports.
     run_.events.Emit(InstructionCommitted{commit_id, files_changed, FirstLine(outcome.summary)});
     L2MAC_RETURN_IF_ERROR(run_.events.Flush());

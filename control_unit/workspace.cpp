@@ -139,12 +139,14 @@ Status Workspace::OpenState() {
   L2MAC_ASSIGN_OR_RETURN(registry_, registry::InstructionRegistry::Open(*db_));
   L2MAC_ASSIGN_OR_RETURN(exchanges_, ExchangeLog::Open(*db_));
   L2MAC_ASSIGN_OR_RETURN(test_baseline_, TestBaseline::Open(*db_));
+  L2MAC_ASSIGN_OR_RETURN(requirement_coverage_, RequirementCoverage::Open(*db_));
   L2MAC_ASSIGN_OR_RETURN(events_, EventLog::Open(*db_));
   return Status::Ok();
 }
 
 Status Workspace::ReplaceState() {
   events_.reset();
+  requirement_coverage_.reset();
   test_baseline_.reset();
   exchanges_.reset();
   registry_.reset();
@@ -168,6 +170,7 @@ Result<bool> Workspace::HoldsWork() {
 
 Workspace::~Workspace() {
   events_.reset();
+  requirement_coverage_.reset();
   test_baseline_.reset();
   exchanges_.reset();
   registry_.reset();

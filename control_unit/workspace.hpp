@@ -15,6 +15,7 @@
 
 #include "control_unit/event_log.hpp"
 #include "control_unit/exchange_log.hpp"
+#include "control_unit/requirement_coverage.hpp"
 #include "control_unit/test_baseline.hpp"
 #include "core/sqlite.hpp"
 #include "core/status.hpp"
@@ -60,6 +61,7 @@ class Workspace {
   registry::InstructionRegistry& registry() { return *registry_; }
   ExchangeLog& exchanges() { return *exchanges_; }
   TestBaseline& test_baseline() { return *test_baseline_; }
+  RequirementCoverage& requirement_coverage() { return *requirement_coverage_; }
   EventLog& events() { return *events_; }
 
   // Whether Open(kCreate) found a run that had recorded nothing (a failed start) and
@@ -101,6 +103,7 @@ class Workspace {
   std::unique_ptr<registry::InstructionRegistry> registry_;
   std::unique_ptr<ExchangeLog> exchanges_;
   std::unique_ptr<TestBaseline> test_baseline_;
+  std::unique_ptr<RequirementCoverage> requirement_coverage_;
   std::unique_ptr<EventLog> events_;
 };
 

@@ -27,7 +27,27 @@ const std::vector<std::string> kMigrations = {
     // The instruction's own caps as the program's JSON fields ({"max_tokens": 5000, ...}),
     // so a dollar amount comes back exactly as it was written.
     "ALTER TABLE instructions ADD COLUMN caps TEXT NOT NULL DEFAULT '{}'",
+    // The program's requirements (registry/requirements.hpp), in the program's order; a
+    // program without any has no rows.
+    "CREATE TABLE requirements ("
+    " seq INTEGER PRIMARY KEY,"
+    " id TEXT NOT NULL UNIQUE,"
+    " text TEXT NOT NULL)",
+    // The requirement ids an instruction covers, as a JSON array.
+    "ALTER TABLE instructions ADD COLUMN covers TEXT NOT NULL DEFAULT '[]'",
 };
+
+// A JSON array of strings from the state database; `what` names it in the error.
+Result<std::vector<std::string>> ReadIdList(const std::string& text, const std::string& what) {
+  auto list = nlohmann::json::parse(text, nullptr, false);
+  if (!list.is_array()) return Status::Corruption(what + " is unreadable in the state database");
+  std::vector<std::string> ids;
+  for (const auto& id : list) {
+    if (!id.is_string()) return Status::Corruption(what + " is unreadable in the state database");
+    ids.push_back(id.get<std::string>());
+  }
+  return ids;
+}
 
 Status ReadCaps(const std::string& text, Instruction& instruction) {
   auto caps = nlohmann::json::parse(text, nullptr, false);
@@ -49,22 +69,16 @@ Status ReadCaps(const std::string& text, Instruction& instruction) {
 constexpr const char* kSelectColumns =
     "SELECT seq, id, text, depends_on, status, attempts, context_restarts, prompt_tokens,"
     " completion_tokens, model_calls, summary, failure, commit_id, cached_tokens, cost_microusd,"
-    " latency_ms, caps FROM instructions";
+    " latency_ms, caps, covers FROM instructions";
 
 Result<InstructionRecord> ReadRecord(const Statement& row) {
   InstructionRecord record;
   record.seq = row.ColumnInt(0);
   record.instruction.id = row.ColumnText(1);
   record.instruction.text = row.ColumnText(2);
-  auto deps = nlohmann::json::parse(row.ColumnText(3), nullptr, false);
-  if (!deps.is_array()) {
-    return Status::Corruption("instruction '" + record.instruction.id +
-                              "' has unreadable dependencies in the state database");
-  }
-  for (const auto& dep : deps) {
-    if (!dep.is_string()) return Status::Corruption("bad dependency in the state database");
-    record.instruction.depends_on.push_back(dep.get<std::string>());
-  }
+  L2MAC_ASSIGN_OR_RETURN(
+      record.instruction.depends_on,
+      ReadIdList(row.ColumnText(3), "instruction '" + record.instruction.id + "'s dependencies"));
   L2MAC_ASSIGN_OR_RETURN(record.status, ParseInstructionStatus(row.ColumnText(4)));
   record.attempts = static_cast<int>(row.ColumnInt(5));
   record.context_restarts = static_cast<int>(row.ColumnInt(6));
@@ -78,6 +92,9 @@ Result<InstructionRecord> ReadRecord(const Statement& row) {
   record.cost_microusd = row.ColumnInt(14);
   record.latency_ms = row.ColumnInt(15);
   L2MAC_RETURN_IF_ERROR(ReadCaps(row.ColumnText(16), record.instruction));
+  L2MAC_ASSIGN_OR_RETURN(record.instruction.covers,
+                         ReadIdList(row.ColumnText(17), "instruction '" + record.instruction.id +
+                                                            "'s covered requirements"));
   return record;
 }
 
@@ -118,16 +135,24 @@ Status InstructionRegistry::SaveProgram(const Program& program) {
   if (has) return Status::FailedPrecondition("this workspace already has a prompt program");
   L2MAC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db_));
   L2MAC_ASSIGN_OR_RETURN(Statement insert,
-                         db_.Prepare("INSERT INTO instructions(seq, id, text, depends_on, caps)"
-                                     " VALUES(?, ?, ?, ?, ?)"));
+                         db_.Prepare("INSERT INTO instructions(seq, id, text, depends_on, caps,"
+                                     " covers) VALUES(?, ?, ?, ?, ?, ?)"));
   int64_t seq = 0;
   for (const auto& instruction : TopologicalOrder(program)) {
     insert.Bind(1, ++seq)
         .Bind(2, instruction.id)
         .Bind(3, instruction.text)
         .Bind(4, nlohmann::json(instruction.depends_on).dump())
-        .Bind(5, InstructionCapsToJson(instruction).dump());
+        .Bind(5, InstructionCapsToJson(instruction).dump())
+        .Bind(6, nlohmann::json(instruction.covers).dump());
     L2MAC_RETURN_IF_ERROR(insert.Run());
+  }
+  L2MAC_ASSIGN_OR_RETURN(Statement add_requirement,
+                         db_.Prepare("INSERT INTO requirements(seq, id, text) VALUES(?, ?, ?)"));
+  seq = 0;
+  for (const auto& requirement : program.requirements) {
+    add_requirement.Bind(1, ++seq).Bind(2, requirement.id).Bind(3, requirement.text);
+    L2MAC_RETURN_IF_ERROR(add_requirement.Run());
   }
   return txn->Commit();
 }
@@ -142,7 +167,20 @@ Result<Program> InstructionRegistry::LoadProgram() {
   L2MAC_ASSIGN_OR_RETURN(auto records, All());
   Program program;
   for (auto& record : records) program.instructions.push_back(std::move(record.instruction));
+  L2MAC_ASSIGN_OR_RETURN(program.requirements, Requirements());
   return program;
+}
+
+Result<std::vector<Requirement>> InstructionRegistry::Requirements() {
+  L2MAC_ASSIGN_OR_RETURN(Statement query,
+                         db_.Prepare("SELECT id, text FROM requirements ORDER BY seq"));
+  std::vector<Requirement> requirements;
+  while (true) {
+    L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
+    if (!row) break;
+    requirements.push_back({query.ColumnText(0), query.ColumnText(1)});
+  }
+  return requirements;
 }
 
 Result<std::vector<InstructionRecord>> InstructionRegistry::All() {

@@ -3,8 +3,8 @@
 // instructions.
 //
 // Every change is written before the control unit acts on it, so a run killed at any
-// moment resumes from here. Borrows the Database (which must outlive it); one thread at a
-// time.
+// moment resumes from here. Owns the tables `instructions` and `requirements`. Borrows the Database
+// (which must outlive it); one thread at a time.
 #pragma once
 
 #include <cstdint>
@@ -54,7 +54,10 @@ class InstructionRegistry {
   // Stores the program. kFailedPrecondition if one is stored already.
   Status SaveProgram(const Program& program);
   Result<bool> HasProgram();
+  // The program as saved, its requirements included.
   Result<Program> LoadProgram();
+  // The program's requirements in their order; empty for a program without any.
+  Result<std::vector<Requirement>> Requirements();
   // All instructions in program order.
   Result<std::vector<InstructionRecord>> All();
   Result<InstructionRecord> Get(const std::string& id);

@@ -108,6 +108,7 @@ Result<Program> ParseProgram(const nlohmann::json& json) {
   }
   if (list->empty()) return Status::InvalidArgument("the prompt program has no instructions");
   Program program;
+  L2MAC_ASSIGN_OR_RETURN(program.requirements, ParseRequirements(json));
   std::set<std::string> ids;
   for (size_t i = 0; i < list->size(); ++i) {
     const auto& item = (*list)[i];
@@ -142,6 +143,7 @@ Result<Program> ParseProgram(const nlohmann::json& json) {
     L2MAC_ASSIGN_OR_RETURN(int64_t max_turns,
                            OptionalPositiveInteger(item, "max_turns", where, kMaxTurnsCap));
     instruction.max_turns = static_cast<int>(max_turns);
+    L2MAC_ASSIGN_OR_RETURN(instruction.covers, ParseCovers(item, where));
     if (!ids.insert(instruction.id).second) {
       return Status::InvalidArgument("duplicate instruction id '" + instruction.id +
                                      "': every instruction needs its own id");
@@ -160,6 +162,7 @@ Result<Program> ParseProgram(const nlohmann::json& json) {
     }
   }
   L2MAC_RETURN_IF_ERROR(CheckNoCycle(program));
+  L2MAC_RETURN_IF_ERROR(CheckCoverage(program.requirements, program.instructions));
   return program;
 }
 
@@ -219,9 +222,14 @@ nlohmann::json ProgramToJson(const Program& program) {
     nlohmann::json item = {
         {"id", instruction.id}, {"text", instruction.text}, {"depends_on", instruction.depends_on}};
     item.update(InstructionCapsToJson(instruction));
+    if (!instruction.covers.empty()) item["covers"] = instruction.covers;
     list.push_back(std::move(item));
   }
-  return {{"instructions", list}};
+  nlohmann::json json = {{"instructions", list}};
+  // Only when there are some, so a program without requirements reads as it always did.
+  if (!program.requirements.empty())
+    json["requirements"] = RequirementsToJson(program.requirements);
+  return json;
 }
 
 }  // namespace l2mac::registry

@@ -2,10 +2,12 @@
 // the dependencies between them.
 //
 // JSON form: {"instructions": [{"id": "1", "text": "...", "depends_on": []}, ...]}, where
-// an instruction may also carry its own caps: "max_tokens", "max_cost_usd", "max_turns".
+// an instruction may also carry its own caps: "max_tokens", "max_cost_usd", "max_turns",
+// and the requirement ids it covers, "covers", when the program lists "requirements"
+// (registry/requirements.hpp: optional; when present, every one must be covered).
 // A valid program has at least one instruction, unique non-empty ids, non-empty texts,
-// dependencies that name instructions of the program, no cycle, and caps that are
-// positive numbers (whole ones for tokens and turns).
+// dependencies that name instructions of the program, no cycle, caps that are positive
+// numbers (whole ones for tokens and turns), and requirements covered as that rule says.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/status.hpp"
+#include "registry/requirements.hpp"
 
 namespace l2mac::registry {
 
@@ -29,12 +32,15 @@ struct Instruction {
   int64_t max_tokens = 0;
   double max_cost_usd = 0;
   int max_turns = 0;
+  // The ids of the program's requirements this instruction implements; may be empty.
+  std::vector<std::string> covers{};
 
   bool operator==(const Instruction&) const = default;
 };
 
 struct Program {
   std::vector<Instruction> instructions;
+  std::vector<Requirement> requirements{};  // may be empty (see registry/requirements.hpp)
 };
 
 // Parses and validates. Errors are kInvalidArgument and name the offending instruction

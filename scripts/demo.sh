@@ -30,7 +30,7 @@ else
   echo "demo: (python syntax + pytest) run for real. To use a model instead, set"
   echo "demo: OPENAI_API_KEY, or L2MAC_BASE_URL (+ L2MAC_MODEL) for a local server."
   # The window is set so that the long third instruction overflows its context once.
-  model_args=(--replay "$example/transcript.jsonl" --context-window 9850)
+  model_args=(--replay "$example/transcript.jsonl" --context-window 10500)
 fi
 
 set +e
@@ -39,6 +39,10 @@ status=$?
 set -e
 echo
 "$build_dir/l2mac" status "$out" || true
+echo
+echo "demo: each requirement of the spec, the instructions and files that implement it, and"
+echo "demo: the tests that name it (l2mac trace):"
+"$build_dir/l2mac" trace "$out" || true
 echo
 if [ $status -eq 0 ]; then
   python=/usr/bin/python3

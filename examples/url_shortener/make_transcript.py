@@ -6,7 +6,8 @@ serves these responses, in order, to the real l2mac loop. The loop executes ever
 call against its file store and runs its gates, so the story below must match the order in
 which l2mac asks the model:
 
-  planning     one submit_plan call with five instructions
+  planning     one submit_plan call with the spec's requirements F1-F8 and five
+               instructions, each listing the requirements it covers
   instruction  a fresh context each; tool-call responses until step_complete is called
                and the gate (Python syntax check, then pytest on a snapshot) passes
   instr. 2     the first step_complete fails the gate (a deliberate expiry off-by-one in
@@ -147,8 +148,29 @@ def step_complete(summary):
 # ---------------------------------------------------------------------------------------
 # The story, in the order l2mac asks.
 
+# The spec's features, as the planner extracts them (the spec's own ids kept).
+REQUIREMENTS = [
+    {"id": "F1", "text": "shorten(url, alias=None, ttl=None) stores a link under a base62 code "
+                         "of a never-repeating sequence, or under a free alias."},
+    {"id": "F2", "text": "Only absolute http(s) URLs of at most 2048 characters; aliases of 3-32 "
+                         "characters from A-Z a-z 0-9 _ -, not 'shorten' or 'stats'; positive "
+                         "whole-second TTLs."},
+    {"id": "F3", "text": "resolve(code) returns the target URL; an unknown code raises "
+                         "LinkNotFoundError."},
+    {"id": "F4", "text": "Each successful resolve counts a click; stats(code) and links() report "
+                         "the links."},
+    {"id": "F5", "text": "A link with a TTL expires from the instant now >= created_at + ttl; "
+                         "the clock is injectable."},
+    {"id": "F6", "text": "Links, clicks and the sequence persist in SQLite and the store is "
+                         "safe to use from several threads."},
+    {"id": "F7", "text": "The HTTP API: POST /shorten, GET /<code>, GET /stats/<code>, JSON "
+                         "errors with the spec's status codes."},
+    {"id": "F8", "text": "The CLI: python -m shortener with shorten, resolve, stats, list and "
+                         "serve; errors on stderr with status 1."},
+]
+
 PLAN = [
-    {"id": "1", "depends_on": [], "text": (
+    {"id": "1", "depends_on": [], "covers": ["F1", "F2"], "text": (
         "Create the package skeleton with the short-code and validation layers. Write "
         "shortener/__init__.py (a module docstring and __version__ = \"0.1.0\" only), "
         "shortener/errors.py (ShortenerError and its subclasses InvalidURLError, "
@@ -158,7 +180,7 @@ PLAN = [
         "shortener/validation.py (validate_url, validate_alias and validate_ttl implementing "
         "F2), tests/conftest.py (puts the project root on sys.path), tests/test_codes.py and "
         "tests/test_validation.py.")},
-    {"id": "2", "depends_on": ["1"], "text": (
+    {"id": "2", "depends_on": ["1"], "covers": ["F1", "F3", "F4", "F5", "F6"], "text": (
         "Implement persistence and the service rules. Write shortener/store.py: a frozen "
         "Link dataclass (code, url, created_at, expires_at, clicks) and a thread-safe "
         "LinkStore over sqlite3 with next_sequence(), add() (AliasTakenError on a duplicate "
@@ -169,14 +191,14 @@ PLAN = [
         "now >= expires_at (F5). Test them in tests/test_store.py (reopening a database file, "
         "concurrent use) and tests/test_service.py (with a fake clock, including the exact "
         "expiry boundary).")},
-    {"id": "3", "depends_on": ["2"], "text": (
+    {"id": "3", "depends_on": ["2"], "covers": ["F7"], "text": (
         "Add the HTTP API of F7 in shortener/http_api.py on http.server: "
         "make_server(service, host, port, base_url=None, log_requests=False) returning a "
         "ThreadingHTTPServer subclass that serves POST /shorten, GET /<code> (302 redirect "
         "that counts a click) and GET /stats/<code>, with JSON error answers and the status "
         "codes of F7 (400, 404, 405, 409, 410, 411, 413). Test every route and error answer "
         "in tests/test_http_api.py, with the server on port 0 in a background thread.")},
-    {"id": "4", "depends_on": ["3"], "text": (
+    {"id": "4", "depends_on": ["3"], "covers": ["F8"], "text": (
         "Add the command line of F8: shortener/cli.py with build_parser() and "
         "main(argv) -> exit status for the commands shorten, resolve, stats, list and serve, "
         "--db defaulting to $SHORTENER_DB or shortener.db, and errors printed as "
@@ -212,7 +234,7 @@ SUMMARY_2 = (
 # The second, passing step_complete of instruction 2 also reports the fix.
 SUMMARY_2_FIXED = SUMMARY_2 + (
     " Fixed an off-by-one in is_expired (it used >) found by "
-    "test_link_expires_exactly_ttl_seconds_after_creation.")
+    "test_F5_link_expires_exactly_ttl_seconds_after_creation.")
 
 # CONTEXT SUMMARY (instruction 3): l2mac asks for it before the third call of instruction 3,
 # because the two writes above filled the context window; the lead tunes the demo's context
@@ -261,7 +283,7 @@ def build():
 
     # Planning: one call.
     t.new_context("planning")
-    t.respond("", ("submit_plan", {"instructions": PLAN}))
+    t.respond("", ("submit_plan", {"requirements": REQUIREMENTS, "instructions": PLAN}))
 
     # Instruction 1: skeleton, codes, validation.
     t.new_context("instruction 1")
@@ -301,8 +323,8 @@ def build():
     )
     start, end = line_range(SERVICE_BUGGY, "def is_expired", 0, 2)
     t.respond(
-        "test_link_expires_exactly_ttl_seconds_after_creation and "
-        "test_stats_report_every_field fail: a link is still served at exactly "
+        "test_F5_link_expires_exactly_ttl_seconds_after_creation and "
+        "test_F4_stats_report_every_field fail: a link is still served at exactly "
         "created_at + ttl. Reading is_expired.",
         ("read_file", {"path": "shortener/service.py", "start_line": start, "end_line": end}),
         result_tokens=tokens("\n".join(SERVICE_BUGGY.splitlines()[start - 1:end])),
@@ -452,8 +474,8 @@ def verify(snapshots, python):
             failures += 1
             if passed:
                 fail(f"line {number}: the buggy service passed its tests; the bug is not caught")
-            for test in ("test_link_expires_exactly_ttl_seconds_after_creation",
-                         "test_stats_report_every_field"):  # named in the model's next message
+            for test in ("test_F5_link_expires_exactly_ttl_seconds_after_creation",
+                         "test_F4_stats_report_every_field"):  # named in the model's next message
                 if f"FAILED tests/test_service.py::{test}" not in output:
                     fail(f"line {number}: {test} did not report the bug")
             print(f"    failure report: {len(output)} bytes of pytest output "

@@ -15,7 +15,7 @@ cmake -S "$source_dir/examples/embedding" -B "$work/build" -G Ninja \
 cmake --build "$work/build" >/dev/null
 out="$work/out"
 "$work/build/embed_run" "$source_dir/examples/url_shortener/spec.md" "$out" \
-  "$source_dir/examples/url_shortener/transcript.jsonl" 9850 | tee "$work/report.txt"
+  "$source_dir/examples/url_shortener/transcript.jsonl" 10500 | tee "$work/report.txt"
 grep -q "5 of 5 instructions committed" "$work/report.txt"
 # The embedder's own sink saw the run as it happened.
 test "$(grep -c '^event [0-9]*: instruction_committed' "$work/report.txt")" = 5

@@ -138,7 +138,7 @@ TEST(DemoScenario, TheUrlShortenerDemoReplaysToItsReferenceProject) {
   const std::filesystem::path demo = std::filesystem::path(kSourceDir) / "examples/url_shortener";
   ProcessOutcome run =
       RunL2mac({"run", (demo / "spec.md").string(), "--out", harness.out().string(), "--replay",
-                (demo / "transcript.jsonl").string(), "--context-window", "9850"},
+                (demo / "transcript.jsonl").string(), "--context-window", "10500"},
                harness.Env(), std::chrono::seconds(120));
   ASSERT_EQ(run.exit_code, 0) << run.Describe();
 
@@ -163,6 +163,26 @@ TEST(DemoScenario, TheUrlShortenerDemoReplaysToItsReferenceProject) {
   ProcessOutcome pytest = RunPytest(harness.out());
   EXPECT_EQ(pytest.exit_code, 0) << pytest.Describe();
   EXPECT_NE(pytest.out.find("135 passed"), std::string::npos) << pytest.out;
+
+  // Every feature of the spec is traced to the instructions, files and passing tests that
+  // implement it, as of the last commit.
+  ProcessOutcome traced = RunL2mac({"trace", harness.out().string(), "--json"});
+  ASSERT_EQ(traced.exit_code, 0) << traced.Describe();
+  auto trace = nlohmann::json::parse(traced.out, nullptr, false);
+  ASSERT_TRUE(trace.is_object()) << traced.out;
+  EXPECT_EQ(trace["tests_commit"], StatusOf(status, "5")["commit"]);
+  ASSERT_EQ(trace["requirements"].size(), 8u) << trace.dump(2);
+  for (const auto& requirement : trace["requirements"]) {
+    EXPECT_FALSE(requirement["instructions"].empty()) << requirement.dump();
+    EXPECT_FALSE(requirement["files"].empty()) << requirement.dump();
+    EXPECT_GT(requirement["tests_passed"].get<int>(), 0) << requirement.dump();
+    EXPECT_EQ(requirement["tests_failed"], 0) << requirement.dump();
+  }
+  EXPECT_EQ(trace["requirements"][4]["id"], "F5");
+  EXPECT_NE(trace["requirements"][4].dump().find(
+                "tests/test_service.py::test_F5_link_expires_exactly_ttl_seconds_after_creation"),
+            std::string::npos)
+      << trace["requirements"][4].dump(2);
   EXPECT_TRUE(harness.LeftoverSnapshots().empty())
       << testing::PrintToString(harness.LeftoverSnapshots());
 }

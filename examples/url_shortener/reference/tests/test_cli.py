@@ -23,12 +23,12 @@ def run(tmp_path, capsys):
     return run_cli
 
 
-def test_shorten_prints_the_code_and_resolve_prints_the_url(run):
+def test_F8_shorten_prints_the_code_and_resolve_prints_the_url(run):
     assert run("shorten", "https://example.com/a") == (0, "1\n", "")
     assert run("resolve", "1") == (0, "https://example.com/a\n", "")
 
 
-def test_alias_and_ttl_options(run):
+def test_F8_alias_and_ttl_options(run):
     assert run("shorten", "https://example.com/b", "--alias", "bee", "--ttl", "60")[:2] == (0, "bee\n")
     status, out, _ = run("stats", "bee")
     assert status == 0
@@ -36,7 +36,7 @@ def test_alias_and_ttl_options(run):
     assert stats["expires_at"] - stats["created_at"] == 60
 
 
-def test_stats_prints_json_with_clicks(run):
+def test_F8_stats_prints_json_with_clicks(run):
     run("shorten", "https://example.com/c")
     run("resolve", "1")
     run("resolve", "1")
@@ -45,7 +45,7 @@ def test_stats_prints_json_with_clicks(run):
     assert json.loads(out)["clicks"] == 2
 
 
-def test_list_prints_tab_separated_lines_in_creation_order(run):
+def test_F8_list_prints_tab_separated_lines_in_creation_order(run):
     run("shorten", "https://example.com/1")
     run("shorten", "https://example.com/2", "--alias", "two")
     run("resolve", "two")
@@ -61,45 +61,45 @@ def test_list_prints_tab_separated_lines_in_creation_order(run):
      (("resolve", "missing"), "missing"),
      (("stats", "missing"), "missing")],
 )
-def test_errors_go_to_stderr_with_status_1(run, args, fragment):
+def test_F8_errors_go_to_stderr_with_status_1(run, args, fragment):
     status, out, err = run(*args)
     assert (status, out) == (1, "")
     assert err.startswith("error: ") and fragment in err
 
 
-def test_taken_alias_is_an_error(run):
+def test_F8_taken_alias_is_an_error(run):
     run("shorten", "https://example.com/1", "--alias", "dup")
     status, _, err = run("shorten", "https://example.com/2", "--alias", "dup")
     assert status == 1
     assert "already in use" in err
 
 
-def test_unopenable_database_is_an_error(tmp_path, capsys):
+def test_F8_unopenable_database_is_an_error(tmp_path, capsys):
     status = main(["--db", str(tmp_path / "no" / "such" / "dir.db"), "list"])
     assert status == 1
     assert "cannot open the database" in capsys.readouterr().err
 
 
-def test_usage_errors_exit_with_status_2(capsys):
+def test_F8_usage_errors_exit_with_status_2(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["frobnicate"])
     assert exit_info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
 
 
-def test_database_defaults_to_the_environment_variable(tmp_path, monkeypatch, capsys):
+def test_F8_database_defaults_to_the_environment_variable(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SHORTENER_DB", str(tmp_path / "env.db"))
     assert main(["shorten", "https://example.com/env"]) == 0
     assert (tmp_path / "env.db").exists()
     assert capsys.readouterr().out == "1\n"
 
 
-def test_serve_options_parse():
+def test_F8_serve_options_parse():
     args = build_parser().parse_args(["serve", "--port", "0", "--base-url", "https://sho.rt"])
     assert (args.command, args.host, args.port, args.base_url) == ("serve", "127.0.0.1", 0, "https://sho.rt")
 
 
-def test_python_dash_m_runs_the_cli(tmp_path):
+def test_F8_python_dash_m_runs_the_cli(tmp_path):
     database = str(tmp_path / "m.db")
     env = dict(os.environ, PYTHONPATH=ROOT)
     result = subprocess.run(

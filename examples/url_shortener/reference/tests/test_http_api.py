@@ -82,21 +82,21 @@ def shorten(server, **fields):
     return payload
 
 
-def test_shorten_answers_201_with_the_link(server):
+def test_F7_shorten_answers_201_with_the_link(server):
     status, _, payload = call(server, "POST", "/shorten", {"url": "https://example.com/a"})
     assert status == 201
     assert payload == {"code": "1", "short_url": "http://sho.rt/1",
                        "url": "https://example.com/a", "expires_at": None}
 
 
-def test_shorten_with_alias_and_ttl(server):
+def test_F7_shorten_with_alias_and_ttl(server):
     payload = shorten(server, url="https://example.com/sale", alias="sale", ttl=60)
     assert payload["code"] == "sale"
     assert payload["short_url"] == "http://sho.rt/sale"
     assert payload["expires_at"] == 5_060
 
 
-def test_get_code_redirects_and_counts_a_click(server):
+def test_F7_get_code_redirects_and_counts_a_click(server):
     code = shorten(server, url="https://example.com/target?q=1")["code"]
     status, response, _ = call(server, "GET", f"/{code}")
     assert status == 302
@@ -105,13 +105,13 @@ def test_get_code_redirects_and_counts_a_click(server):
     assert stats["clicks"] == 1
 
 
-def test_unknown_code_answers_404_json(server):
+def test_F7_unknown_code_answers_404_json(server):
     status, _, payload = call(server, "GET", "/nope")
     assert status == 404
     assert "nope" in payload["error"]
 
 
-def test_expired_code_answers_410(server, clock):
+def test_F7_expired_code_answers_410(server, clock):
     code = shorten(server, url="https://example.com/sale", ttl=10)["code"]
     clock.now = 5_010
     status, _, payload = call(server, "GET", f"/{code}")
@@ -119,7 +119,7 @@ def test_expired_code_answers_410(server, clock):
     assert "expired" in payload["error"]
 
 
-def test_stats_answer_the_statistics(server):
+def test_F7_stats_answer_the_statistics(server):
     code = shorten(server, url="https://example.com/s", alias="stat-me")["code"]
     call(server, "GET", f"/{code}")
     call(server, "GET", f"/{code}")
@@ -129,7 +129,7 @@ def test_stats_answer_the_statistics(server):
                        "created_at": 5_000, "expires_at": None, "expired": False}
 
 
-def test_stats_of_unknown_code_answer_404(server):
+def test_F7_stats_of_unknown_code_answer_404(server):
     status, _, payload = call(server, "GET", "/stats/missing")
     assert status == 404
     assert "error" in payload
@@ -146,7 +146,7 @@ def test_stats_of_unknown_code_answer_404(server):
      ({"url": "https://example.com", "alias": "stats"}, "reserved"),
      ({"url": "https://example.com", "ttl": -1}, "TTL")],
 )
-def test_bad_requests_answer_400_with_a_reason(server, body, fragment):
+def test_F7_bad_requests_answer_400_with_a_reason(server, body, fragment):
     status, _, payload = call(server, "POST", "/shorten", body)
     assert status == 400
     assert fragment in payload["error"]
@@ -158,7 +158,7 @@ def test_bad_requests_answer_400_with_a_reason(server, body, fragment):
      (b"", "-1", "negative"),
      (b"\xff\xfe", "2", "not valid JSON")],
 )
-def test_malformed_bodies_answer_400(server, body, length, fragment):
+def test_F7_malformed_bodies_answer_400(server, body, length, fragment):
     status, _, payload = call(server, "POST", "/shorten", body, headers={"Content-Length": length})
     assert status == 400
     assert fragment in payload["error"]
@@ -170,11 +170,11 @@ def test_malformed_bodies_answer_400(server, body, length, fragment):
      (LinkNotFoundError("missing"), 404), (LinkExpiredError("old"), 410),
      (ShortenerError("other"), 400)],
 )
-def test_status_for_maps_service_errors(error, status):
+def test_F7_status_for_maps_service_errors(error, status):
     assert status_for(error) == status
 
 
-def test_taken_alias_answers_409(server):
+def test_F7_taken_alias_answers_409(server):
     shorten(server, url="https://example.com/1", alias="taken")
     status, _, payload = call(server, "POST", "/shorten",
                               {"url": "https://example.com/2", "alias": "taken"})
@@ -182,21 +182,21 @@ def test_taken_alias_answers_409(server):
     assert "taken" in payload["error"]
 
 
-def test_oversized_body_answers_413_without_reading_it(server):
+def test_F7_oversized_body_answers_413_without_reading_it(server):
     headers = {"Content-Length": str(MAX_BODY_BYTES + 1), "Content-Type": "application/json"}
     status, _, payload = call(server, "POST", "/shorten", headers=headers)
     assert status == 413
     assert str(MAX_BODY_BYTES) in payload["error"]
 
 
-def test_unknown_post_path_answers_404(server):
+def test_F7_unknown_post_path_answers_404(server):
     status, _, payload = call(server, "POST", "/elsewhere")
     assert status == 404
     assert "POST /shorten" in payload["error"]
 
 
 @pytest.mark.parametrize("path", ["/", "/a/b"])
-def test_paths_that_are_not_codes_answer_404(server, path):
+def test_F7_paths_that_are_not_codes_answer_404(server, path):
     status, _, payload = call(server, "GET", path)
     assert status == 404
     assert "GET /<code>" in payload["error"]
@@ -205,13 +205,13 @@ def test_paths_that_are_not_codes_answer_404(server, path):
 @pytest.mark.parametrize("method, path, allowed", [("DELETE", "/abc", "GET"),
                                                    ("PUT", "/shorten", "POST"),
                                                    ("HEAD", "/abc", "GET")])
-def test_other_methods_answer_405_with_allow(server, method, path, allowed):
+def test_F7_other_methods_answer_405_with_allow(server, method, path, allowed):
     status, response, _ = call(server, method, path)
     assert status == 405
     assert response.getheader("Allow") == allowed
 
 
-def test_concurrent_shortens_get_distinct_codes(server):
+def test_F7_concurrent_shortens_get_distinct_codes(server):
     results = []
 
     def work(n):
@@ -225,19 +225,19 @@ def test_concurrent_shortens_get_distinct_codes(server):
     assert sorted(results, key=codes.decode) == [codes.encode(n) for n in range(1, 11)]
 
 
-def test_default_base_url_is_the_server_address(start_server):
+def test_F7_default_base_url_is_the_server_address(start_server):
     plain = start_server()
     host, port = plain.server_address[:2]
     payload = shorten(plain, url="https://example.com")
     assert payload["short_url"] == f"http://{host}:{port}/1"
 
 
-def test_trailing_slash_of_base_url_is_dropped(start_server):
+def test_F7_trailing_slash_of_base_url_is_dropped(start_server):
     proxied = start_server(base_url="https://sho.rt/")
     assert shorten(proxied, url="https://example.com")["short_url"] == "https://sho.rt/1"
 
 
-def test_following_the_short_url_reaches_the_target(start_server):
+def test_F7_following_the_short_url_reaches_the_target(start_server):
     class Target(BaseHTTPRequestHandler):
         def do_GET(self):
             body = f"target saw {self.path}".encode()
@@ -267,14 +267,14 @@ def test_following_the_short_url_reaches_the_target(start_server):
         thread.join(timeout=5)
 
 
-def test_query_string_is_ignored_when_resolving(server):
+def test_F7_query_string_is_ignored_when_resolving(server):
     code = shorten(server, url="https://example.com/q")["code"]
     status, response, _ = call(server, "GET", f"/{code}?utm_source=mail")
     assert status == 302
     assert response.getheader("Location") == "https://example.com/q"
 
 
-def test_stats_of_an_expired_link_still_answer_200(server, clock):
+def test_F7_stats_of_an_expired_link_still_answer_200(server, clock):
     code = shorten(server, url="https://example.com/old", ttl=1)["code"]
     clock.now = 9_999
     status, _, payload = call(server, "GET", f"/stats/{code}")
@@ -282,7 +282,7 @@ def test_stats_of_an_expired_link_still_answer_200(server, clock):
     assert payload["expired"] is True
 
 
-def test_missing_content_length_answers_411(server):
+def test_F7_missing_content_length_answers_411(server):
     host, port = server.server_address[:2]
     connection = http.client.HTTPConnection(host, port, timeout=5)
     try:
@@ -295,7 +295,7 @@ def test_missing_content_length_answers_411(server):
         connection.close()
 
 
-def test_requests_are_logged_only_when_asked(start_server, capsys):
+def test_F7_requests_are_logged_only_when_asked(start_server, capsys):
     quiet = start_server()
     call(quiet, "GET", "/stats/none")
     assert capsys.readouterr().err == ""

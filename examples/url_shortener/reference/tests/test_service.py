@@ -36,18 +36,18 @@ def service(store, clock):
     return ShortenerService(store, clock=clock)
 
 
-def test_generated_codes_are_base62_of_a_sequence(service):
+def test_F1_generated_codes_are_base62_of_a_sequence(service):
     codes = [service.shorten(f"https://example.com/{n}").code for n in range(62)]
     assert codes[:3] == ["1", "2", "3"]
     assert codes[60:] == ["Z", "10"]
 
 
-def test_generated_code_skips_a_code_taken_by_an_alias(service, store):
+def test_F1_generated_code_skips_a_code_taken_by_an_alias(service, store):
     store.add(Link("1", "https://taken.example", 0))
     assert service.shorten("https://example.com").code == "2"
 
 
-def test_alias_becomes_the_code_and_cannot_be_reused(service):
+def test_F1_alias_becomes_the_code_and_cannot_be_reused(service):
     service.shorten("https://example.com/1")
     link = service.shorten("https://example.com/docs", alias="docs")
     assert (link.code, link.url, link.clicks) == ("docs", "https://example.com/docs", 0)
@@ -62,27 +62,27 @@ def test_alias_becomes_the_code_and_cannot_be_reused(service):
      ({"url": "https://example.com", "alias": "a"}, InvalidAliasError),
      ({"url": "https://example.com", "ttl": 0}, InvalidTTLError)],
 )
-def test_shorten_validates_its_input_and_stores_nothing(service, kwargs, error):
+def test_F1_F2_shorten_validates_its_input_and_stores_nothing(service, kwargs, error):
     with pytest.raises(error):
         service.shorten(**kwargs)
     assert service.links() == []
 
 
-def test_resolve_returns_the_url_and_counts_clicks(service):
+def test_F3_F4_resolve_returns_the_url_and_counts_clicks(service):
     code = service.shorten("https://example.com/page").code
     assert service.resolve(code) == "https://example.com/page"
     assert service.resolve(code) == "https://example.com/page"
     assert service.stats(code)["clicks"] == 2
 
 
-def test_unknown_code_raises(service):
+def test_F3_unknown_code_raises(service):
     with pytest.raises(LinkNotFoundError, match="'missing'"):
         service.resolve("missing")
     with pytest.raises(LinkNotFoundError):
         service.stats("missing")
 
 
-def test_link_expires_exactly_ttl_seconds_after_creation(service, clock):
+def test_F5_link_expires_exactly_ttl_seconds_after_creation(service, clock):
     link = service.shorten("https://example.com/sale", ttl=60)
     assert link.expires_at == 1_060
     clock.now = 1_059
@@ -92,7 +92,7 @@ def test_link_expires_exactly_ttl_seconds_after_creation(service, clock):
         service.resolve(link.code)
 
 
-def test_expired_resolve_counts_no_click(service, clock):
+def test_F4_F5_expired_resolve_counts_no_click(service, clock):
     code = service.shorten("https://example.com/sale", ttl=5).code
     clock.now = 2_000
     with pytest.raises(LinkExpiredError):
@@ -100,7 +100,7 @@ def test_expired_resolve_counts_no_click(service, clock):
     assert service.stats(code)["clicks"] == 0
 
 
-def test_stats_report_every_field(service, clock):
+def test_F4_stats_report_every_field(service, clock):
     code = service.shorten("https://example.com/a", alias="promo", ttl=30).code
     service.resolve(code)
     assert service.stats(code) == {
@@ -115,7 +115,7 @@ def test_stats_report_every_field(service, clock):
     assert service.stats(code)["expired"] is True
 
 
-def test_links_without_ttl_never_expire(service, clock):
+def test_F5_links_without_ttl_never_expire(service, clock):
     code = service.shorten("https://example.com/forever").code
     clock.now = 10**12
     assert service.stats(code)["expires_at"] is None
