@@ -37,7 +37,7 @@ struct StepRejected {
   int max_attempts = 0;  // the bound (--max-attempts)
   std::string checks;    // GateReport::OneLine()
   // Set by the control unit, not the worker: the store branch that keeps the files the
-  // checks saw ("attempt/<instruction>/<attempts>"), "" when none was kept.
+  // checks saw ("attempt/<instruction>/<n>"), "" when none was kept.
   std::string kept_as;
 };
 

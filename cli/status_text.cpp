@@ -20,31 +20,49 @@ bool Contains(const std::string& text, const char* part) {
 }
 
 // The resume command that retries a failed instruction with the bound it used up raised
-// (doubled), and what it does; a plain resume when the failure names no such bound.
+// (doubled, within what `resume` accepts), and what it does; a plain resume when the
+// failure names no bound a flag can raise. Any resume retries every failed and skipped
+// instruction; the step names the instruction whose failure chose the flag.
 NextStep RetryStep(const InstructionState& state, const RunStatus& status, const std::string& out) {
   const std::string& failure = state.record.failure;
   const std::string& id = state.record.instruction.id;
-  auto raised = [&](const char* flag, int current, const char* what) {
-    const int next = std::max(2, current * 2);
+  auto raised = [&](const char* flag, int current, int most, const char* what) {
+    const int next = std::min(most, std::max(2, current * 2));
+    if (current >= most) {
+      return NextStep{fmt::format("l2mac resume {}", out),
+                      fmt::format("retries the failed instructions ({} already had the most {}, "
+                                  "{}: split it in the prompt program instead)",
+                                  id, what, most)};
+    }
     return NextStep{fmt::format("l2mac resume {} {} {}", out, flag, next),
-                    fmt::format("retries instruction {} with {} {}", id, next, what)};
+                    fmt::format("retries the failed instructions, {} with {} {}", id, next, what)};
   };
   if (Contains(failure, "the checks still failed")) {
     int used = status.limits.max_attempts;
     if (!state.failed_attempts.empty()) used = state.failed_attempts.back().max_attempts;
-    return raised("--max-attempts", used, "attempts");
+    return raised("--max-attempts", used, 1000, "attempts");
+  }
+  if (Contains(failure, "in the prompt program")) {
+    return {fmt::format("l2mac resume {}", out),
+            fmt::format("retries the failed instructions; {} is capped by its own \"max_turns\" "
+                        "in the prompt program, which a resume flag cannot raise",
+                        id)};
   }
   if (Contains(failure, "model calls") && status.limits.max_turns > 0) {
-    return raised("--max-turns", status.limits.max_turns, "model calls");
+    return raised("--max-turns", status.limits.max_turns, 100000, "model calls");
   }
-  if (Contains(failure, "--max-context-restarts") && status.limits.max_context_restarts > 0) {
-    return raised("--max-context-restarts", status.limits.max_context_restarts, "context restarts");
+  if (Contains(failure, "--max-context-restarts")) {
+    return raised("--max-context-restarts", status.limits.max_context_restarts, 1000,
+                  "context restarts");
   }
   if (Contains(failure, "--context-window")) {
     return {fmt::format("l2mac resume {} --context-window N", out),
-            fmt::format("retries instruction {} with a larger context window N", id)};
+            fmt::format("retries the failed instructions with a larger context window N ({} "
+                        "did not fit)",
+                        id)};
   }
-  return {fmt::format("l2mac resume {}", out), fmt::format("retries instruction {}", id)};
+  return {fmt::format("l2mac resume {}", out),
+          fmt::format("retries the failed instructions ({} among them)", id)};
 }
 
 // The checks that failed ("pytest: failed (1 failed)"), or the gate's whole line when the
@@ -100,6 +118,7 @@ std::vector<NextStep> NextSteps(const RunStatus& status, const std::string& out)
     add({fmt::format("l2mac events {} --follow", out), "follows the run in progress"});
     return steps;
   }
+  const bool budget_stop = status.state.rfind("stopped at the budget", 0) == 0;
   int shown = 0;
   for (const auto& state : status.instructions) {
     if (state.record.status != registry::InstructionStatus::kFailed) continue;
@@ -110,14 +129,16 @@ std::vector<NextStep> NextSteps(const RunStatus& status, const std::string& out)
            fmt::format("shows what the last failed attempt of instruction {} changed",
                        state.record.instruction.id)});
     }
-    add(RetryStep(state, status, out));
+    // After a budget stop the budget comes first (below).
+    if (!budget_stop) add(RetryStep(state, status, out));
   }
-  if (status.state.rfind("stopped at the budget", 0) == 0) {
+  if (budget_stop) {
     const bool by_cost = Contains(status.state, "--max-cost");
     add({fmt::format("l2mac resume {} {} N", out, by_cost ? "--max-cost" : "--max-tokens"),
          "continues with the budget raised to N"});
   } else if (status.state == "interrupted" ||
-             (status.pending > 0 && status.failed == 0 && status.state != "finished")) {
+             (status.pending > 0 && status.failed == 0 && status.state != "finished") ||
+             (status.instructions.empty() && status.state.rfind("stopped", 0) == 0)) {
     add({fmt::format("l2mac resume {}", out), "continues the run from its last commit"});
   }
   if (!status.instructions.empty() && status.pending == 0) {
@@ -187,6 +208,9 @@ std::string StatusText(const RunStatus& status, const std::string& out) {
   if (!status.has_events) {
     text += "(This run was recorded before events: failed attempts are not listed.)\n";
   }
+  if (!status.attempts_error.empty()) {
+    text += "(Failed attempts are not listed: " + status.attempts_error + ")\n";
+  }
   auto steps = NextSteps(status, out);
   if (!steps.empty()) {
     text += "\nNext:\n";
@@ -247,6 +271,7 @@ nlohmann::json StatusJson(const RunStatus& status, const std::string& out) {
           {"head_commit", status.head_commit},
           {"files", status.files},
           {"has_events", status.has_events},
+          {"attempts_error", status.attempts_error},
           {"next", std::move(next)}};
 }
 

@@ -13,6 +13,8 @@ const std::vector<std::string> kMigrations = {
     " type TEXT NOT NULL,"
     " instruction_id TEXT NOT NULL,"
     " data TEXT NOT NULL)",
+    // `status` and reports read the newest events of a few types.
+    "CREATE INDEX events_by_type ON events(type, seq)",
 };
 
 }  // namespace
@@ -103,7 +105,8 @@ Result<std::vector<nlohmann::ordered_json>> ReadEventsAfter(Database& db, int64_
 Result<std::vector<nlohmann::ordered_json>> ReadLatestEventsOfTypes(
     Database& db, const std::vector<std::string>& types, int64_t limit) {
   L2MAC_RETURN_IF_ERROR(CheckHasEventsTable(db));
-  if (types.empty()) return std::vector<nlohmann::ordered_json>();
+  // (SQLite reads a negative LIMIT as none.)
+  if (types.empty() || limit <= 0) return std::vector<nlohmann::ordered_json>();
   std::string placeholders;
   for (size_t i = 0; i < types.size(); ++i) placeholders += i == 0 ? "?" : ", ?";
   L2MAC_ASSIGN_OR_RETURN(

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -86,23 +87,30 @@ std::shared_ptr<const Sandbox> InstructionExecutor::CheckSandbox() {
 }
 
 Result<std::string> InstructionExecutor::KeepAttempt(const filestore::StoreTransaction& txn,
-                                                     const std::string& id, int attempt,
+                                                     const std::string& id,
                                                      const std::string& why) {
   filestore::FileStore& store = run_.workspace.store();
-  const std::string branch = AttemptBranch(id, attempt);
-  // On an empty store there is no commit to start from: the branch keeps its old head,
-  // and the copy below removes what that head has beyond the staged state.
-  if (txn.base() != 0) L2MAC_RETURN_IF_ERROR(store.SetBranch(branch, txn.base()));
-  L2MAC_ASSIGN_OR_RETURN(auto copy, store.BeginOn(branch));
-  if (txn.base() == 0) {
-    L2MAC_ASSIGN_OR_RETURN(auto old_files, copy->List());
-    L2MAC_ASSIGN_OR_RETURN(auto staged_files, txn.List());
-    std::set<std::string> staged;
-    for (const auto& file : staged_files) staged.insert(file.path);
-    for (const auto& file : old_files) {
-      if (!staged.count(file.path)) L2MAC_RETURN_IF_ERROR(copy->Delete(file.path));
+  // The next free number for this instruction: names are never reused, so what an event
+  // once named stays what it names, and a branch is always new (on an empty store it
+  // starts empty, so its commit holds just the staged files).
+  L2MAC_ASSIGN_OR_RETURN(auto branches, store.Branches());
+  const std::string prefix = AttemptBranchPrefix(id);
+  int last = 0;
+  for (auto it = branches.lower_bound(prefix); it != branches.end(); ++it) {
+    if (it->first.compare(0, prefix.size(), prefix) != 0) break;
+    const std::string number = it->first.substr(prefix.size());
+    if (!number.empty() && number.size() < 9 &&
+        number.find_first_not_of("0123456789") == std::string::npos) {
+      last = std::max(last, std::stoi(number));
     }
   }
+  const int attempt = last + 1;
+  const std::string branch = AttemptBranch(id, attempt);
+  // The branch and its commit land together: a kill leaves no branch that names other
+  // files.
+  L2MAC_ASSIGN_OR_RETURN(auto db_txn, Transaction::Begin(run_.workspace.db()));
+  if (txn.base() != 0) L2MAC_RETURN_IF_ERROR(store.SetBranch(branch, txn.base()));
+  L2MAC_ASSIGN_OR_RETURN(auto copy, store.BeginOn(branch));
   for (const std::string& path : txn.ChangedPaths()) {
     L2MAC_ASSIGN_OR_RETURN(auto content, txn.Read(path));
     if (content) {
@@ -112,11 +120,25 @@ Result<std::string> InstructionExecutor::KeepAttempt(const filestore::StoreTrans
     Status deleted = copy->Delete(path);
     if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) return deleted;
   }
-  L2MAC_RETURN_IF_ERROR(
-      copy->Commit(fmt::format("attempt {} of instruction {}: {}", attempt, id, FirstLine(why)),
-                   "instruction " + id)
-          .status());
+  L2MAC_ASSIGN_OR_RETURN(
+      int64_t commit,
+      copy->Commit(fmt::format("failed attempt of instruction {}: {}", id, FirstLine(why)),
+                   "instruction " + id));
+  if (commit == txn.base()) return std::string();  // nothing differed from the base
+  L2MAC_RETURN_IF_ERROR(db_txn->Commit());
   return branch;
+}
+
+std::string InstructionExecutor::KeepAttemptOrWarn(const filestore::StoreTransaction& txn,
+                                                   const std::string& id, const std::string& why) {
+  if (!txn.HasChanges()) return "";
+  auto kept = KeepAttempt(txn, id, why);
+  if (kept.ok()) return *kept;
+  // Keeping the files is a convenience: the run goes on without it.
+  run_.events.Emit(Notice{"warning", fmt::format("the files of a failed attempt of instruction "
+                                                 "{} could not be kept on a branch: {}",
+                                                 id, kept.status().message())});
+  return "";
 }
 
 Result<std::string> InstructionExecutor::Execute(const registry::InstructionRecord& record) {
@@ -155,8 +177,8 @@ Result<std::string> InstructionExecutor::Execute(const registry::InstructionReco
   }
   limits.max_write_bytes = static_cast<size_t>(options.max_file_bytes);
   filestore::StoreTransaction& staged = *txn;
-  // Refused attempts of this try, and whether the staged files changed after the last one
-  // (then a failure keeps them on a branch of their own).
+  // Refused attempts of this try, and whether a write succeeded after the last one (then
+  // a failure keeps the files on a branch of their own).
   int refused = 0;
   bool changed_since_refusal = false;
   // What the worker reports is counted in the registry and passed on as events.
@@ -168,12 +190,13 @@ Result<std::string> InstructionExecutor::Execute(const registry::InstructionReco
       refused = rejected->attempts;
       changed_since_refusal = false;
       agents::StepRejected kept = *rejected;
-      L2MAC_ASSIGN_OR_RETURN(kept.kept_as,
-                             KeepAttempt(staged, id, rejected->attempts, rejected->checks));
+      kept.kept_as = KeepAttemptOrWarn(staged, id, rejected->checks);
       run_.events.Emit(std::move(kept));
       return Status::Ok();
     } else if (const auto* tool = std::get_if<agents::ToolCalled>(&event)) {
-      if (tool->name != "step_complete") changed_since_refusal = true;
+      const bool writes =
+          tool->name == "write_file" || tool->name == "edit_file" || tool->name == "delete_file";
+      if (writes && tool->ok) changed_since_refusal = true;
     }
     std::visit([this](const auto& payload) { run_.events.Emit(payload); }, event);
     return Status::Ok();
@@ -205,8 +228,8 @@ Result<std::string> InstructionExecutor::Execute(const registry::InstructionReco
 
   if (!outcome.completed) {
     InstructionFailed failed{outcome.failure, ""};
-    if (txn->HasChanges() && (refused == 0 || changed_since_refusal)) {
-      L2MAC_ASSIGN_OR_RETURN(failed.kept_as, KeepAttempt(*txn, id, refused + 1, outcome.failure));
+    if (refused == 0 || changed_since_refusal) {
+      failed.kept_as = KeepAttemptOrWarn(*txn, id, outcome.failure);
     }
     txn->Discard();
     L2MAC_ASSIGN_OR_RETURN(auto db_txn, Transaction::Begin(workspace.db()));

@@ -46,10 +46,16 @@ class InstructionExecutor {
       const std::string& instruction_text,
       const std::vector<toolchains::ProtectedTest>& protected_tests);
 
-  // Commits the staged state of `txn` to the branch for attempt `attempt` of `id` (moved
-  // to the staged base first) and returns the branch's name. Never changes main.
+  // Commits the staged state of `txn` as one commit on a new branch
+  // AttemptBranch(id, n), n the next free number for `id`, off the staged base, in one
+  // database transaction; returns the branch, or "" when nothing differs from the base.
+  // Never changes main.
   Result<std::string> KeepAttempt(const filestore::StoreTransaction& txn, const std::string& id,
-                                  int attempt, const std::string& why);
+                                  const std::string& why);
+  // KeepAttempt, best effort: "" when nothing is staged, and on an error a warning notice
+  // (a branch is a convenience for the user; it never stops the run).
+  std::string KeepAttemptOrWarn(const filestore::StoreTransaction& txn, const std::string& id,
+                                const std::string& why);
 
   // The sandbox the checks run in: the configured one, else the default made once here.
   // The first call emits the sandbox's fallback warning, if it has one, as a notice (the

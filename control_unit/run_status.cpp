@@ -1,6 +1,9 @@
 #include "control_unit/run_status.hpp"
 
+#include <fmt/format.h>
+
 #include <cctype>
+#include <cstdint>
 #include <map>
 
 #include "control_unit/event_log.hpp"
@@ -159,7 +162,16 @@ Result<RunStatus> ReadRunStatus(Workspace& workspace, const RunStatusLimits& lim
   if (limits.read_attempts) {
     std::map<std::string, InstructionState*> by_id;
     for (auto& state : status.instructions) by_id[state.record.instruction.id] = &state;
-    L2MAC_RETURN_IF_ERROR(ReadFailedAttempts(workspace, limits, by_id, status.has_events));
+    Status read = ReadFailedAttempts(workspace, limits, by_id, status.has_events);
+    if (!read.ok()) {
+      // A damaged events table hides the attempts, not the rest of the status.
+      for (auto& state : status.instructions) {
+        state.failed_attempts.clear();
+        state.failed_attempts_omitted = 0;
+        state.kept_at_failure.clear();
+      }
+      status.attempts_error = read.message();
+    }
   }
   L2MAC_ASSIGN_OR_RETURN(status.totals, workspace.exchanges().Totals());
   L2MAC_ASSIGN_OR_RETURN(status.head_commit, workspace.store().Head());
@@ -193,15 +205,29 @@ RunReport ReportFrom(const RunStatus& status) {
   return report;
 }
 
-std::string AttemptBranch(const std::string& instruction_id, int attempt) {
+std::string AttemptBranchPrefix(const std::string& instruction_id) {
+  constexpr size_t kMaxIdChars = 64;  // branch names are at most 100 characters
   std::string id;
+  bool changed = instruction_id.empty() || instruction_id.size() > kMaxIdChars;
   for (char c : instruction_id) {
     const bool allowed = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_';
     id += allowed ? c : '_';
+    changed = changed || !allowed;
   }
-  if (id.empty()) id = "_";
-  if (id.size() > 80) id.resize(80);  // branch names are at most 100 characters
-  return "attempt/" + id + "/" + std::to_string(attempt);
+  if (changed) {
+    // FNV-1a: deterministic everywhere, so a resumed run finds the same names.
+    uint32_t hash = 2166136261u;
+    for (char c : instruction_id) {
+      hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
+    }
+    if (id.size() > kMaxIdChars) id.resize(kMaxIdChars);
+    id += fmt::format("-{:08x}", hash);
+  }
+  return "attempt/" + id + "/";
+}
+
+std::string AttemptBranch(const std::string& instruction_id, int n) {
+  return AttemptBranchPrefix(instruction_id) + std::to_string(n);
 }
 
 }  // namespace l2mac::control_unit

@@ -103,6 +103,9 @@ struct RunStatus {
   int64_t files = 0;  // at the head of main
   // False for a run recorded before events existed: failed attempts are then unknown.
   bool has_events = true;
+  // Why the failed attempts could not be read (a damaged events table), "" when they were:
+  // everything else in the status still shows.
+  std::string attempts_error;
 
   int committed = 0;
   int failed = 0;
@@ -116,7 +119,8 @@ struct RunStatusLimits {
   size_t max_attempts_per_instruction = 4;  // the newest failed attempts listed
   size_t max_failing_tests_per_check = 5;
   size_t max_message_bytes = 300;  // one assertion line
-  // The newest attempt events read (step_rejected, check_finished, instruction_started);
+  // The newest attempt events read (instruction_started, check_finished, step_rejected,
+  // instruction_failed);
   // older attempts of a very long run are not listed.
   int64_t max_events = 5000;
   bool read_attempts = true;  // false: skip the events table (the run loop's own report)
@@ -128,8 +132,13 @@ Result<RunStatus> ReadRunStatus(Workspace& workspace, const RunStatusLimits& lim
 // is the caller's to set).
 RunReport ReportFrom(const RunStatus& status);
 
-// The store branch that keeps the files of failed attempt `attempt` of `instruction_id`:
-// "attempt/<id>/<n>", with characters a branch name cannot hold replaced by '_'.
-std::string AttemptBranch(const std::string& instruction_id, int attempt);
+// The store branch that keeps the files of the n-th kept failed attempt of
+// `instruction_id`: "attempt/<id>/<n>". An id that is not made of letters, digits, '-' and
+// '_' alone, or is longer than 64 characters, is written with the others replaced by '_',
+// cut, and followed by '-' and 8 hex digits of a hash of the whole id, so different ids
+// never share a name and every name is a valid branch name.
+std::string AttemptBranch(const std::string& instruction_id, int n);
+// "attempt/<id>/": the prefix of every attempt branch of `instruction_id`.
+std::string AttemptBranchPrefix(const std::string& instruction_id);
 
 }  // namespace l2mac::control_unit

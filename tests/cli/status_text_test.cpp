@@ -70,7 +70,8 @@ TEST(StatusTextTest, AFailedInstructionShowsItsAttemptsTestsAndHowToContinue) {
   EXPECT_NE(text.find("(2 earlier failed attempts not shown)"), std::string::npos) << text;
   EXPECT_NE(text.find("l2mac files out diff --at attempt/2/4"), std::string::npos) << text;
   EXPECT_NE(text.find("l2mac resume out --max-attempts 8"), std::string::npos) << text;
-  EXPECT_NE(text.find("retries instruction 2 with 8 attempts"), std::string::npos) << text;
+  EXPECT_NE(text.find("retries the failed instructions, 2 with 8 attempts"), std::string::npos)
+      << text;
   // Only the first line of an instruction's text is in the table.
   EXPECT_EQ(text.find("More detail."), std::string::npos) << text;
 }
@@ -101,6 +102,25 @@ TEST(StatusTextTest, TheRetryRaisesTheBoundTheFailureNames) {
       "the context filled up 6 times (the bound on context restarts per instruction); split "
       "the instruction into smaller ones or raise --max-context-restarts";
   EXPECT_TRUE(Has(NextSteps(status, "o"), "l2mac resume o --max-context-restarts 12"));
+
+  status.limits.max_context_restarts = 0;
+  EXPECT_TRUE(Has(NextSteps(status, "o"), "l2mac resume o --max-context-restarts 2"));
+
+  // A bound already at what resume accepts is not "raised" past it.
+  status.instructions[1].record.failure = "the checks still failed after 1000 attempts: pytest";
+  status.instructions[1].failed_attempts = {Attempt(1000, 1000, "assert 0")};
+  auto steps = NextSteps(status, "o");
+  EXPECT_FALSE(Has(steps, "l2mac resume o --max-attempts 2000"));
+  EXPECT_TRUE(Has(steps, "l2mac resume o"));
+  status.instructions[1].failed_attempts.clear();
+
+  // The instruction's own cap in the program is not something a flag raises.
+  status.instructions[1].record.failure =
+      "the instruction used its 5 model calls (the instruction's own \"max_turns\" in the "
+      "prompt program) without passing its checks";
+  steps = NextSteps(status, "o");
+  EXPECT_FALSE(Has(steps, "l2mac resume o --max-turns 160"));
+  ASSERT_TRUE(Has(steps, "l2mac resume o"));
 
   status.instructions[1].record.failure = "loop detected: the model made the same call 5 times";
   status.instructions[1].kept_at_failure = "attempt/2/1";
@@ -134,6 +154,18 @@ TEST(StatusTextTest, TheNextStepFitsTheRunsState) {
   budget.state = "stopped at the budget (--max-cost: $0.0120 spent of $0.0100)";
   EXPECT_TRUE(Has(NextSteps(budget, "out"), "l2mac resume out --max-cost N"));
   EXPECT_FALSE(Has(NextSteps(budget, "out"), "l2mac resume out"));
+
+  // A budget stop asks for the budget, not for more attempts.
+  RunStatus stopped = FailedRun();
+  stopped.state = "stopped at the budget (--max-tokens: 5000 tokens spent of 4000)";
+  steps = NextSteps(stopped, "out");
+  EXPECT_TRUE(Has(steps, "l2mac resume out --max-tokens N"));
+  EXPECT_FALSE(Has(steps, "l2mac resume out --max-attempts 8"));
+
+  // Planning that stopped leaves no instruction: resume starts it again.
+  RunStatus unplanned;
+  unplanned.state = "stopped: the planner gave up";
+  EXPECT_TRUE(Has(NextSteps(unplanned, "out"), "l2mac resume out"));
 
   RunStatus done;
   done.state = "finished";

@@ -6,7 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "control_unit/workspace.hpp"
+#include "core/sqlite.hpp"
+#include "filestore/file_store.hpp"
 #include "tests/scenarios/in_process_run.hpp"
 #include "tests/scenarios/scenario_harness.hpp"
 
@@ -97,20 +101,17 @@ TEST_F(RunStatusTest, EachRefusedAttemptIsListedWithItsFailingTestAndItsBranch) 
     const auto& test = attempt.failed[0].failing_tests[0];
     EXPECT_NE(test.id.find("test_value"), std::string::npos) << test.id;
     // The first line of each attempt's own assertion: 1 == 2, then 3 == 2.
-    EXPECT_NE(test.message.find(i == 0 ? "1 == 2" : "3 == 2"), std::string::npos)
-        << test.message;
+    EXPECT_NE(test.message.find(i == 0 ? "1 == 2" : "3 == 2"), std::string::npos) << test.message;
   }
   // The gate gave up right after the last refusal: its branch has the files.
   EXPECT_EQ(broken->kept_at_failure, "");
-  // Committed and skipped instructions list no attempts.
-  EXPECT_TRUE(Find(*status, "1")->failed_attempts.empty());
   EXPECT_EQ(Find(*status, "after_broken")->status, "skipped");
 
   // The branches hold what each attempt had staged.
   auto workspace = Workspace::Open(run_->out(), OpenMode::kReadOnlyView);
   ASSERT_TRUE(workspace.ok());
-  for (auto [branch, body] : {std::pair{"attempt/broken/1", "return 1"},
-                              std::pair{"attempt/broken/2", "return 3"}}) {
+  for (auto [branch, body] :
+       {std::pair{"attempt/broken/1", "return 1"}, std::pair{"attempt/broken/2", "return 3"}}) {
     auto commit = (*workspace)->store().Resolve(branch);
     ASSERT_TRUE(commit.ok()) << commit.status().ToString();
     auto content = (*workspace)->store().Read(*commit, "broken.py");
@@ -186,13 +187,38 @@ TEST(RunStatusFailureTest, FilesChangedAfterTheLastCheckAreKeptWhenTheInstructio
   EXPECT_EQ(*(*workspace)->store().Head(), 0);
 }
 
-TEST(AttemptBranchTest, NamesAreValidBranchNamesWhateverTheInstructionId) {
+TEST(AttemptBranchTest, NamesAreValidDistinctBranchNamesWhateverTheInstructionId) {
   EXPECT_EQ(control_unit::AttemptBranch("3", 2), "attempt/3/2");
-  EXPECT_EQ(control_unit::AttemptBranch("F1.setup", 1), "attempt/F1_setup/1");
-  EXPECT_EQ(control_unit::AttemptBranch("a b/../c", 4), "attempt/a_b____c/4");
-  EXPECT_EQ(control_unit::AttemptBranch("", 1), "attempt/_/1");
-  EXPECT_EQ(control_unit::AttemptBranch(std::string(300, 'x'), 12).size(),
-            std::string("attempt/").size() + 80 + std::string("/12").size());
+  EXPECT_EQ(control_unit::AttemptBranch("setup-db_2", 1), "attempt/setup-db_2/1");
+  const std::vector<std::string> ids = {"F1.1",
+                                        "F1_1",
+                                        "a b/../c",
+                                        "",
+                                        "\xE6\xAD\xA5\xE9\xAA\xA4\xE4\xB8\x80",
+                                        "\xE6\xAD\xA5\xE9\xAA\xA4\xE4\xBA\x8C",
+                                        std::string(300, 'x'),
+                                        std::string(300, 'x') + "y",
+                                        "..",
+                                        "-x"};
+  std::set<std::string> names;
+  auto db = Database::Open(":memory:");
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  auto store = filestore::FileStore::Open(**db);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  for (const auto& id : ids) {
+    const std::string name = control_unit::AttemptBranch(id, 12);
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(names.insert(name).second) << "two ids share " << name;
+    EXPECT_EQ(name.rfind(control_unit::AttemptBranchPrefix(id), 0), 0u);
+    // The store accepts it as a branch name.
+    auto txn = (*store)->BeginOn(name);
+    ASSERT_TRUE(txn.ok()) << txn.status().ToString();
+    ASSERT_TRUE((*txn)->Write("a.txt", id).ok());
+    auto commit = (*txn)->Commit("attempt", "test");
+    EXPECT_TRUE(commit.ok()) << commit.status().ToString();
+  }
+  // The same id always gives the same name (a resumed run finds its branches).
+  EXPECT_EQ(control_unit::AttemptBranch("F1.1", 3), control_unit::AttemptBranch("F1.1", 3));
 }
 
 }  // namespace
