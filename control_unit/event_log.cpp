@@ -13,8 +13,6 @@ const std::vector<std::string> kMigrations = {
     " type TEXT NOT NULL,"
     " instruction_id TEXT NOT NULL,"
     " data TEXT NOT NULL)",
-    // `status` and reports read the newest events of a few types.
-    "CREATE INDEX events_by_type ON events(type, seq)",
 };
 
 }  // namespace

@@ -7,10 +7,14 @@
 #pragma once
 
 #include <ostream>
+#include <string>
 
 #include "control_unit/events.hpp"
 
 namespace l2mac::control_unit {
+
+// A text_delta event's JSONL line (without the newline): exactly what EventToJson() dumps.
+std::string TextDeltaLine(const RunEvent& event, const TextDelta& delta);
 
 class JsonlEventSink : public EventSink {
  public:

@@ -5,11 +5,14 @@
 // tests with the first line of their failure.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include <vector>
 
 #include "control_unit/event_emitter.hpp"
 #include "control_unit/event_log.hpp"
 #include "control_unit/event_payloads.hpp"
+#include "control_unit/jsonl_event_sink.hpp"
 #include "core/sqlite.hpp"
 
 namespace l2mac::control_unit {
@@ -113,6 +116,26 @@ TEST_F(EventsTest, ReadingADatabaseWithoutEventsSaysSo) {
   ASSERT_TRUE(bare.ok());
   auto read = ReadEventsAfter(**bare, 0, 10);
   EXPECT_EQ(read.status().code(), StatusCode::kNotFound);
+}
+
+TEST(JsonlEventSinkTest, ATextDeltaLineIsExactlyTheEventsJson) {
+  // Quotes, escapes, control characters, multi-byte and invalid UTF-8 in both strings.
+  for (const std::string& text : {std::string("plain"), std::string("a \"quoted\" \\ line\n\t"),
+                                  std::string("caf\xC3\xA9 \x01 \xFF end"), std::string()}) {
+    RunEvent event{1234, 1'700'000'000'123, "3\"x\xFE", TextDelta{text}};
+    EXPECT_EQ(TextDeltaLine(event, std::get<TextDelta>(event.payload)),
+              EventToJson(event).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  std::ostringstream out;
+  JsonlEventSink sink(out);
+  sink.OnEvent(RunEvent{7, 8, "", TextDelta{"hi"}});
+  EXPECT_EQ(out.str(),
+            R"({"v":1,"seq":7,"time_ms":8,"type":"text_delta","instruction":"","text":"hi"})"
+            "\n");
+  std::ostringstream quiet;
+  JsonlEventSink no_deltas(quiet, /*text_deltas=*/false);
+  no_deltas.OnEvent(RunEvent{7, 8, "", TextDelta{"hi"}});
+  EXPECT_EQ(quiet.str(), "");
 }
 
 TEST(CheckFinishedFromTest, NamesFailingTestsWithTheFirstLineOfTheirFailure) {

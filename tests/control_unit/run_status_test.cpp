@@ -131,6 +131,48 @@ TEST_F(RunStatusTest, EachRefusedAttemptIsListedWithItsFailingTestAndItsBranch) 
   EXPECT_EQ(report.problems[0].id, "broken");
 }
 
+TEST_F(RunStatusTest, ARetryAfterResumeKeepsItsAttemptsUnderNewNames) {
+  RunBroken("status-retry");
+  // The model answers the retry as it did the first try: two more refusals.
+  auto resumed = run_->Resume();
+  ASSERT_TRUE(resumed.ok()) << resumed.status().ToString();
+  EXPECT_EQ(resumed->failed, 1);
+
+  auto status = ReadStatus(run_->out(), {});
+  ASSERT_TRUE(status.ok()) << status.status().ToString();
+  const auto* broken = Find(*status, "broken");
+  ASSERT_NE(broken, nullptr);
+  // Only the latest try is listed, its branches numbered on from the first try's.
+  ASSERT_EQ(broken->failed_attempts.size(), 2u);
+  EXPECT_EQ(broken->failed_attempts[0].attempt, 1);
+  EXPECT_EQ(broken->failed_attempts[0].kept_as, "attempt/broken/3");
+  EXPECT_EQ(broken->failed_attempts[1].kept_as, "attempt/broken/4");
+
+  auto workspace = Workspace::Open(run_->out(), OpenMode::kReadOnlyView);
+  ASSERT_TRUE(workspace.ok());
+  auto& store = (*workspace)->store();
+  // The first try's branch still holds what its events named: it was never reused.
+  auto first = store.Resolve("attempt/broken/1");
+  ASSERT_TRUE(first.ok());
+  auto first_files = store.List(*first);
+  ASSERT_TRUE(first_files.ok());
+  EXPECT_EQ(first_files->size(), 2u);  // started on the empty store: just its own files
+  // The retry started on main's head (instruction 1 had committed): its branch is that
+  // commit plus the attempt's files, and its diff is the attempt's alone.
+  auto third = store.Resolve("attempt/broken/3");
+  ASSERT_TRUE(third.ok());
+  auto log = store.LogFrom(*third, 2);
+  ASSERT_TRUE(log.ok());
+  ASSERT_EQ(log->size(), 2u);
+  EXPECT_EQ(log->at(0).parent.value_or(0), *store.Head());
+  auto third_files = store.List(*third);
+  ASSERT_TRUE(third_files.ok());
+  std::vector<std::string> paths;
+  for (const auto& file : *third_files) paths.push_back(file.path);
+  EXPECT_EQ(paths,
+            (std::vector<std::string>{"arith.py", "broken.py", "test_arith.py", "test_broken.py"}));
+}
+
 TEST_F(RunStatusTest, TheListIsBoundedToTheNewestAttempts) {
   RunBroken("status-bounded");
   RunStatusLimits limits;
