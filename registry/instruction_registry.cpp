@@ -157,6 +157,57 @@ Status InstructionRegistry::SaveProgram(const Program& program) {
   return txn->Commit();
 }
 
+Status InstructionRegistry::AppendInstructions(const std::vector<Instruction>& instructions) {
+  L2MAC_ASSIGN_OR_RETURN(auto records, All());
+  if (records.empty()) {
+    return Status::FailedPrecondition("there is no prompt program to append instructions to");
+  }
+  L2MAC_ASSIGN_OR_RETURN(auto requirements, Requirements());
+  std::set<std::string> known_requirements;
+  for (const auto& requirement : requirements) known_requirements.insert(requirement.id);
+  std::set<std::string> ids;
+  for (const auto& record : records) ids.insert(record.instruction.id);
+  for (const auto& instruction : instructions) {
+    const std::string where = "appended instruction '" + instruction.id + "'";
+    if (instruction.id.empty()) {
+      return Status::InvalidArgument("an appended instruction has an empty id");
+    }
+    if (instruction.text.find_first_not_of(" \t\r\n") == std::string::npos) {
+      return Status::InvalidArgument(where + " has an empty text");
+    }
+    for (const auto& dep : instruction.depends_on) {
+      if (!ids.count(dep)) {
+        return Status::InvalidArgument(where + " depends on '" + dep +
+                                       "', which is neither in the program nor appended before it");
+      }
+    }
+    for (const auto& covered : instruction.covers) {
+      if (!known_requirements.count(covered)) {
+        return Status::InvalidArgument(where + " covers '" + covered +
+                                       "', which is not a requirement of the program");
+      }
+    }
+    if (!ids.insert(instruction.id).second) {
+      return Status::InvalidArgument(where + " reuses an id: every instruction needs its own");
+    }
+  }
+  L2MAC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db_));
+  L2MAC_ASSIGN_OR_RETURN(Statement insert,
+                         db_.Prepare("INSERT INTO instructions(seq, id, text, depends_on, caps,"
+                                     " covers) VALUES(?, ?, ?, ?, ?, ?)"));
+  int64_t seq = records.back().seq;
+  for (const auto& instruction : instructions) {
+    insert.Bind(1, ++seq)
+        .Bind(2, instruction.id)
+        .Bind(3, instruction.text)
+        .Bind(4, nlohmann::json(instruction.depends_on).dump())
+        .Bind(5, InstructionCapsToJson(instruction).dump())
+        .Bind(6, nlohmann::json(instruction.covers).dump());
+    L2MAC_RETURN_IF_ERROR(insert.Run());
+  }
+  return txn->Commit();
+}
+
 Result<bool> InstructionRegistry::HasProgram() {
   L2MAC_ASSIGN_OR_RETURN(Statement query, db_.Prepare("SELECT COUNT(*) FROM instructions"));
   L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());

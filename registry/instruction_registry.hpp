@@ -53,6 +53,13 @@ class InstructionRegistry {
 
   // Stores the program. kFailedPrecondition if one is stored already.
   Status SaveProgram(const Program& program);
+  // Appends instructions to the stored program in one transaction (all or none), their
+  // positions continuing after the last. Each needs a new, non-empty id and a text; it may
+  // depend on stored instructions and on earlier ones of `instructions`, and may cover
+  // only the stored requirements (registry/requirements.hpp). kFailedPrecondition when no
+  // program is stored; kInvalidArgument naming the instruction and field otherwise.
+  // Used by replanning (control_unit/judge_round.hpp): appended instructions run pending.
+  Status AppendInstructions(const std::vector<Instruction>& instructions);
   Result<bool> HasProgram();
   // The program as saved, its requirements included.
   Result<Program> LoadProgram();

@@ -124,3 +124,89 @@ TEST_F(InstructionRegistryTest, LoadProgramPreservesOrderAndDependencies) {
 
 }  // namespace
 }  // namespace l2mac::registry
+
+namespace l2mac::registry {
+namespace {
+
+class AppendInstructionsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = Database::Open(":memory:");
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(db).value();
+    auto registry = InstructionRegistry::Open(*db_);
+    ASSERT_TRUE(registry.ok()) << registry.status().ToString();
+    registry_ = std::move(registry).value();
+  }
+
+  void SaveTwoStepProgram() {
+    auto program = ParseProgram(nlohmann::json::parse(R"({
+        "requirements": [{"id": "F1", "text": "adds"}, {"id": "F2", "text": "subtracts"}],
+        "instructions": [
+          {"id": "1", "text": "add", "covers": ["F1"]},
+          {"id": "2", "text": "sub", "depends_on": ["1"], "covers": ["F2"]}]})"));
+    ASSERT_TRUE(program.ok()) << program.status().ToString();
+    ASSERT_TRUE(registry_->SaveProgram(*program).ok());
+  }
+
+  static Instruction Make(std::string id, std::string text, std::vector<std::string> deps = {},
+                          std::vector<std::string> covers = {}) {
+    Instruction instruction;
+    instruction.id = std::move(id);
+    instruction.text = std::move(text);
+    instruction.depends_on = std::move(deps);
+    instruction.covers = std::move(covers);
+    return instruction;
+  }
+
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<InstructionRegistry> registry_;
+};
+
+TEST_F(AppendInstructionsTest, AppendedInstructionsContinueTheProgramAndRunPending) {
+  SaveTwoStepProgram();
+  ASSERT_TRUE(registry_->MarkCommitted("1", "done", 1).ok());
+  ASSERT_TRUE(registry_->MarkCommitted("2", "done", 2).ok());
+  Instruction fix = Make("J1-F2", "finish subtraction", {"2"}, {"F2"});
+  Instruction after = Make("J1-F1", "finish addition", {"J1-F2"}, {"F1"});
+  ASSERT_TRUE(registry_->AppendInstructions({fix, after}).ok());
+
+  auto all = registry_->All();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 4u);
+  EXPECT_EQ((*all)[2].instruction, fix);
+  EXPECT_EQ((*all)[2].seq, 3);
+  EXPECT_EQ((*all)[3].seq, 4);
+  EXPECT_EQ((*all)[2].status, InstructionStatus::kPending);
+  auto next = registry_->NextReady();
+  ASSERT_TRUE(next.ok() && next->has_value());
+  EXPECT_EQ((*next)->instruction.id, "J1-F2");
+  // The requirements are unchanged and the program reads back whole.
+  auto program = registry_->LoadProgram();
+  ASSERT_TRUE(program.ok());
+  EXPECT_EQ(program->instructions.size(), 4u);
+  EXPECT_EQ(program->requirements.size(), 2u);
+}
+
+TEST_F(AppendInstructionsTest, RefusesBadAppendsAndWritesNothing) {
+  EXPECT_EQ(registry_->AppendInstructions({Make("x", "y")}).code(),
+            StatusCode::kFailedPrecondition);
+  SaveTwoStepProgram();
+  Instruction good = Make("3", "fine");
+  Instruction duplicate = Make("1", "again");
+  Instruction unknown_dep = Make("4", "needs 9", {"9"});
+  Instruction empty_text = Make("5", "  ");
+  Instruction unknown_requirement = Make("6", "covers F9", {}, {"F9"});
+  for (const auto& bad : {duplicate, unknown_dep, empty_text, unknown_requirement}) {
+    Status appended = registry_->AppendInstructions({good, bad});
+    EXPECT_EQ(appended.code(), StatusCode::kInvalidArgument) << bad.id;
+    EXPECT_NE(appended.message().find("'" + bad.id + "'"), std::string::npos)
+        << appended.message();
+  }
+  auto all = registry_->All();
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 2u);
+}
+
+}  // namespace
+}  // namespace l2mac::registry
