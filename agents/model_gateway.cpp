@@ -10,6 +10,8 @@ const char* CallPurposeName(CallPurpose purpose) {
       return "work";
     case CallPurpose::kSummary:
       return "summary";
+    case CallPurpose::kJudge:
+      return "judge";
   }
   return "work";
 }

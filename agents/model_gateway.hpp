@@ -8,9 +8,9 @@
 
 namespace l2mac::agents {
 
-enum class CallPurpose { kPlan, kWork, kSummary };
+enum class CallPurpose { kPlan, kWork, kSummary, kJudge };
 
-const char* CallPurposeName(CallPurpose purpose);  // "plan", "work", "summary"
+const char* CallPurposeName(CallPurpose purpose);  // "plan", "work", "summary", "judge"
 
 class ModelGateway {
  public:

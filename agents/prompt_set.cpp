@@ -46,6 +46,8 @@ Result<PromptSet> LoadPromptSet(Domain domain, const std::filesystem::path& cust
   set.summary_request = Builtin("common/summary_request.md");
   set.restart = Builtin("common/restart.md");
   set.nudge = Builtin("common/nudge.md");
+  set.judge_system = Builtin("common/judge.md");
+  set.judge_user = Builtin("common/judge_user.md");
   switch (domain) {
     case Domain::kCodebase:
     case Domain::kBook: {
@@ -73,11 +75,16 @@ Result<PromptSet> LoadPromptSet(Domain domain, const std::filesystem::path& cust
       L2MAC_ASSIGN_OR_RETURN(set.restart,
                              ReadOverride(custom_dir, "restart.md", false, set.restart));
       L2MAC_ASSIGN_OR_RETURN(set.nudge, ReadOverride(custom_dir, "nudge.md", false, set.nudge));
+      L2MAC_ASSIGN_OR_RETURN(set.judge_system,
+                             ReadOverride(custom_dir, "judge.md", false, set.judge_system));
+      L2MAC_ASSIGN_OR_RETURN(set.judge_user,
+                             ReadOverride(custom_dir, "judge_user.md", false, set.judge_user));
       // A template that drops what only it carries would silently starve the model.
       for (const auto& [text, name, key] :
            {std::tuple{&set.planner_user, "planner_user.md", "{{task}}"},
             std::tuple{&set.worker_user, "worker_user.md", "{{instruction}}"},
             std::tuple{&set.requirements, "requirements.md", "{{requirements}}"},
+            std::tuple{&set.judge_user, "judge_user.md", "{{requirements}}"},
             std::tuple{&set.restart, "restart.md", "{{summary}}"}}) {
         if (text->find(key) == std::string::npos) {
           return Status::InvalidArgument(std::string("the custom template ") + name + " in " +

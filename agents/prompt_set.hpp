@@ -3,7 +3,8 @@
 // Built-in templates are Markdown files under agents/prompts/ compiled into the binary.
 // For the custom domain the user supplies a folder with planner.md and worker.md (system
 // prompts) and may also override any of the common templates there (planner_user.md,
-// worker_user.md, requirements.md, summary_request.md, restart.md, nudge.md). Templates use
+// worker_user.md, requirements.md, summary_request.md, restart.md, nudge.md, judge.md,
+// judge_user.md). Templates use
 // {{name}} placeholders; Render() fills them.
 #pragma once
 
@@ -28,6 +29,10 @@ struct PromptSet {
   std::string summary_request;
   std::string restart;  // {{summary}}
   std::string nudge;
+  // The judge (agents/judge.hpp): its system prompt, and its first message with
+  // {{task}}, {{requirements}} (one "- ID: text" line each) and {{manifest}}.
+  std::string judge_system;
+  std::string judge_user;
 };
 
 // `custom_dir` is required for kCustom and ignored otherwise. Errors name the missing

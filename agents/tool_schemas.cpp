@@ -116,6 +116,22 @@ llm::ToolSchema SubmitPlan() {
                  {"instructions"})};
 }
 
+llm::ToolSchema SubmitVerdict() {
+  json entry =
+      Object({{"id", {{"type", "string"}, {"description", "the requirement's id, e.g. F1"}}},
+              {"score", {{"type", "string"}, {"enum", {"implemented", "partial", "missing"}}}},
+              {"evidence",
+               {{"type", "string"},
+                {"description",
+                 "path:line of the code and the test names relied on; for partial or missing, what "
+                 "is lacking (at most 2000 bytes)"}}}},
+             {"id", "score", "evidence"});
+  return {"submit_verdict",
+          "Submit the verdict: every requirement scored once as implemented, partial or "
+          "missing, with evidence.",
+          Object({{"requirements", {{"type", "array"}, {"items", entry}}}}, {"requirements"})};
+}
+
 }  // namespace
 
 std::vector<llm::ToolSchema> WorkerToolSchemas() {
@@ -125,6 +141,10 @@ std::vector<llm::ToolSchema> WorkerToolSchemas() {
 
 std::vector<llm::ToolSchema> PlannerToolSchemas() {
   return {ListFiles(), ReadFile(), SubmitPlan()};
+}
+
+std::vector<llm::ToolSchema> JudgeToolSchemas() {
+  return {ListFiles(), ReadFile(), SearchFiles(), OutlineFile(), SubmitVerdict()};
 }
 
 }  // namespace l2mac::agents

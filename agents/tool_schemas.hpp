@@ -12,5 +12,7 @@ namespace l2mac::agents {
 std::vector<llm::ToolSchema> WorkerToolSchemas();
 // list_files, read_file, submit_plan.
 std::vector<llm::ToolSchema> PlannerToolSchemas();
+// list_files, read_file, search_files, outline_file, submit_verdict.
+std::vector<llm::ToolSchema> JudgeToolSchemas();
 
 }  // namespace l2mac::agents

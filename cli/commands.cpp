@@ -115,6 +115,21 @@ class RunEventSinks {
   std::unique_ptr<FanOutSink> fan_out_;
 };
 
+// The judge's own provider for --judge-model: the workers' server settings with that model.
+// Null when there is no judge model, or the run replays a transcript (whose one stream of
+// replies holds the judge's too).
+Result<std::unique_ptr<FailureTrackingProvider>> MakeJudgeProvider(const ProviderFlags& workers,
+                                                                   const std::string& model) {
+  if (model.empty() || !workers.replay.empty()) {
+    return std::unique_ptr<FailureTrackingProvider>();
+  }
+  ProviderFlags judge = workers;
+  judge.model = model;
+  L2MAC_ASSIGN_OR_RETURN(auto made, MakeProvider(judge));
+  spdlog::info("judge model: {}", made->Describe());
+  return std::make_unique<FailureTrackingProvider>(std::move(made));
+}
+
 int FinishRun(const Result<control_unit::RunReport>& result,
               const FailureTrackingProvider& provider, const std::string& out) {
   if (!result.ok()) return ReportStop(result.status(), provider.failed(), out);
@@ -137,6 +152,20 @@ int FinishRun(const Result<control_unit::RunReport>& result,
     std::cerr << "l2mac: error: stopped at the budget (" << report.budget_stop
               << "); what was committed is kept, and `l2mac resume " << out << " "
               << (by_cost ? "--max-cost" : "--max-tokens") << " N` with a higher N continues\n";
+    return kExitIncomplete;
+  }
+  if (report.judge_rounds > 0) {
+    spdlog::info("Features {:.1f}% by the judge after {}", report.features_pct,
+                 Plural(report.judge_rounds, "round"));
+  }
+  if (report.outcome == control_unit::RunOutcome::kRequirementsUnmet) {
+    std::string unmet;
+    for (const auto& id : report.unmet_requirements) unmet += (unmet.empty() ? "" : ", ") + id;
+    std::cerr << "l2mac: error: every instruction committed, but the judge found "
+              << Plural(static_cast<int64_t>(report.unmet_requirements.size()), "requirement")
+              << " unmet: " << unmet << " (Features " << fmt::format("{:.1f}", report.features_pct)
+              << "%); `l2mac status " << out << "` shows its evidence, and `l2mac resume " << out
+              << " --max-rounds N` with a higher N gives them more rounds\n";
     return kExitIncomplete;
   }
   if (report.outcome == control_unit::RunOutcome::kCompleted) return kExitOk;
@@ -241,6 +270,11 @@ int RunCommand(const RunFlags& flags, const Config& config) {
   auto calibrate = CalibrationFromConfig(config);
   if (!calibrate.ok()) return Fail(calibrate.status());
   options.calibrate_tokens = flags.calibrate_tokens || *calibrate;
+  auto judge = JudgeFromConfig(config);
+  if (!judge.ok()) return Fail(judge.status());
+  options.judge = !flags.no_judge && judge->enabled.value_or(true);
+  options.max_rounds = flags.max_rounds.value_or(judge->max_rounds.value_or(2));
+  options.judge_model = !flags.judge_model.empty() ? flags.judge_model : judge->model.value_or("");
   auto prices = PriceOverrides(config);
   if (!prices.ok()) return Fail(prices.status());
   options.prices = *prices;
@@ -260,6 +294,9 @@ int RunCommand(const RunFlags& flags, const Config& config) {
   if (!made.ok()) return Fail(InputError(made.status()));
   FailureTrackingProvider provider(std::move(made).value());
   spdlog::info("model: {}", provider.Describe());
+  auto judge_provider = MakeJudgeProvider(provider_flags, options.judge_model);
+  if (!judge_provider.ok()) return Fail(InputError(judge_provider.status()));
+  options.judge_provider = judge_provider->get();
   // Declared first so it outlives the live view that watches its token.
   InterruptHandler interrupt(/*announce=*/!LiveViewWanted(flags.no_progress));
   RunEventSinks sinks(flags.out, flags.json, flags.no_progress);
@@ -327,6 +364,8 @@ int ResumeCommand(const ResumeFlags& flags, const Config& config) {
   auto calibrate = CalibrationFromConfig(config);
   if (!calibrate.ok()) return Fail(calibrate.status());
   if (flags.calibrate_tokens || *calibrate) overrides["calibrate_tokens"] = true;
+  if (flags.no_judge) overrides["judge"] = false;
+  if (flags.max_rounds) overrides["max_rounds"] = *flags.max_rounds;
   auto prices = PriceOverrides(config);
   if (!prices.ok()) return Fail(prices.status());
   if (!prices->empty()) overrides["prices"] = *prices;
@@ -339,8 +378,11 @@ int ResumeCommand(const ResumeFlags& flags, const Config& config) {
   InterruptHandler interrupt(/*announce=*/!LiveViewWanted(flags.no_progress));
   RunEventSinks sinks(flags.out, flags.json, flags.no_progress);
   sinks.WatchCancel(&interrupt.token());
+  auto judge_provider =
+      MakeJudgeProvider(provider_flags, stored->value("judge_model", std::string()));
+  if (!judge_provider.ok()) return Fail(InputError(judge_provider.status()));
   auto result = control_unit::ResumeRun(flags.out, provider, overrides, std::move(gate).value(),
-                                        sinks.sink(), &interrupt.token());
+                                        sinks.sink(), &interrupt.token(), judge_provider->get());
   return FinishRun(result, provider, flags.out);
 }
 

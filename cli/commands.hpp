@@ -28,6 +28,9 @@ struct RunFlags {
   bool calibrate_tokens = false;          // or model.calibrate_tokens
   bool json = false;                      // the events as JSONL on stdout
   bool no_progress = false;               // plain log lines even on a terminal
+  bool no_judge = false;                  // or judge.enabled false
+  std::optional<int> max_rounds;          // unset: judge.max_rounds, else 2
+  std::string judge_model;                // empty: judge.model, else the worker's model
 };
 
 // Limits given on `resume`; unset ones keep the stored values.
@@ -42,8 +45,10 @@ struct ResumeFlags {
   std::optional<double> check_timeout_seconds;
   std::optional<int64_t> max_file_bytes;  // unset: files.max_file_bytes, else the stored one
   bool calibrate_tokens = false;          // turns calibration on (or model.calibrate_tokens)
-  bool json = false;                      // the events as JSONL on stdout
-  bool no_progress = false;               // plain log lines even on a terminal
+  bool no_judge = false;                  // turns the judge off for the rest of the run
+  std::optional<int> max_rounds;
+  bool json = false;         // the events as JSONL on stdout
+  bool no_progress = false;  // plain log lines even on a terminal
 };
 
 // `config` is the user's configuration file (empty when there is none); each owner reads

@@ -17,6 +17,23 @@ Result<bool> CalibrationFromConfig(const Config& config) {
   return calibrate.value_or(false);
 }
 
+Result<JudgeConfig> JudgeFromConfig(const Config& config) {
+  L2MAC_ASSIGN_OR_RETURN(ConfigSection judge, config.Section("judge"));
+  L2MAC_RETURN_IF_ERROR(judge.RejectUnknownKeys({"enabled", "max_rounds", "model"}));
+  JudgeConfig result;
+  L2MAC_ASSIGN_OR_RETURN(result.enabled, judge.GetBool("enabled"));
+  L2MAC_ASSIGN_OR_RETURN(std::optional<int64_t> rounds, judge.GetInteger("max_rounds"));
+  if (rounds) {
+    if (*rounds < 0 || *rounds > 20) {
+      return Status::InvalidArgument(config.origin() +
+                                     ": judge.max_rounds must be between 0 and 20");
+    }
+    result.max_rounds = static_cast<int>(*rounds);
+  }
+  L2MAC_ASSIGN_OR_RETURN(result.model, judge.GetString("model"));
+  return result;
+}
+
 Status ValidateConfigSections(const Config& config) {
   ProviderFlags model;
   L2MAC_RETURN_IF_ERROR(model.ApplyConfig(config));
@@ -25,6 +42,7 @@ Status ValidateConfigSections(const Config& config) {
   L2MAC_RETURN_IF_ERROR(budget.ApplyConfig(config));
   L2MAC_RETURN_IF_ERROR(PriceOverrides(config).status());
   L2MAC_RETURN_IF_ERROR(FileLimitFromConfig(config).status());
+  L2MAC_RETURN_IF_ERROR(JudgeFromConfig(config).status());
   L2MAC_RETURN_IF_ERROR(ReadGateConfig(config).status());
   return Status::Ok();
 }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "core/config.hpp"
 #include "core/status.hpp"
@@ -20,10 +21,19 @@ Result<std::optional<int64_t>> FileLimitFromConfig(const Config& config);
 // model.calibrate_tokens (the rest of "model" is read by ProviderFlags::ApplyConfig).
 Result<bool> CalibrationFromConfig(const Config& config);
 
+// The "judge" section: {"enabled": bool, "max_rounds": N, "model": "name"}; unset keys
+// stay unset (the flags --no-judge, --max-rounds and --judge-model win).
+struct JudgeConfig {
+  std::optional<bool> enabled;
+  std::optional<int> max_rounds;
+  std::optional<std::string> model;
+};
+Result<JudgeConfig> JudgeFromConfig(const Config& config);
+
 // Every known section through the reader `run` uses for it: model (ProviderFlags::
 // ApplyConfig, CalibrationFromConfig), budget (BudgetFlags::ApplyConfig), prices
-// (PriceOverrides), files (FileLimitFromConfig), sandbox and toolchains (ReadGateConfig).
-// The first error, naming the file and the key path.
+// (PriceOverrides), files (FileLimitFromConfig), judge (JudgeFromConfig), sandbox and toolchains
+// (ReadGateConfig). The first error, naming the file and the key path.
 Status ValidateConfigSections(const Config& config);
 
 }  // namespace l2mac::cli

@@ -96,6 +96,18 @@ struct Printer {
   void operator()(const BudgetReached& e) const {
     spdlog::warn("budget reached ({}); stopping before the next step", e.message);
   }
+  void operator()(const JudgeStarted& e) const {
+    spdlog::info("judge round {}: scoring {} requirements against the store", e.round,
+                 e.requirements);
+  }
+  void operator()(const JudgeVerdictReady& e) const {
+    std::string unmet;
+    for (const auto& requirement : e.unmet) unmet += (unmet.empty() ? "" : ", ") + requirement;
+    spdlog::info(
+        "judge round {}: Features {:.1f}%{}{}", e.round, e.features_pct,
+        unmet.empty() ? "" : "; unmet: " + unmet,
+        e.appended.empty() ? "" : fmt::format("; {} instructions appended", e.appended.size()));
+  }
   void operator()(const Notice& e) const {
     if (e.level == "warning") {
       spdlog::warn("{}", e.message);

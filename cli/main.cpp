@@ -143,6 +143,23 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(NumberRange(0.1, 86400.0))
       ->group("Limits");
+  run_cmd
+      ->add_flag("--no-judge", run.no_judge,
+                 "do not judge the result: by default, when the program lists requirements, a "
+                 "judge scores each against the files (Features %) and the unmet ones run "
+                 "again as new instructions (config judge.enabled)")
+      ->group("Judge");
+  run_cmd
+      ->add_option("--max-rounds", run.max_rounds,
+                   "times the judge's unmet requirements go back to workers as new "
+                   "instructions (default: judge.max_rounds in the config, else 2)")
+      ->check(WholeNumberRange(0, 20))
+      ->group("Judge");
+  run_cmd
+      ->add_option("--judge-model", run.judge_model,
+                   "the judge's model, on the same server and key as the workers' (default: "
+                   "judge.model in the config, else the workers' model)")
+      ->group("Judge");
   run_cmd->add_flag("--json", run.json,
                     "write the run's events to stdout as JSON lines as they happen (schema: "
                     "docs/EVENTS.md); progress stays on stderr");
@@ -175,6 +192,10 @@ int main(int argc, char** argv) {
   resume_cmd->add_option("--check-timeout", resume.check_timeout_seconds, "override")
       ->check(NumberRange(0.1, 86400.0))
       ->group("Limits");
+  resume_cmd->add_flag("--no-judge", resume.no_judge, "turn the judge off")->group("Judge");
+  resume_cmd->add_option("--max-rounds", resume.max_rounds, "override")
+      ->check(WholeNumberRange(0, 20))
+      ->group("Judge");
   resume_cmd->add_flag("--json", resume.json,
                        "write the run's events to stdout as JSON lines as they happen");
   resume_cmd->add_flag("--no-progress", resume.no_progress,

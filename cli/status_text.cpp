@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "agents/judge_verdict.hpp"
 #include "core/text.hpp"
 
 namespace l2mac::cli {
@@ -205,6 +206,19 @@ std::string StatusText(const RunStatus& status, const std::string& out) {
         "over {} (a --context-window margin of that size keeps contexts in bounds)\n",
         100.0 * (ratio - 1.0), Plural(status.totals.calibration_calls, "call"));
   }
+  if (!status.verdicts.empty()) {
+    const auto& last = status.verdicts.back();
+    const auto unmet = last.verdict.Unmet();
+    text += fmt::format("Features: {:.1f}% by the judge (round {}; {} of {} requirements met)\n",
+                        last.verdict.FeaturesPct(), last.round,
+                        last.verdict.requirements.size() - unmet.size(),
+                        last.verdict.requirements.size());
+    for (const auto& requirement : unmet) {
+      text += fmt::format("  {} {}: {}\n", requirement.id,
+                          agents::RequirementScoreName(requirement.score),
+                          TruncateUtf8(requirement.evidence, 200));
+    }
+  }
   if (!status.has_events) {
     text += "(This run was recorded before events: failed attempts are not listed.)\n";
   }
@@ -252,9 +266,27 @@ nlohmann::json StatusJson(const RunStatus& status, const std::string& out) {
   for (const auto& step : NextSteps(status, out)) {
     next.push_back({{"command", step.command}, {"why", step.why}});
   }
+  // The judge's verdicts, oldest round first, with their evidence.
+  nlohmann::json rounds = nlohmann::json::array();
+  for (const auto& stored : status.verdicts) {
+    nlohmann::json round = stored.verdict.ToJson();
+    round["round"] = stored.round;
+    round["features_pct"] = stored.verdict.FeaturesPct();
+    round["appended"] = stored.appended;
+    rounds.push_back(std::move(round));
+  }
+  nlohmann::json judge = {{"rounds", std::move(rounds)}};
+  if (!status.verdicts.empty()) {
+    const auto& last = status.verdicts.back().verdict;
+    judge["features_pct"] = last.FeaturesPct();
+    nlohmann::json unmet = nlohmann::json::array();
+    for (const auto& requirement : last.Unmet()) unmet.push_back(requirement.id);
+    judge["unmet"] = std::move(unmet);
+  }
   std::string state = status.state;
   if (state == "interrupted") state = "interrupted (continue it with `l2mac resume " + out + "`)";
   return {{"state", state},
+          {"judge", std::move(judge)},
           {"busy", status.busy},
           {"provider", status.provider},
           {"instructions", std::move(list)},

@@ -98,6 +98,8 @@ const char* RunOutcomeName(RunOutcome outcome) {
       return "incomplete";
     case RunOutcome::kBudgetReached:
       return "budget_reached";
+    case RunOutcome::kRequirementsUnmet:
+      return "requirements_unmet";
   }
   return "incomplete";
 }
@@ -117,6 +119,10 @@ RunFinished RunFinishedFrom(const RunReport& report) {
   event.cached_tokens = report.cached_tokens;
   event.cost_microusd = report.cost_microusd;
   event.files = report.files;
+  if (report.judge_rounds > 0) {
+    event.features_pct = report.features_pct;
+    event.unmet_requirements = report.unmet_requirements;
+  }
   return event;
 }
 

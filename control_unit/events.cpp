@@ -34,6 +34,8 @@ const char* TypeOf(const CheckStarted&) { return "check_started"; }
 const char* TypeOf(const CheckFinished&) { return "check_finished"; }
 const char* TypeOf(const BudgetWarning&) { return "budget_warning"; }
 const char* TypeOf(const BudgetReached&) { return "budget_reached"; }
+const char* TypeOf(const JudgeStarted&) { return "judge_started"; }
+const char* TypeOf(const JudgeVerdictReady&) { return "judge_verdict"; }
 const char* TypeOf(const Notice&) { return "notice"; }
 
 json Fields(const RunStarted& e) {
@@ -56,6 +58,10 @@ json Fields(const RunFinished& e) {
                  {"cached_tokens", e.cached_tokens},
                  {"cost_usd", Usd(e.cost_microusd)},
                  {"files", e.files}};
+  if (e.features_pct) {
+    fields["features_pct"] = Pct(*e.features_pct);
+    fields["unmet_requirements"] = e.unmet_requirements;
+  }
   if (!e.error.empty()) fields["error"] = e.error;
   return fields;
 }
@@ -147,6 +153,20 @@ json Fields(const BudgetWarning& e) {
 }
 json Fields(const BudgetReached& e) {
   return {{"budget", e.budget}, {"spent", e.spent}, {"limit", e.limit}, {"message", e.message}};
+}
+json Fields(const JudgeStarted& e) {
+  return {{"round", e.round}, {"requirements", e.requirements}};
+}
+json Fields(const JudgeVerdictReady& e) {
+  json requirements = json::array();
+  for (const auto& requirement : e.requirements) {
+    requirements.push_back({{"id", requirement.id}, {"score", requirement.score}});
+  }
+  return {{"round", e.round},
+          {"features_pct", Pct(e.features_pct)},
+          {"requirements", std::move(requirements)},
+          {"unmet", e.unmet},
+          {"appended", e.appended}};
 }
 json Fields(const Notice& e) { return {{"level", e.level}, {"message", e.message}}; }
 

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -47,7 +48,8 @@ struct RunResumed {
 };
 
 struct RunFinished {
-  // "completed", "incomplete", "budget_reached", or "error" (then `error` says why)
+  // "completed", "incomplete", "budget_reached", "requirements_unmet", or "error" (then
+  // `error` says why)
   std::string outcome;
   std::string error;
   int instructions = 0;
@@ -62,6 +64,10 @@ struct RunFinished {
   int64_t cached_tokens = 0;
   int64_t cost_microusd = 0;
   int64_t files = 0;
+  // The judge's last verdict, when the run was judged: Features % and the unmet
+  // requirements (both fields absent from the JSON otherwise).
+  std::optional<double> features_pct;
+  std::vector<std::string> unmet_requirements;
 };
 
 struct PlanStarted {};
@@ -101,7 +107,7 @@ struct InstructionSkipped {
 };
 
 struct ModelCallStarted {
-  std::string purpose;  // "plan", "work", "summary"
+  std::string purpose;  // "plan", "work", "summary", "judge"
   int64_t estimated_prompt_tokens = 0;
   // The estimated prompt against the context's usable budget: 100 is where the context
   // restarts. 0 when the budget is unknown.
@@ -193,6 +199,26 @@ struct BudgetReached {
   std::string message;  // e.g. "--max-cost: $0.0123 spent of $0.0100"
 };
 
+// The judge starts scoring the program's requirements against the store (round 1 after
+// the program, round n+1 after the instructions the n-th verdict appended).
+struct JudgeStarted {
+  int round = 0;
+  int requirements = 0;
+};
+struct RequirementVerdict {
+  std::string id;
+  std::string score;  // "implemented", "partial", "missing"
+};
+// The judge's verdict (agents/judge_verdict.hpp), stored before this is sent; `appended`
+// names the instructions it added to the program for the unmet requirements (empty when
+// none are unmet or no round is left).
+struct JudgeVerdictReady {
+  int round = 0;
+  double features_pct = 0;
+  std::vector<RequirementVerdict> requirements;
+  std::vector<std::string> unmet;
+  std::vector<std::string> appended;
+};
 // Something the run tells its user that is not a state change of its own: a user edit
 // imported or kept, a calibrated context budget, a warning from a library component (the
 // provider's reply cut by its token limit, the text tool protocol taking over, the
@@ -207,7 +233,8 @@ using EventPayload =
                  InstructionCommitted, InstructionFailed, InstructionSkipped, ModelCallStarted,
                  ModelCallFinished, ModelCallRetried, RateLimitWaitStarted, RateLimitWaited,
                  TextDelta, agents::ToolCalled, agents::ContextRestarted, agents::StepRejected,
-                 CheckStarted, CheckFinished, BudgetWarning, BudgetReached, Notice>;
+                 CheckStarted, CheckFinished, BudgetWarning, BudgetReached, JudgeStarted,
+                 JudgeVerdictReady, Notice>;
 
 struct RunEvent {
   int64_t seq = 0;

@@ -23,7 +23,10 @@ nlohmann::json RunOptions::ToJson() const {
           {"max_cost_usd", max_cost_usd},
           {"max_tokens", max_tokens},
           {"max_file_bytes", max_file_bytes},
-          {"calibrate_tokens", calibrate_tokens}};
+          {"calibrate_tokens", calibrate_tokens},
+          {"judge", judge},
+          {"max_rounds", max_rounds},
+          {"judge_model", judge_model}};
 }
 
 Status RunOptions::ApplyJson(const nlohmann::json& json, RunOptions& options) {
@@ -62,6 +65,11 @@ Status RunOptions::ApplyJson(const nlohmann::json& json, RunOptions& options) {
     if (json.contains("calibrate_tokens")) {
       options.calibrate_tokens = json.at("calibrate_tokens").get<bool>();
     }
+    if (json.contains("judge")) options.judge = json.at("judge").get<bool>();
+    if (json.contains("max_rounds")) options.max_rounds = json.at("max_rounds").get<int>();
+    if (json.contains("judge_model")) {
+      options.judge_model = json.at("judge_model").get<std::string>();
+    }
     if (json.contains("max_file_bytes")) {
       options.max_file_bytes = json.at("max_file_bytes").get<int64_t>();
     }
@@ -87,6 +95,9 @@ Status ValidateLimits(const RunOptions& options) {
   }
   if (options.max_turns < 1 || options.max_turns > 100000) {
     return Status::InvalidArgument("--max-turns must be between 1 and 100000");
+  }
+  if (options.max_rounds < 0 || options.max_rounds > 20) {
+    return Status::InvalidArgument("--max-rounds (judge.max_rounds) must be between 0 and 20");
   }
   if (options.check_timeout.count() < 100 || options.check_timeout.count() > 86'400'000) {
     return Status::InvalidArgument("--check-timeout must be between 0.1 and 86400 seconds");

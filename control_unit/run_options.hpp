@@ -16,6 +16,7 @@
 #include "agents/toolchains/profile.hpp"
 #include "control_unit/events.hpp"
 #include "core/cancel_token.hpp"
+#include "core/llm/provider.hpp"
 #include "core/sandbox.hpp"
 #include "core/status.hpp"
 #include "registry/program.hpp"
@@ -68,6 +69,16 @@ struct RunOptions {
   // Scale each context's budget by how the server's prompt counts compare with l2mac's
   // estimates so far (ExchangeLog::EstimateScale), recomputed before each instruction.
   bool calibrate_tokens = false;
+  // The judge (control_unit/judge_round.hpp): after the program, score its requirements
+  // against the store, and append instructions for the unmet ones at most `max_rounds`
+  // times (--no-judge, --max-rounds). Only programs that list requirements are judged.
+  bool judge = true;
+  int max_rounds = 2;
+  // The judge's own model (--judge-model), "" for the worker's; stored so resume repeats it.
+  std::string judge_model;
+  // Borrowed, may be null (the judge then uses the run's provider); not stored. The caller
+  // builds it for judge_model on every start and resume.
+  llm::Provider* judge_provider = nullptr;
   // Borrowed, may be null; not stored. Once cancelled (e.g. from a signal handler), the run
   // stops at the next safe point: no model call starts, the call or check in flight is
   // aborted, the instruction in flight is rolled back to pending, and StartRun/ResumeRun

@@ -173,6 +173,8 @@ Result<RunStatus> ReadRunStatus(Workspace& workspace, const RunStatusLimits& lim
       status.attempts_error = read.message();
     }
   }
+  L2MAC_ASSIGN_OR_RETURN(status.requirements, workspace.registry().Requirements());
+  L2MAC_ASSIGN_OR_RETURN(status.verdicts, ReadVerdicts(workspace.db()));
   L2MAC_ASSIGN_OR_RETURN(status.totals, workspace.exchanges().Totals());
   L2MAC_ASSIGN_OR_RETURN(status.head_commit, workspace.store().Head());
   L2MAC_ASSIGN_OR_RETURN(auto files, workspace.store().List(status.head_commit));
@@ -196,6 +198,15 @@ RunReport ReportFrom(const RunStatus& status) {
   }
   report.outcome =
       report.committed == report.instructions ? RunOutcome::kCompleted : RunOutcome::kIncomplete;
+  if (!status.verdicts.empty()) {
+    const auto& last = status.verdicts.back().verdict;
+    report.judge_rounds = static_cast<int>(status.verdicts.size());
+    report.features_pct = last.FeaturesPct();
+    for (const auto& unmet : last.Unmet()) report.unmet_requirements.push_back(unmet.id);
+    if (report.outcome == RunOutcome::kCompleted && !report.unmet_requirements.empty()) {
+      report.outcome = RunOutcome::kRequirementsUnmet;
+    }
+  }
   report.model_calls = status.totals.calls;
   report.prompt_tokens = status.totals.prompt_tokens;
   report.completion_tokens = status.totals.completion_tokens;

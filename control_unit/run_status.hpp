@@ -19,6 +19,7 @@
 
 #include "control_unit/events.hpp"
 #include "control_unit/exchange_log.hpp"
+#include "control_unit/judge_verdicts.hpp"
 #include "control_unit/workspace.hpp"
 #include "core/status.hpp"
 #include "registry/instruction_registry.hpp"
@@ -29,6 +30,9 @@ enum class RunOutcome {
   kCompleted,      // every instruction committed
   kIncomplete,     // some instruction failed its checks (or was skipped because of one)
   kBudgetReached,  // stopped before a model call that could pass max_cost_usd or max_tokens
+  // every instruction committed, but the judge's last verdict found requirements partial or
+  // missing (after its rounds of follow-up instructions): RunReport::unmet_requirements
+  kRequirementsUnmet,
 };
 
 struct InstructionSummary {
@@ -55,6 +59,10 @@ struct RunReport {
   std::string budget_stop;                   // kBudgetReached: which budget, spent and allowed
   std::vector<InstructionSummary> problems;  // failed and skipped instructions
   std::vector<std::string> kept_user_edits;  // files in the folder the user changed
+  // The judge's last verdict, when the run was judged (control_unit/judge_round.hpp).
+  int judge_rounds = 0;  // verdicts stored; 0: not judged
+  double features_pct = 0;
+  std::vector<std::string> unmet_requirements;  // scored partial or missing, in order
 };
 
 // A step_complete that the checks refused, from its step_rejected event and the
@@ -107,6 +115,11 @@ struct RunStatus {
   // everything else in the status still shows.
   std::string attempts_error;
 
+  // The program's requirements, and the judge's verdicts, oldest round first (empty when
+  // the run was not judged).
+  std::vector<registry::Requirement> requirements;
+  std::vector<StoredVerdict> verdicts;
+
   int committed = 0;
   int failed = 0;
   int skipped = 0;
@@ -128,8 +141,8 @@ struct RunStatusLimits {
 
 Result<RunStatus> ReadRunStatus(Workspace& workspace, const RunStatusLimits& limits = {});
 
-// The counts of `status` as a RunReport (outcome kCompleted or kIncomplete; a budget stop
-// is the caller's to set).
+// The counts of `status` as a RunReport (outcome kCompleted, kIncomplete or
+// kRequirementsUnmet; a budget stop is the caller's to set).
 RunReport ReportFrom(const RunStatus& status);
 
 // The store branch that keeps the files of the n-th kept failed attempt of

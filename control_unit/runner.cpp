@@ -7,6 +7,8 @@
 #include "control_unit/event_emitter.hpp"
 #include "control_unit/event_payloads.hpp"
 #include "control_unit/instruction_executor.hpp"
+#include "control_unit/judge_round.hpp"
+#include "control_unit/judge_verdicts.hpp"
 #include "control_unit/recording_gateway.hpp"
 #include "control_unit/run_budget.hpp"
 #include "control_unit/run_context.hpp"
@@ -30,10 +32,20 @@ class RunLoop {
         gateway_(provider, workspace),
         options_(std::move(options)),
         model_(provider.Describe()) {
-    gateway_.set_pricing(std::move(prices), options_.priced_model);
     gateway_.set_temperature(options_.temperature);
     gateway_.set_cancel(options_.cancel);
     gateway_.set_run_budget({options_.max_tokens, options_.max_cost_usd});
+    if (options_.judge_provider != nullptr) {
+      // --judge-model: the judge's calls go to its own provider, recorded and budgeted
+      // in the same run (priced by the judge's model when the server names none).
+      judge_gateway_ = std::make_unique<RecordingGateway>(*options_.judge_provider, workspace);
+      judge_gateway_->set_pricing(
+          prices, options_.judge_model.empty() ? options_.priced_model : options_.judge_model);
+      judge_gateway_->set_temperature(options_.temperature);
+      judge_gateway_->set_cancel(options_.cancel);
+      judge_gateway_->set_run_budget({options_.max_tokens, options_.max_cost_usd});
+    }
+    gateway_.set_pricing(std::move(prices), options_.priced_model);
   }
 
   // Set by ResumeRun: the run is continued rather than started.
@@ -43,6 +55,7 @@ class RunLoop {
     L2MAC_ASSIGN_OR_RETURN(int64_t next_seq, workspace_.events().NextSeq());
     EventEmitter events(workspace_.events(), options_.events, next_seq);
     gateway_.set_events(&events);
+    if (judge_gateway_) judge_gateway_->set_events(&events);
     if (resumed_) {
       resumed_->model = model_;
       events.Emit(*resumed_);
@@ -69,6 +82,7 @@ class RunLoop {
     events.Emit(std::move(finished));
     Status flushed = events.Flush();
     gateway_.set_events(nullptr);
+    if (judge_gateway_) judge_gateway_->set_events(nullptr);
     if (result.ok() && !flushed.ok()) return flushed;
     return result;
   }
@@ -109,15 +123,23 @@ class RunLoop {
     }
     // Repairs a kill between marking a failure and skipping its dependents.
     L2MAC_RETURN_IF_ERROR(executor.SkipBlocked());
+    JudgeRound judge(run, judge_gateway_ ? *judge_gateway_ : gateway_);
     while (true) {
-      L2MAC_ASSIGN_OR_RETURN(auto next, workspace_.registry().NextReady());
-      if (!next) break;
-      L2MAC_RETURN_IF_ERROR(CheckNotCancelled());
-      L2MAC_RETURN_IF_ERROR(budget.WarnWhenNear());
-      L2MAC_ASSIGN_OR_RETURN(std::string over, budget.Reached());
-      if (!over.empty()) return stop_for_budget(over);
-      L2MAC_ASSIGN_OR_RETURN(std::string refused_call, executor.Execute(*next));
-      if (!refused_call.empty()) return stop_for_budget(refused_call);
+      while (true) {
+        L2MAC_ASSIGN_OR_RETURN(auto next, workspace_.registry().NextReady());
+        if (!next) break;
+        L2MAC_RETURN_IF_ERROR(CheckNotCancelled());
+        L2MAC_RETURN_IF_ERROR(budget.WarnWhenNear());
+        L2MAC_ASSIGN_OR_RETURN(std::string over, budget.Reached());
+        if (!over.empty()) return stop_for_budget(over);
+        L2MAC_ASSIGN_OR_RETURN(std::string refused_call, executor.Execute(*next));
+        if (!refused_call.empty()) return stop_for_budget(refused_call);
+      }
+      // The judge, when due, scores the result; what it finds unmet runs as new
+      // instructions, and it judges again (control_unit/judge_round.hpp).
+      L2MAC_ASSIGN_OR_RETURN(JudgeRoundResult judged, judge.Next());
+      if (!judged.budget_stop.empty()) return stop_for_budget(judged.budget_stop);
+      if (!judged.appended) break;
     }
     L2MAC_RETURN_IF_ERROR(workspace_.SetMeta("state", "finished"));
     return Report(user_edits);
@@ -156,6 +178,8 @@ class RunLoop {
   Workspace& workspace_;
   RecordingGateway gateway_;
   RunOptions options_;
+  // The judge's own gateway with --judge-model; null: the judge uses gateway_.
+  std::unique_ptr<RecordingGateway> judge_gateway_;
   std::string model_;  // the provider's description, for run_started
   std::optional<RunResumed> resumed_;
 };
@@ -214,13 +238,15 @@ Result<RunReport> StartRun(const RunOptions& options, llm::Provider& provider) {
 
 Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider& provider,
                             const std::optional<nlohmann::json>& overrides, GateSetup gate,
-                            EventSink* events, const CancelToken* cancel) {
+                            EventSink* events, const CancelToken* cancel,
+                            llm::Provider* judge_provider) {
   L2MAC_ASSIGN_OR_RETURN(auto workspace, Workspace::Open(out_dir, OpenMode::kExisting));
   RunOptions options;
   options.out_dir = out_dir;
   options.gate = std::move(gate);
   options.cancel = cancel;
   options.events = events;
+  options.judge_provider = judge_provider;
   RunResumed resumed;
   L2MAC_ASSIGN_OR_RETURN(auto task, workspace->GetMeta("task"));
   L2MAC_ASSIGN_OR_RETURN(auto stored, workspace->GetMeta("options"));
@@ -248,6 +274,9 @@ Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider&
         unfinished.push_back(record.instruction.id);
       }
     }
+    // A judge round without a stored verdict was cut short: it is judged again.
+    L2MAC_ASSIGN_OR_RETURN(auto verdicts, ReadVerdicts(workspace->db()));
+    unfinished.push_back(JudgeScope(static_cast<int>(verdicts.size()) + 1));
     L2MAC_ASSIGN_OR_RETURN(bool has_program, workspace->registry().HasProgram());
     L2MAC_RETURN_IF_ERROR(workspace->exchanges().Supersede(unfinished, !has_program));
     L2MAC_ASSIGN_OR_RETURN(int interrupted, workspace->registry().ResetInterrupted());
@@ -284,7 +313,20 @@ Result<int64_t> CountRecordedExchanges(const std::filesystem::path& out_dir) {
                               "   WHERE status IN ('committed', 'failed', 'skipped')))"));
   query.Bind(1, static_cast<int64_t>(has_program ? 1 : 0));
   L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
-  return row ? query.ColumnInt(0) : 0;
+  int64_t kept = row ? query.ColumnInt(0) : 0;
+  // And those of every judge round whose verdict is stored.
+  L2MAC_ASSIGN_OR_RETURN(auto verdicts, ReadVerdicts(workspace->db()));
+  L2MAC_ASSIGN_OR_RETURN(Statement judged,
+                         workspace->db().Prepare("SELECT COUNT(*) FROM exchanges WHERE superseded"
+                                                 " = 0 AND purpose = 'judge' AND instruction_id"
+                                                 " = ?"));
+  for (const auto& verdict : verdicts) {
+    judged.Bind(1, JudgeScope(verdict.round));
+    L2MAC_ASSIGN_OR_RETURN(bool counted, judged.Step());
+    if (counted) kept += judged.ColumnInt(0);
+    judged.Reset();
+  }
+  return kept;
 }
 
 }  // namespace l2mac::control_unit

@@ -33,11 +33,13 @@ Result<RunReport> StartRun(const RunOptions& options, llm::Provider& provider);
 // replaces the stored limits, e.g. a larger context window. Instructions that did not
 // commit (interrupted, failed or skipped) run again from the last commit. `events`
 // (borrowed, may be null) receives the run's events as RunOptions::events does; their
-// sequence numbers continue the stored history.
+// sequence numbers continue the stored history. `judge_provider` (borrowed, may be null)
+// is RunOptions::judge_provider.
 Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider& provider,
                             const std::optional<nlohmann::json>& overrides = std::nullopt,
                             GateSetup gate = {}, EventSink* events = nullptr,
-                            const CancelToken* cancel = nullptr);
+                            const CancelToken* cancel = nullptr,
+                            llm::Provider* judge_provider = nullptr);
 
 // The options stored with the run in `out_dir` (as RunOptions::ToJson() wrote them).
 Result<nlohmann::json> ReadStoredOptions(const std::filesystem::path& out_dir);

@@ -66,6 +66,35 @@ class ModelRequest {
            ContentOf(all[0]).rfind("You are the planner", 0) == 0;
   }
 
+  // The judge's context: its system message starts with "You are the judge".
+  bool IsJudge() const {
+    const json& all = messages();
+    return !all.empty() && RoleOf(all[0]) == "system" &&
+           ContentOf(all[0]).rfind("You are the judge", 0) == 0;
+  }
+
+  // The requirement ids the judge is asked to score: the "- ID: text" lines of its first
+  // user message under "# The requirements to score".
+  std::vector<std::string> JudgedRequirementIds() const {
+    std::vector<std::string> ids;
+    for (const auto& message : messages()) {
+      if (RoleOf(message) != "user") continue;
+      std::string text = ContentOf(message);
+      size_t start = text.find("# The requirements to score");
+      if (start == std::string::npos) continue;
+      size_t end = text.find("# Files in the store", start);
+      size_t line = text.find("\n- ", start);
+      while (line != std::string::npos && line < end) {
+        size_t colon = text.find(':', line);
+        if (colon == std::string::npos) break;
+        ids.push_back(text.substr(line + 3, colon - line - 3));
+        line = text.find("\n- ", colon);
+      }
+      break;
+    }
+    return ids;
+  }
+
   // A request for a progress summary: no tools, and the last message is the user's
   // "Your context window is nearly full ...".
   bool IsSummaryRequest() const {
@@ -156,7 +185,9 @@ struct InstructionScript {
 // A tool-call id unique within a run and equal across re-runs: the instruction ("plan"
 // for the planner), "r" after a restart, the turn and the call's position in the reply.
 inline std::string CallIdFor(const ModelRequest& request, size_t position) {
-  std::string scope = request.IsPlanner() ? "plan" : request.InstructionId();
+  std::string scope = request.IsPlanner() ? "plan"
+                      : request.IsJudge() ? "judge"
+                                          : request.InstructionId();
   return "call_" + scope + "_" + (request.Restarted() ? "r" : "") +
          std::to_string(request.AssistantTurns()) + "_" + std::to_string(position);
 }
@@ -212,10 +243,23 @@ inline sim::SimReply NoReply(const std::string& why) {
   return sim::ErrorReply(400, "scripted model: " + why);
 }
 
+// submit_verdict's arguments scoring every requirement the judge is asked about as
+// implemented: the default judge of a script, so a run with requirements ends as it did
+// before the judge existed.
+inline json AllImplementedVerdict(const ModelRequest& request) {
+  json list = json::array();
+  for (const auto& id : request.JudgedRequirementIds()) {
+    list.push_back({{"id", id}, {"score", "implemented"}, {"evidence", "scripted judge"}});
+  }
+  return {{"requirements", list}};
+}
+
 // The script of a whole run: the plan, each instruction's turns, and an optional hook.
 struct ScriptedModel {
   json plan = json::object();  // submit_plan's arguments: {"instructions": [...]}
   std::map<std::string, InstructionScript> instructions;
+  // Answers the judge's requests; empty: every requirement implemented at once.
+  Turn judge;
   // Sees every request first, with its 0-based index. A reply it returns is sent instead
   // of the script's (faults); it may also just act (e.g. kill the l2mac process).
   std::function<std::optional<sim::SimReply>(const ModelRequest&, size_t index)> intercept;
@@ -229,6 +273,11 @@ struct ScriptedModel {
       return sim::ToolCallsReply(
           {llm::ToolCall{CallIdFor(request, 0), "submit_plan",
                          plan.dump(-1, ' ', false, json::error_handler_t::replace)}});
+    }
+    if (request.IsJudge()) {
+      if (judge) return judge(request);
+      return sim::ToolCallsReply({llm::ToolCall{CallIdFor(request, 0), "submit_verdict",
+                                                AllImplementedVerdict(request).dump()}});
     }
     std::string id = request.InstructionId();
     auto it = instructions.find(id);
@@ -275,7 +324,9 @@ inline std::vector<ModelRequest> RequestsFor(const std::vector<json>& requests,
   std::vector<ModelRequest> out;
   for (const auto& body : requests) {
     ModelRequest request(body);
-    if (!request.IsPlanner() && request.InstructionId() == instruction_id) out.push_back(request);
+    if (!request.IsPlanner() && !request.IsJudge() && request.InstructionId() == instruction_id) {
+      out.push_back(request);
+    }
   }
   return out;
 }

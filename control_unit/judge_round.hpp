@@ -1,0 +1,59 @@
+// The judge round of a run: once no instruction is left to run, the judge scores the
+// program's requirements against the committed store (agents/judge.hpp); the verdict is
+// stored (control_unit/judge_verdicts.hpp) and, while rounds are left (--max-rounds), the
+// requirements it found partial or missing become new instructions appended to the
+// program, one per requirement, carrying `covers` and the judge's evidence. The run loop
+// then runs them like any other and asks again; the judge scores the result again.
+// --max-rounds N: at most N verdicts send requirements back, so the judge runs at most
+// N + 1 times (a resume that raises N sends the last verdict's unmet ones back at once).
+//
+// When it runs: only with RunOptions::judge on and a program that lists requirements (a
+// program without any has nothing to judge). Round n+1 runs only after the verdict of
+// round n appended instructions (and those ran), so the verdict count and the appended instructions
+// in the database are the whole state: a run killed while judging resumes by judging that round
+// again (its exchanges are superseded, see ResumeRun), and one killed after the verdict
+// runs the appended instructions.
+//
+// Borrows the run's parts (RunContext) and the gateway the judge calls (the run's own,
+// or one for --judge-model); the run's one thread only.
+#pragma once
+
+#include <string>
+
+#include "agents/judge_verdict.hpp"
+#include "control_unit/recording_gateway.hpp"
+#include "control_unit/run_context.hpp"
+#include "core/status.hpp"
+#include "registry/program.hpp"
+
+namespace l2mac::control_unit {
+
+struct JudgeRoundResult {
+  // Instructions were appended: run them, then call Next() again.
+  bool appended = false;
+  // The gateway refused a judge call at the run's budget: which budget (the round runs
+  // again on resume).
+  std::string budget_stop;
+};
+
+class JudgeRound {
+ public:
+  JudgeRound(RunContext& run, RecordingGateway& judge_gateway)
+      : run_(run), gateway_(judge_gateway) {}
+
+  // Runs the next judge round when one is due; nothing when the judge is off, the program
+  // has no requirements, or the last verdict appended nothing. A judge that gives no valid
+  // verdict within its bounds is a warning notice, not an error: the run's work stands,
+  // without a Features % figure. Errors: the model, the database, kCancelled.
+  Result<JudgeRoundResult> Next();
+
+ private:
+  RunContext& run_;
+  RecordingGateway& gateway_;
+};
+
+// The instruction a requirement the judge found unmet becomes ("judge<round>-<id>").
+registry::Instruction FollowUpInstruction(int round, const registry::Requirement& requirement,
+                                          const agents::ScoredRequirement& scored);
+
+}  // namespace l2mac::control_unit
