@@ -32,7 +32,7 @@ bool IsReadOnlyTool(const std::string& name) {
 
 }  // namespace
 
-Result<JudgeVerdict> RunJudge(const JudgeInput& input, const PromptSet& prompts,
+Result<JudgeOutcome> RunJudge(const JudgeInput& input, const PromptSet& prompts,
                               ModelGateway& model, filestore::StoreTransaction& store_view,
                               const JudgeLimits& limits) {
   if (input.requirements.empty()) {
@@ -42,10 +42,11 @@ Result<JudgeVerdict> RunJudge(const JudgeInput& input, const PromptSet& prompts,
   const std::string manifest = FormatManifest(files, limits.max_manifest_entries);
   AgentContext context(JudgeBase(input, prompts, manifest), JudgeToolSchemas(), limits.budget);
   if (context.BaseTooLarge()) {
-    return Status::InvalidArgument(
-        "the spec and its requirements are too long for the judge's context window (" +
-        std::to_string(limits.budget.window_tokens) +
-        " tokens): raise --context-window, or pass --no-judge");
+    return JudgeOutcome{std::nullopt,
+                        "the spec and its requirements are too long for the judge's context "
+                        "window (" +
+                            std::to_string(limits.budget.window_tokens) +
+                            " tokens): raise --context-window, or pass --no-judge"};
   }
   // The worker's read tools over the committed head; writes and tests are never offered
   // and refused below.
@@ -67,7 +68,7 @@ Result<JudgeVerdict> RunJudge(const JudgeInput& input, const PromptSet& prompts,
                                  "what you need (search_files and outline_file first, then small "
                                  "ranges of read_file), then call submit_verdict."));
       if (context.NeedsRestart()) {
-        return Status::InvalidArgument("the judge's context window is too small to work in");
+        return JudgeOutcome{std::nullopt, "the judge's context window is too small to work in"};
       }
     }
     L2MAC_ASSIGN_OR_RETURN(llm::ChatMessage reply, context.Ask(model, CallPurpose::kJudge));
@@ -95,9 +96,9 @@ Result<JudgeVerdict> RunJudge(const JudgeInput& input, const PromptSet& prompts,
           last_error = verdict.status().message();
           result = ToolError("the verdict is not valid: " + last_error + ". Submit it again.");
           if (++invalid_verdicts >= limits.max_invalid_verdicts) {
-            return Status::ResourceExhausted("the judge sent " + std::to_string(invalid_verdicts) +
-                                             " invalid verdicts (last problem: " + last_error +
-                                             ")");
+            return JudgeOutcome{std::nullopt, "the judge sent " + std::to_string(invalid_verdicts) +
+                                                  " invalid verdicts (last problem: " + last_error +
+                                                  ")"};
           }
         }
       } else if (IsReadOnlyTool(call.name)) {
@@ -109,11 +110,12 @@ Result<JudgeVerdict> RunJudge(const JudgeInput& input, const PromptSet& prompts,
       }
       context.Append(llm::ChatMessage::ToolResult(call.id, DumpJson(result)));
     }
-    if (accepted) return std::move(*accepted);
+    if (accepted) return JudgeOutcome{std::move(accepted), ""};
   }
-  return Status::ResourceExhausted(
-      "the judge gave no valid verdict in " + std::to_string(limits.max_turns) + " model calls" +
-      (last_error.empty() ? "" : " (last problem: " + last_error + ")"));
+  return JudgeOutcome{std::nullopt,
+                      "the judge gave no valid verdict in " + std::to_string(limits.max_turns) +
+                          " model calls" +
+                          (last_error.empty() ? "" : " (last problem: " + last_error + ")")};
 }
 
 }  // namespace l2mac::agents

@@ -8,6 +8,7 @@
 // goes back to the model as an error to correct, at most max_invalid_verdicts times.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,11 +34,17 @@ struct JudgeInput {
   std::vector<registry::Requirement> requirements;  // not empty
 };
 
-// `store_view` is a transaction on the committed head, used only for reading. Errors:
-// kResourceExhausted when the judge gave no valid verdict within its bounds (the message
-// names the last problem), kInvalidArgument when the spec and requirements do not fit the
-// context window, and the gateway's errors (model unreachable, budget reached, cancelled).
-Result<JudgeVerdict> RunJudge(const JudgeInput& input, const PromptSet& prompts,
+// What the judge ended with: a valid verdict, or why it gave none within its bounds (too
+// many invalid verdicts, out of turns, a context too small for the task).
+struct JudgeOutcome {
+  std::optional<JudgeVerdict> verdict;
+  std::string no_verdict;  // when there is no verdict: why, naming the last problem
+};
+
+// `store_view` is a transaction on the committed head, used only for reading. Errors are
+// the gateway's (model unreachable, budget reached, cancelled) and the store's: a judge
+// that fails to give a verdict is an outcome, not an error.
+Result<JudgeOutcome> RunJudge(const JudgeInput& input, const PromptSet& prompts,
                               ModelGateway& model, filestore::StoreTransaction& store_view,
                               const JudgeLimits& limits);
 

@@ -79,7 +79,7 @@ Result<JudgeRoundResult> JudgeRound::Next() {
   agents::JudgeLimits limits;
   limits.budget = budget;
   L2MAC_ASSIGN_OR_RETURN(auto view, workspace.store().Begin());
-  Result<agents::JudgeVerdict> judged = agents::RunJudge(
+  Result<agents::JudgeOutcome> judged = agents::RunJudge(
       agents::JudgeInput{run_.options.task, requirements}, run_.prompts, gateway_, *view, limits);
   view->Discard();
   gateway_.set_instruction("");
@@ -88,12 +88,14 @@ Result<JudgeRoundResult> JudgeRound::Next() {
       result.budget_stop = refusal->stop;
       return result;
     }
-    if (judged.status().code() != StatusCode::kResourceExhausted) return judged.status();
+    return judged.status().WithContext("the judge could not finish (--no-judge skips it)");
+  }
+  if (!judged->verdict) {
     // The work stands; the run says it could not be judged (a resume judges again).
-    run_.events.Emit(Notice{"warning", "the judge gave no verdict: " + judged.status().message()});
+    run_.events.Emit(Notice{"warning", "the judge gave no verdict: " + judged->no_verdict});
     return result;
   }
-  const agents::JudgeVerdict& verdict = *judged;
+  const agents::JudgeVerdict& verdict = *judged->verdict;
 
   std::vector<registry::Instruction> follow_ups;
   if (replans < run_.options.max_rounds) follow_ups = FollowUps(round, requirements, verdict);

@@ -44,7 +44,9 @@ class JudgeRound {
   // Runs the next judge round when one is due; nothing when the judge is off, the program
   // has no requirements, or the last verdict appended nothing. A judge that gives no valid
   // verdict within its bounds is a warning notice, not an error: the run's work stands,
-  // without a Features % figure. Errors: the model, the database, kCancelled.
+  // without a Features % figure. Errors: the model (e.g. a replayed transcript recorded
+  // without the judge's exchanges runs out; the message says --no-judge skips the judge),
+  // the database, kCancelled.
   Result<JudgeRoundResult> Next();
 
  private:

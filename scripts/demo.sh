@@ -29,8 +29,10 @@ else
   echo "demo: each tool call runs against the file store, and each instruction's checks"
   echo "demo: (python syntax + pytest) run for real. To use a model instead, set"
   echo "demo: OPENAI_API_KEY, or L2MAC_BASE_URL (+ L2MAC_MODEL) for a local server."
+  echo "demo: The transcript was recorded before the judge existed, so the replay runs with"
+  echo "demo: --no-judge; with a model, a judge scores each requirement after the program."
   # The window is set so that the long third instruction overflows its context once.
-  model_args=(--replay "$example/transcript.jsonl" --context-window 10500)
+  model_args=(--replay "$example/transcript.jsonl" --context-window 10500 --no-judge)
 fi
 
 set +e

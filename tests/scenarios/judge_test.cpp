@@ -25,7 +25,7 @@ ImperfectModel SixtyPercent() {
   ImperfectModel model;
   model.requirements = 10;
   model.probability = 0.6;
-  model.seed = 7;
+  model.seed = 3;
   return model;
 }
 
@@ -216,6 +216,23 @@ TEST(JudgeScenario, ARunKilledWhileJudgingResumesByJudgingThatRoundAgain) {
     if (line.dump().find("You are the judge") != std::string::npos) ++judge_lines;
   }
   EXPECT_EQ(judge_lines, 2);
+}
+
+TEST(JudgeScenario, ReplayingATranscriptWithoutJudgeExchangesFailsClearlyAndKeepsTheWork) {
+  ScenarioHarness harness("judge-old-transcript");
+  const std::filesystem::path demo = std::filesystem::path(kSourceDir) / "examples/url_shortener";
+  ProcessOutcome run =
+      RunL2mac({"run", (demo / "spec.md").string(), "--out", harness.out().string(), "--replay",
+                (demo / "transcript.jsonl").string(), "--context-window", "10500"},
+               harness.Env(), std::chrono::seconds(120));
+  ASSERT_NE(run.exit_code, 0) << run.Describe();
+  EXPECT_NE(run.err.find("the judge could not finish (--no-judge skips it)"), std::string::npos)
+      << run.err;
+  json status = StatusJson(harness.out());
+  ASSERT_EQ(status["instructions"].size(), 5u);
+  for (const auto& instruction : status["instructions"]) {
+    EXPECT_EQ(instruction["status"], "committed");
+  }
 }
 
 }  // namespace

@@ -138,7 +138,9 @@ TEST(DemoScenario, TheUrlShortenerDemoReplaysToItsReferenceProject) {
   const std::filesystem::path demo = std::filesystem::path(kSourceDir) / "examples/url_shortener";
   ProcessOutcome run =
       RunL2mac({"run", (demo / "spec.md").string(), "--out", harness.out().string(), "--replay",
-                (demo / "transcript.jsonl").string(), "--context-window", "10500"},
+                (demo / "transcript.jsonl").string(), "--context-window", "10500",
+                // Recorded before the judge: the replay has no judge exchanges.
+                "--no-judge"},
                harness.Env(), std::chrono::seconds(120));
   ASSERT_EQ(run.exit_code, 0) << run.Describe();
 
