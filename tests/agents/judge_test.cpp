@@ -40,7 +40,9 @@ TEST(JudgeAgentTest, ReadsTheStoreAndReturnsTheValidatedVerdict) {
   ScriptedGateway gateway({
       Reply({Call("1", "search_files", {{"pattern", "def "}}),
              Call("2", "write_file", {{"path", "x.py"}, {"content", "x = 1\n"}})}),
-      Reply({Call("3", "submit_verdict", {{"requirements", {{{"id", "F1"}}}}})}),
+      Reply({Call("3", "submit_verdict",
+                  {{"requirements",
+                    {{{"id", "F1"}, {"score", "implemented"}, {"evidence", "calc.py:1"}}}}})}),
       Reply({Call("4", "submit_verdict", Verdict("missing"))}),
   });
   auto outcome = RunJudge(Input(), *prompts, gateway, *mem.txn, Limits());
