@@ -142,6 +142,14 @@ std::vector<NextStep> NextSteps(const RunStatus& status, const std::string& out)
              (status.instructions.empty() && status.state.rfind("stopped", 0) == 0)) {
     add({fmt::format("l2mac resume {}", out), "continues the run from its last commit"});
   }
+  if (!status.verdicts.empty() && status.verdicts.back().appended.empty() &&
+      !status.verdicts.back().verdict.Unmet().empty() && status.pending == 0 &&
+      status.failed == 0 && status.skipped == 0) {
+    int rounds = 0;  // verdicts that sent requirements back
+    for (const auto& stored : status.verdicts) rounds += stored.appended.empty() ? 0 : 1;
+    add({fmt::format("l2mac resume {} --max-rounds {}", out, std::min(rounds + 1, 20)),
+         "sends the unmet requirements back to workers for another round"});
+  }
   if (!status.instructions.empty() && status.pending == 0) {
     add({fmt::format("l2mac report {}", out), "writes an HTML report of the run"});
   }

@@ -91,7 +91,21 @@ TEST(JudgeScenario, OnePassReachesAboutSixtyPercentAndTheJudgeScoresItFromTheSto
   }
   EXPECT_EQ(status["instructions"].size(), 10u);  // nothing appended with no rounds left
   ProcessOutcome text = RunL2mac({"status", harness.out().string()});
-  EXPECT_NE(text.out.find("Features: "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("Features: 60.0% by the judge"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("missing: no IMPLEMENTED"), std::string::npos) << text.out;
+
+  // Raising the rounds on resume sends the unmet requirements back without judging again
+  // first; the judge then scores the result.
+  EXPECT_NE(text.out.find("--max-rounds 1"), std::string::npos) << text.out;
+  const size_t before = harness.requests().size();
+  ProcessOutcome resumed = harness.Resume({"--max-rounds", "1"});
+  EXPECT_TRUE(resumed.exit_code == 0 || resumed.exit_code == 5) << resumed.Describe();
+  json after = StatusJson(harness.out());
+  ASSERT_EQ(after["judge"]["rounds"].size(), 2u) << after.dump();
+  EXPECT_DOUBLE_EQ(after["judge"]["features_pct"].get<double>(),
+                   imperfect.ExpectedFeaturesPct(2)[1]);
+  EXPECT_EQ(after["judge"]["rounds"][0]["appended"].size(), status["judge"]["unmet"].size());
+  EXPECT_GT(harness.requests().size(), before);
   std::printf("[figures] one pass, p=0.6, 10 requirements: Features %.1f%%\n", expected[0]);
 }
 
