@@ -175,6 +175,25 @@ TEST(JudgeScenario, TwoRoundsOfReplanningRaiseFeaturesAndEveryJudgeEventIsDocume
               expected[0], expected[1], expected[2]);
 }
 
+TEST(JudgeScenario, AJudgeModelAnswersTheJudgeAndOnlyTheJudge) {
+  const ImperfectModel imperfect = SixtyPercent();
+  ScenarioHarness harness("judge-model", imperfect.Spec());
+  harness.Serve(imperfect.Model());
+  ProcessOutcome run = harness.Run({"--max-rounds", "0", "--judge-model", "judge-sim"});
+  ASSERT_EQ(run.exit_code, 5) << run.Describe();
+  int judge_calls = 0;
+  for (const auto& body : harness.requests()) {
+    ModelRequest request(body);
+    if (request.IsJudge()) {
+      ++judge_calls;
+      EXPECT_EQ(body.value("model", ""), "judge-sim");
+    } else {
+      EXPECT_NE(body.value("model", ""), "judge-sim");
+    }
+  }
+  EXPECT_EQ(judge_calls, 2);
+}
+
 TEST(JudgeScenario, NoJudgeLeavesTheRunWhereTheFirstPassLeftIt) {
   const ImperfectModel imperfect = SixtyPercent();
   ScenarioHarness harness("judge-off", imperfect.Spec());
