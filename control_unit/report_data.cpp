@@ -59,6 +59,7 @@ Status GatherRunState(Workspace& workspace, ReportData& data, const ReportLimits
   data.state = std::move(status.state);
   data.provider = std::move(status.provider);
   data.instructions = std::move(status.instructions);
+  data.verdicts = std::move(status.verdicts);
   // The meta values are optional for the report: a run killed while starting may lack some.
   auto get = [&workspace](const char* key) {
     auto value = workspace.GetMeta(key);

@@ -74,6 +74,8 @@ struct ReportData {
   // Program order, as the run-status model (run_status.hpp) reads them: each record, its
   // status as `l2mac status` shows it, and the failed attempts of its latest try.
   std::vector<InstructionState> instructions;
+  // The judge's verdicts, oldest round first (empty when the run was not judged).
+  std::vector<StoredVerdict> verdicts;
 
   ExchangeTotals totals;                   // over every exchange, superseded included
   int64_t exchanges_total = 0;             // how many exchanges the run recorded

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "agents/judge_verdict.hpp"
 #include "control_unit/html_text.hpp"
 #include "control_unit/report_charts.hpp"
 #include "control_unit/report_format.hpp"
@@ -148,6 +149,10 @@ void AppendSummary(std::string& html, const ReportData& data, const ReportLimits
   }
   Card(html, std::to_string(attempts), "failed checks");
   Card(html, std::to_string(restarts), "context restarts");
+  if (!data.verdicts.empty()) {
+    Card(html, fmt::format("{:.1f}%", data.verdicts.back().verdict.FeaturesPct()),
+         fmt::format("Features (judge, round {})", data.verdicts.back().round));
+  }
   html += "</div>\n<table>\n";
   auto row = [&html](const char* key, const std::string& value) {
     html += "<tr><th>";
@@ -164,6 +169,14 @@ void AppendSummary(std::string& html, const ReportData& data, const ReportLimits
   row("started", FormatUtc(data.first_activity_ms));
   row("last activity", FormatUtc(data.last_activity_ms));
   row("files at the head", fmt::format("{} (commit {})", data.head_files.size(), data.head_commit));
+  if (!data.verdicts.empty()) {
+    std::string unmet;
+    for (const auto& requirement : data.verdicts.back().verdict.Unmet()) {
+      unmet += (unmet.empty() ? "" : ", ") + requirement.id + " (" +
+               agents::RequirementScoreName(requirement.score) + ")";
+    }
+    row("unmet requirements", unmet.empty() ? "none" : unmet);
+  }
   html += "</table>\n<details><summary>Task</summary><pre>";
   BoundedText(html, data.task, limits.max_text_bytes);
   html += "</pre></details>\n</section>\n";

@@ -93,6 +93,12 @@ TEST(JudgeScenario, OnePassReachesAboutSixtyPercentAndTheJudgeScoresItFromTheSto
   ProcessOutcome text = RunL2mac({"status", harness.out().string()});
   EXPECT_NE(text.out.find("Features: 60.0% by the judge"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("missing: no IMPLEMENTED"), std::string::npos) << text.out;
+  ProcessOutcome report = RunL2mac({"report", harness.out().string()}, harness.Env());
+  ASSERT_EQ(report.exit_code, 0) << report.Describe();
+  const std::string html = ReadText(harness.out() / ".l2mac" / "report.html");
+  EXPECT_NE(html.find("60.0%"), std::string::npos);
+  EXPECT_NE(html.find("Features (judge, round 1)"), std::string::npos);
+  EXPECT_NE(html.find("(missing)"), std::string::npos);  // the unmet requirements row
 
   // Raising the rounds on resume sends the unmet requirements back without judging again
   // first; the judge then scores the result.
