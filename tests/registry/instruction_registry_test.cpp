@@ -200,8 +200,7 @@ TEST_F(AppendInstructionsTest, RefusesBadAppendsAndWritesNothing) {
   for (const auto& bad : {duplicate, unknown_dep, empty_text, unknown_requirement}) {
     Status appended = registry_->AppendInstructions({good, bad});
     EXPECT_EQ(appended.code(), StatusCode::kInvalidArgument) << bad.id;
-    EXPECT_NE(appended.message().find("'" + bad.id + "'"), std::string::npos)
-        << appended.message();
+    EXPECT_NE(appended.message().find("'" + bad.id + "'"), std::string::npos) << appended.message();
   }
   auto all = registry_->All();
   ASSERT_TRUE(all.ok());

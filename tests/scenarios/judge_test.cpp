@@ -213,6 +213,25 @@ TEST(JudgeScenario, NoJudgeLeavesTheRunWhereTheFirstPassLeftIt) {
   EXPECT_EQ(Markers(harness.out(), 10) * 10.0, imperfect.ExpectedFeaturesPct(1)[0]);
 }
 
+TEST(JudgeScenario, TheJudgeSectionOfTheConfigurationTurnsItOffAndIsChecked) {
+  const ImperfectModel imperfect = SixtyPercent();
+  ScenarioHarness harness("judge-config", imperfect.Spec());
+  harness.Serve(imperfect.Model());
+  const auto bad = harness.root() / "bad.json";
+  ASSERT_TRUE(WriteText(bad, R"({"judge": {"max_rounds": 99}})"));
+  ProcessOutcome refused = harness.Run({"--config", bad.string()});
+  EXPECT_EQ(refused.exit_code, 3) << refused.Describe();
+  EXPECT_NE(refused.err.find("judge.max_rounds must be between 0 and 20"), std::string::npos)
+      << refused.err;
+  EXPECT_TRUE(harness.requests().empty());
+
+  const auto off = harness.root() / "off.json";
+  ASSERT_TRUE(WriteText(off, R"({"judge": {"enabled": false, "max_rounds": 1}})"));
+  ProcessOutcome run = harness.Run({"--config", off.string()});
+  ASSERT_EQ(run.exit_code, 0) << run.Describe();
+  EXPECT_EQ(JudgeRequests(harness.requests()), 0);
+}
+
 TEST(JudgeScenario, ARunKilledWhileJudgingResumesByJudgingThatRoundAgain) {
   const ImperfectModel imperfect = SixtyPercent();
   std::atomic<pid_t> child_pid{0};
