@@ -2,7 +2,8 @@
 // simulated model that tests/scenarios/mcp_test.cpp serves. Environment: L2MAC_BIN (the
 // binary), MODEL_URL (the simulated server), WORK_DIR (a private folder). The scripted
 // model writes arith.py and test_arith.py; it holds a run whose spec says HOLD in its
-// first instruction call, so that run can be cancelled mid-call.
+// first instruction call, so that run can be cancelled mid-call (and a third one left
+// running when the client closes).
 // Prints "mcp client: ok" and exits 0 when every check holds; exits 1 naming the first
 // that does not.
 import assert from "node:assert/strict";
@@ -120,6 +121,21 @@ async function main() {
   assert.equal(again.isError, true);
   assert.match(textOf(again), /resume_run/);
   log("second run cancelled:", stopped.status.state);
+
+  // A third run, held, left running when the client goes away: the server interrupts it
+  // at stdin's end (the gtest checks that it stopped, resumable).
+  const third = jsonOf(await call(client, "start_run", {
+    out: path.join(work, "out3"),
+    spec_text: "HOLD: build a tiny Python library of arithmetic helpers with pytest tests.",
+    base_url: modelUrl,
+  }));
+  running = false;
+  for (let i = 0; i < 300 && !running; i++) {
+    const now = jsonOf(await call(client, "run_status", { run_id: third.run_id }));
+    running = (now.status?.instructions ?? []).some((item) => item.status === "running");
+    if (!running) await sleep(100);
+  }
+  assert.ok(running, "the third run never reached its held model call");
 
   await client.close();
   log("ok");

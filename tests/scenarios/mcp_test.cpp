@@ -2,14 +2,15 @@
 // npm @modelcontextprotocol/sdk pinned in tests/mcp/package-lock.json, installed by
 // `scripts/setup.sh --tests`) spawns the server over stdio against the simulated model,
 // lists the tools, starts a run and follows its progress to the end, reads a generated
-// file as a tool result and as a resource, and cancels a second run held in a model call.
-// Plus the protocol's errors on a real stdin/stdout.
+// file as a tool result and as a resource, cancels a second run held in a model call, and
+// closes the server with a third run still going, which the server interrupts.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <filesystem>
 #include <optional>
 
+#include "control_unit/workspace.hpp"
 #include "tests/scenarios/scenario_harness.hpp"
 
 namespace l2mac::scenario {
@@ -59,6 +60,14 @@ TEST(McpScenario, TheOfficialSdkClientRunsFollowsReadsAndCancels) {
   // What the runs left: the first run's files on disk, the second run resumable.
   EXPECT_EQ(ReadTree(harness.root() / "out1"), ThreeModules::FirstOnlyFiles());
   EXPECT_EQ(StatusJson(harness.root() / "out2").value("state", "").rfind("interrupted", 0), 0u);
+  // The run still going when the client closed the server's stdin was interrupted at a safe
+  // point and waited for: no process holds its folder, nothing is left running.
+  EXPECT_FALSE(control_unit::Workspace::IsBusy(harness.root() / "out3"));
+  nlohmann::json third = StatusJson(harness.root() / "out3");
+  EXPECT_EQ(third.value("state", "").rfind("interrupted", 0), 0u) << third.dump(2);
+  EXPECT_EQ(StatusOf(third, "1").value("status", ""), "pending") << third.dump(2);
+  EXPECT_NE(ReadText(harness.root() / "out3" / ".l2mac" / "mcp-run.log").find("interrupted"),
+            std::string::npos);
 }
 
 }  // namespace
