@@ -102,14 +102,17 @@ Status CheckArguments(const std::string& tool, const json& arguments) {
   return Status::Ok();
 }
 
-Result<std::string> GetString(const json& arguments, const char* key) {
+// "" when absent; kInvalidArgument when not a string or longer than `max_bytes`.
+Result<std::string> GetString(const json& arguments, const char* key,
+                              size_t max_bytes = kMaxArgumentBytes) {
   auto it = arguments.find(key);
   if (it == arguments.end() || it->is_null()) return std::string();
   if (!it->is_string()) return Status::InvalidArgument(std::string(key) + " must be a string");
   std::string value = it->get<std::string>();
-  if (value.size() > kMaxArgumentBytes) {
-    return Status::InvalidArgument(std::string(key) + " is longer than " +
-                                   std::to_string(kMaxArgumentBytes) + " bytes");
+  if (value.size() > max_bytes) {
+    return Status::InvalidArgument(std::string(key) + " is " + std::to_string(value.size()) +
+                                   " bytes, over the " + std::to_string(max_bytes) +
+                                   " it may hold");
   }
   return value;
 }
@@ -160,6 +163,12 @@ Result<std::vector<std::string>> ModelFlags(const json& arguments) {
            {"preset", "--preset"}, {"model", "--model"}, {"base_url", "--base-url"}}) {
     L2MAC_ASSIGN_OR_RETURN(std::string value, GetString(arguments, key));
     if (value.empty()) continue;
+    if (std::string(key) == "base_url" && value.find('@') != std::string::npos) {
+      // user:password@host would be stored with the run and shown in its status.
+      return Status::InvalidArgument(
+          "base_url must not hold credentials (user:password@); put the key in an environment "
+          "variable of this server and name it with api_key_env. The URL is not repeated here");
+    }
     flags.push_back(flag);
     flags.push_back(value);
   }
@@ -313,24 +322,20 @@ Result<ManagedRun*> McpTools::RunOf(const json& arguments) {
 
 json McpTools::StartRun(const json& arguments) {
   auto out = GetString(arguments, "out");
-  auto spec_text = arguments.contains("spec_text") && arguments["spec_text"].is_string()
-                       ? Result<std::string>(arguments["spec_text"].get<std::string>())
-                       : GetString(arguments, "spec_text");
+  auto spec_text = GetString(arguments, "spec_text", kMaxSpecTextBytes);
   auto spec_file = GetString(arguments, "spec_file");
   auto domain = GetString(arguments, "domain");
-  for (const Status& status :
-       {out.status(), spec_text.status(), spec_file.status(), domain.status()}) {
+  if (!spec_text.ok()) {
+    return ToolError(Status::InvalidArgument(spec_text.status().message() +
+                                             ": write the spec to a file and pass spec_file"));
+  }
+  for (const Status& status : {out.status(), spec_file.status(), domain.status()}) {
     if (!status.ok()) return ToolError(status);
   }
   if (out->empty()) return ToolError(Status::InvalidArgument("out must name the output folder"));
   if (spec_text->empty() == spec_file->empty()) {
     return ToolError(Status::InvalidArgument(
         "give the task as spec_text or as spec_file (exactly one of them)"));
-  }
-  if (spec_text->size() > kMaxSpecTextBytes) {
-    return ToolError(Status::InvalidArgument("spec_text is " + std::to_string(spec_text->size()) +
-                                             " bytes, over " + std::to_string(kMaxSpecTextBytes) +
-                                             ": write it to a file and pass spec_file"));
   }
   std::vector<std::string> args;
   if (!spec_file->empty()) {

@@ -153,6 +153,19 @@ TEST(McpServerDispatch, ToolErrorsAreResultsThatSayWhatToDo) {
        {"arguments", {{"out", "/tmp/x"}, {"spec_text", "t"}, {"api_key_env", "sk-live-123"}}}}));
   EXPECT_EQ(key["result"]["isError"], true);
   EXPECT_EQ(key.dump().find("sk-live-123"), std::string::npos);
+  json url = h.Request(Call(
+      6, "tools/call",
+      {{"name", "start_run"},
+       {"arguments", {{"out", "/tmp/x"}, {"spec_text", "t"}, {"base_url", "http://u:pw9@h/v1"}}}}));
+  EXPECT_EQ(url["result"]["isError"], true);
+  EXPECT_EQ(url.dump().find("pw9"), std::string::npos);
+  json long_spec = h.Request(
+      Call(7, "tools/call",
+           {{"name", "start_run"},
+            {"arguments",
+             {{"out", "/tmp/x"}, {"spec_text", std::string(kMaxSpecTextBytes + 1, 's')}}}}));
+  EXPECT_EQ(long_spec["result"]["isError"], true);
+  EXPECT_NE(long_spec.dump().find("spec_file"), std::string::npos);
 }
 
 TEST(McpResources, UrisRoundTripAndBadOnesAreRefused) {
