@@ -11,6 +11,7 @@
 #include "cli/events_command.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/files_command.hpp"
+#include "cli/mcp_command.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/report_command.hpp"
 #include "cli/status_command.hpp"
@@ -242,8 +243,10 @@ int main(int argc, char** argv) {
 
   l2mac::cli::FilesCommand files = l2mac::cli::AddFilesCommand(app);
 
+  auto* mcp_cmd = l2mac::cli::AddMcpCommand(app);
+
   for (CLI::App* command : {run_cmd, resume_cmd, status_cmd, transcript_cmd, events_cmd, report_cmd,
-                            trace_cmd, doctor_cmd, files.command}) {
+                            trace_cmd, doctor_cmd, files.command, mcp_cmd}) {
     AddGlobalOptions(*command, global);
   }
   l2mac::cli::MakeRangesReadable(app);
@@ -283,6 +286,7 @@ int main(int argc, char** argv) {
     if (*report_cmd) return l2mac::cli::ReportCommand(report);
     if (*trace_cmd) return l2mac::cli::TraceCommand(trace);
     if (*files.command) return l2mac::cli::RunFilesCommand(files);
+    if (*mcp_cmd) return l2mac::cli::McpCommand();
   } catch (const std::exception& e) {
     std::cerr << "l2mac: error: internal error (a bug in l2mac; please report it): " << e.what()
               << "\n";

@@ -1,19 +1,11 @@
 #include "cli/report_command.hpp"
 
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "cli/exit_codes.hpp"
-#include "control_unit/report_data.hpp"
-#include "control_unit/report_html.hpp"
-#include "control_unit/workspace.hpp"
+#include "cli/report_writer.hpp"
 
 namespace l2mac::cli {
 namespace {
@@ -21,36 +13,6 @@ namespace {
 int Fail(const Status& status) {
   std::cerr << "l2mac: error: " << status.message() << "\n";
   return ExitCodeFor(status, /*model_failed=*/false);
-}
-
-// Writes `content` to `path` through a temporary file beside it, so a reader (a browser
-// reloading the page) never sees half a report.
-Status WriteFileAtomically(const std::filesystem::path& path, const std::string& content) {
-  auto cannot = [&path](const std::string& why) {
-    return Status::IoError("cannot write the report to " + path.string() + " (" + why +
-                           "): choose another file with -o FILE");
-  };
-  std::filesystem::path temp = path;
-  temp += ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) return cannot(std::strerror(errno));
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.close();
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(temp, ignored);
-      return cannot("write failed, the disk may be full");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(temp, ignored);
-    return cannot(ec.message());
-  }
-  return Status::Ok();
 }
 
 }  // namespace
@@ -72,19 +34,9 @@ CLI::App* AddReportCommand(CLI::App& app, ReportFlags& flags) {
 }
 
 int ReportCommand(const ReportFlags& flags) {
-  auto workspace = control_unit::Workspace::Open(flags.dir, control_unit::OpenMode::kReadOnlyView);
-  if (!workspace.ok()) return Fail(workspace.status());
-  auto data = control_unit::GatherReportData(**workspace);
-  if (!data.ok()) return Fail(data.status());
-  const std::filesystem::path output =
-      flags.output.empty()
-          ? control_unit::Workspace::StatePath(flags.dir).parent_path() / "report.html"
-          : std::filesystem::path(flags.output);
-  if (Status written = WriteFileAtomically(output, control_unit::RenderReportHtml(*data));
-      !written.ok()) {
-    return Fail(written);
-  }
-  std::cout << output.string() << "\n";
+  auto written = WriteRunReport(flags.dir, flags.output);
+  if (!written.ok()) return Fail(written.status());
+  std::cout << written->string() << "\n";
   return kExitOk;
 }
 

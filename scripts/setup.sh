@@ -41,7 +41,8 @@ if [ $with_tests -eq 1 ]; then
   )
   # Node from Debian (nodejs 18) only when no node is installed (e.g. a newer one from NodeSource).
   command -v node >/dev/null || packages+=(nodejs)
-  # npm fetches js-tiktoken, the reference of the exact token counts (tests/tokenizer).
+  # npm fetches js-tiktoken, the reference of the exact token counts (tests/tokenizer), and
+  # the MCP SDK for the MCP server's end-to-end test (tests/mcp).
   command -v npm >/dev/null || packages+=(npm)
 fi
 
@@ -61,6 +62,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ $with_tests -eq 1 ]; then
+  # The official MCP SDK client that drives `l2mac mcp` in tests/scenarios/mcp_test.cpp,
+  # pinned by tests/mcp/package-lock.json. `npm ci` runs only when the lock file differs
+  # from the one last installed, so a second setup downloads nothing.
+  if ! cmp -s tests/mcp/package-lock.json tests/mcp/node_modules/.l2mac-installed-lock; then
+    echo "setup: installing the MCP test client's packages (npm ci in tests/mcp)"
+    (cd tests/mcp && npm ci --no-audit --no-fund --loglevel=error)
+    cp tests/mcp/package-lock.json tests/mcp/node_modules/.l2mac-installed-lock
+  fi
 fi
 
 [ $build -eq 1 ] || exit 0

@@ -63,12 +63,19 @@ TEST(CliUsageScenario, AMisspelledCommandIsNamedWithTheNearestOne) {
   EXPECT_EQ(run.exit_code, 2) << run.Describe();
   EXPECT_EQ(
       run.err.rfind("l2mac: error: unknown command 'rn'; did you mean run? (choose one of "
-                    "run, resume, status, transcript, events, report, trace, doctor, files)\n",
+                    "run, resume, status, transcript, events, report, trace, doctor, files, mcp)\n",
                     0),
       0u)
       << run.err;
   EXPECT_EQ(run.err.find("A subcommand is required"), std::string::npos) << run.err;
   EXPECT_EQ(ErrorLines(run.err), 1u) << run.err;
+
+  ProcessOutcome mcp = RunL2mac({"mpc"});
+  EXPECT_EQ(mcp.exit_code, 2) << mcp.Describe();
+  EXPECT_EQ(mcp.err.rfind("l2mac: error: unknown command 'mpc'; did you mean mcp?", 0), 0u)
+      << mcp.err;
+  ProcessOutcome help = RunL2mac({"--help"});
+  EXPECT_NE(help.out.find("  mcp "), std::string::npos) << help.out;
 
   ProcessOutcome nested = RunL2mac({"files", harness.out().string(), "lss"});
   EXPECT_EQ(nested.exit_code, 2) << nested.Describe();
