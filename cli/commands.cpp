@@ -130,9 +130,13 @@ Result<std::unique_ptr<FailureTrackingProvider>> MakeJudgeProvider(const Provide
   return std::make_unique<FailureTrackingProvider>(std::move(made));
 }
 
+// `judge` (may be null) is the --judge-model provider: a failure of either model is a
+// model failure.
 int FinishRun(const Result<control_unit::RunReport>& result,
-              const FailureTrackingProvider& provider, const std::string& out) {
-  if (!result.ok()) return ReportStop(result.status(), provider.failed(), out);
+              const FailureTrackingProvider& provider, const FailureTrackingProvider* judge,
+              const std::string& out) {
+  const bool model_failed = provider.failed() || (judge != nullptr && judge->failed());
+  if (!result.ok()) return ReportStop(result.status(), model_failed, out);
   const auto& report = *result;
   spdlog::info("{} of {} committed ({} failed, {} skipped); {} in {}", report.committed,
                Plural(report.instructions, "instruction"), report.failed, report.skipped,
@@ -304,7 +308,7 @@ int RunCommand(const RunFlags& flags, const Config& config) {
   options.events = sinks.sink();
   options.cancel = &interrupt.token();
   auto result = control_unit::StartRun(options, provider);
-  return FinishRun(result, provider, flags.out);
+  return FinishRun(result, provider, judge_provider->get(), flags.out);
 }
 
 int ResumeCommand(const ResumeFlags& flags, const Config& config) {
@@ -383,7 +387,7 @@ int ResumeCommand(const ResumeFlags& flags, const Config& config) {
   if (!judge_provider.ok()) return Fail(InputError(judge_provider.status()));
   auto result = control_unit::ResumeRun(flags.out, provider, overrides, std::move(gate).value(),
                                         sinks.sink(), &interrupt.token(), judge_provider->get());
-  return FinishRun(result, provider, flags.out);
+  return FinishRun(result, provider, judge_provider->get(), flags.out);
 }
 
 int TranscriptCommand(const std::string& out) {

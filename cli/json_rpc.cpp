@@ -48,6 +48,35 @@ namespace {
 
 bool ValidId(const Json& id) { return id.is_string() || id.is_number_integer(); }
 
+// Whether `text` nests arrays and objects deeper than `limit` (brackets inside strings do
+// not count). Checked before parsing: copying or printing a parsed value recurses once per
+// level, so a line of a million '[' would overflow the stack.
+bool NestsDeeperThan(std::string_view text, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 Parsed ParseLine(const Line& line, size_t max_line_bytes) {
@@ -57,6 +86,12 @@ Parsed ParseLine(const Line& line, size_t max_line_bytes) {
         "message longer than " + std::to_string(max_line_bytes) +
             " bytes: it was skipped; send smaller messages (a long spec can be passed as "
             "spec_file)"));
+  }
+  if (NestsDeeperThan(line.text, kMaxNesting)) {
+    return std::optional<Json>(ErrorResponse(
+        nullptr, kInvalidRequest,
+        "the message nests arrays and objects more than " + std::to_string(kMaxNesting) +
+            " levels deep: it was skipped; send a flatter message"));
   }
   Json message = Json::parse(line.text, nullptr, /*allow_exceptions=*/false);
   if (message.is_discarded()) {

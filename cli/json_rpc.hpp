@@ -21,6 +21,8 @@ using Json = nlohmann::json;
 // The error codes JSON-RPC 2.0 defines.
 inline constexpr int kParseError = -32700;
 inline constexpr int kInvalidRequest = -32600;
+// The deepest nesting of arrays and objects a message may have (kInvalidRequest beyond).
+inline constexpr int kMaxNesting = 64;
 inline constexpr int kMethodNotFound = -32601;
 inline constexpr int kInvalidParams = -32602;
 inline constexpr int kInternalError = -32603;

@@ -126,6 +126,8 @@ Status RunRegistry::Interrupt(ManagedRun& run) {
     return Status::FailedPrecondition("run " + run.id +
                                       " is not running; resume it with resume_run");
   }
+  // One SIGINT only: a second one makes l2mac exit at once instead of at a safe point.
+  if (run.cancel_requested) return Status::Ok();
   if (::kill(run.pid, SIGINT) != 0) {
     return Status::Internal(std::string("cannot signal the run's process: ") +
                             std::strerror(errno));
@@ -153,7 +155,8 @@ void RunRegistry::Shutdown(std::chrono::milliseconds grace) {
   bool any = false;
   for (const auto& run : runs_) {
     if (!run->running) continue;
-    ::kill(run->pid, SIGINT);
+    // Already asked to stop: a second SIGINT would make it exit at once, unsafely.
+    if (!run->cancel_requested) ::kill(run->pid, SIGINT);
     run->cancel_requested = true;
     any = true;
   }

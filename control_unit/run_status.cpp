@@ -203,7 +203,12 @@ RunReport ReportFrom(const RunStatus& status) {
     report.judge_rounds = static_cast<int>(status.verdicts.size());
     report.features_pct = last.FeaturesPct();
     for (const auto& unmet : last.Unmet()) report.unmet_requirements.push_back(unmet.id);
-    if (report.outcome == RunOutcome::kCompleted && !report.unmet_requirements.empty()) {
+    // A verdict that appended follow-up instructions was not the last word: once they all
+    // committed without another verdict (a resume with --no-judge), it is out of date and
+    // does not decide the outcome.
+    const bool final_verdict = status.verdicts.back().appended.empty();
+    if (report.outcome == RunOutcome::kCompleted && final_verdict &&
+        !report.unmet_requirements.empty()) {
       report.outcome = RunOutcome::kRequirementsUnmet;
     }
   }

@@ -98,6 +98,21 @@ TEST(McpServerDispatch, AnOversizeMessageIsRefusedAndTheNextOneAnswered) {
   EXPECT_TRUE(out[1].contains("result"));
 }
 
+TEST(McpServerDispatch, ADeeplyNestedMessageIsRefusedBeforeItIsParsed) {
+  Harness h;
+  // A million levels would overflow the stack when the parsed value is copied; brackets
+  // inside a string are text and do not count.
+  std::string deep = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":{\"a\":" +
+                     std::string(1'000'000, '[') + std::string(1'000'000, ']') + "}}";
+  std::string quoted = Call(2, "ping", {{"text", std::string(500, '[')}}).dump();
+  auto out = h.Feed(deep + "\n" + quoted + "\n");
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0]["error"]["code"], jsonrpc::kInvalidRequest);
+  EXPECT_NE(out[0]["error"]["message"].get<std::string>().find("64 levels"), std::string::npos);
+  EXPECT_EQ(out[1]["id"], 2);
+  EXPECT_TRUE(out[1].contains("result"));
+}
+
 TEST(McpServerDispatch, UnknownMethodsAndNotifications) {
   Harness h;
   json unknown = h.Request(Call(7, "tools/frobnicate"));
