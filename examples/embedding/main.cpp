@@ -56,6 +56,9 @@ int main(int argc, char** argv) {
   options.task_source = argv[1];
   options.out_dir = argv[2];
   if (argc > 4) options.context_window = std::atoll(argv[4]);
+  // The shipped demo transcript was recorded before the judge existed, so it holds no
+  // judge replies; with a live model leave the judge on (the default).
+  options.judge = false;
   PrintingSink sink;
   options.events = &sink;  // borrowed for the run
 
