@@ -263,5 +263,28 @@ TEST(AttemptBranchTest, NamesAreValidDistinctBranchNamesWhateverTheInstructionId
   EXPECT_EQ(control_unit::AttemptBranch("F1.1", 3), control_unit::AttemptBranch("F1.1", 3));
 }
 
+// The last verdict decides the outcome only when it is the last word: one whose follow-up
+// instructions then all committed with no verdict after them (a resume with --no-judge)
+// is out of date.
+TEST(RunStatusReport, AnOutOfDateVerdictDoesNotDecideTheOutcome) {
+  RunStatus status;
+  status.instructions.resize(2);
+  status.committed = 2;
+  control_unit::StoredVerdict verdict;
+  verdict.round = 1;
+  verdict.verdict.requirements = {{"F1", agents::RequirementScore::kImplemented, "a.py:1"},
+                                  {"F2", agents::RequirementScore::kMissing, "nothing"}};
+  status.verdicts = {verdict};
+  auto final_word = control_unit::ReportFrom(status);
+  EXPECT_EQ(final_word.outcome, control_unit::RunOutcome::kRequirementsUnmet);
+  EXPECT_EQ(final_word.unmet_requirements, std::vector<std::string>{"F2"});
+  EXPECT_DOUBLE_EQ(final_word.features_pct, 50.0);
+
+  status.verdicts[0].appended = {"judge1-F2"};
+  auto out_of_date = control_unit::ReportFrom(status);
+  EXPECT_EQ(out_of_date.outcome, control_unit::RunOutcome::kCompleted);
+  EXPECT_DOUBLE_EQ(out_of_date.features_pct, 50.0);  // still shown, as the last verdict's
+}
+
 }  // namespace
 }  // namespace l2mac::scenario
