@@ -98,6 +98,26 @@ Result<InstructionRecord> ReadRecord(const Statement& row) {
   return record;
 }
 
+// Stores `instructions` in order with positions after `last_seq`, inside the caller's
+// transaction.
+Status InsertInstructions(Database& db, const std::vector<Instruction>& instructions,
+                          int64_t last_seq) {
+  L2MAC_ASSIGN_OR_RETURN(Statement insert,
+                         db.Prepare("INSERT INTO instructions(seq, id, text, depends_on, caps,"
+                                    " covers) VALUES(?, ?, ?, ?, ?, ?)"));
+  int64_t seq = last_seq;
+  for (const auto& instruction : instructions) {
+    insert.Bind(1, ++seq)
+        .Bind(2, instruction.id)
+        .Bind(3, instruction.text)
+        .Bind(4, nlohmann::json(instruction.depends_on).dump())
+        .Bind(5, InstructionCapsToJson(instruction).dump())
+        .Bind(6, nlohmann::json(instruction.covers).dump());
+    L2MAC_RETURN_IF_ERROR(insert.Run());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 const char* InstructionStatusName(InstructionStatus status) {
@@ -134,22 +154,10 @@ Status InstructionRegistry::SaveProgram(const Program& program) {
   L2MAC_ASSIGN_OR_RETURN(bool has, HasProgram());
   if (has) return Status::FailedPrecondition("this workspace already has a prompt program");
   L2MAC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db_));
-  L2MAC_ASSIGN_OR_RETURN(Statement insert,
-                         db_.Prepare("INSERT INTO instructions(seq, id, text, depends_on, caps,"
-                                     " covers) VALUES(?, ?, ?, ?, ?, ?)"));
-  int64_t seq = 0;
-  for (const auto& instruction : TopologicalOrder(program)) {
-    insert.Bind(1, ++seq)
-        .Bind(2, instruction.id)
-        .Bind(3, instruction.text)
-        .Bind(4, nlohmann::json(instruction.depends_on).dump())
-        .Bind(5, InstructionCapsToJson(instruction).dump())
-        .Bind(6, nlohmann::json(instruction.covers).dump());
-    L2MAC_RETURN_IF_ERROR(insert.Run());
-  }
+  L2MAC_RETURN_IF_ERROR(InsertInstructions(db_, TopologicalOrder(program), 0));
   L2MAC_ASSIGN_OR_RETURN(Statement add_requirement,
                          db_.Prepare("INSERT INTO requirements(seq, id, text) VALUES(?, ?, ?)"));
-  seq = 0;
+  int64_t seq = 0;
   for (const auto& requirement : program.requirements) {
     add_requirement.Bind(1, ++seq).Bind(2, requirement.id).Bind(3, requirement.text);
     L2MAC_RETURN_IF_ERROR(add_requirement.Run());
@@ -192,19 +200,7 @@ Status InstructionRegistry::AppendInstructions(const std::vector<Instruction>& i
     }
   }
   L2MAC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db_));
-  L2MAC_ASSIGN_OR_RETURN(Statement insert,
-                         db_.Prepare("INSERT INTO instructions(seq, id, text, depends_on, caps,"
-                                     " covers) VALUES(?, ?, ?, ?, ?, ?)"));
-  int64_t seq = records.back().seq;
-  for (const auto& instruction : instructions) {
-    insert.Bind(1, ++seq)
-        .Bind(2, instruction.id)
-        .Bind(3, instruction.text)
-        .Bind(4, nlohmann::json(instruction.depends_on).dump())
-        .Bind(5, InstructionCapsToJson(instruction).dump())
-        .Bind(6, nlohmann::json(instruction.covers).dump());
-    L2MAC_RETURN_IF_ERROR(insert.Run());
-  }
+  L2MAC_RETURN_IF_ERROR(InsertInstructions(db_, instructions, records.back().seq));
   return txn->Commit();
 }
 
