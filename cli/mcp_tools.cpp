@@ -201,6 +201,20 @@ Result<int64_t> ResolveCommit(filestore::FileStore& store, const std::string& at
   return store.Resolve(at);
 }
 
+// A run's store opened read-only, with the commit `at` names (the head when empty).
+struct StoreAt {
+  std::unique_ptr<control_unit::Workspace> view;
+  int64_t commit = 0;
+  filestore::FileStore& store() const { return view->store(); }
+};
+
+Result<StoreAt> OpenStoreAt(const ManagedRun& run, const std::string& at) {
+  StoreAt opened;
+  L2MAC_ASSIGN_OR_RETURN(opened.view, OpenRunView(run));
+  L2MAC_ASSIGN_OR_RETURN(opened.commit, ResolveCommit(opened.view->store(), at));
+  return opened;
+}
+
 }  // namespace
 
 McpTools::McpTools(std::filesystem::path exe, Send send)
@@ -548,12 +562,11 @@ json McpTools::ListFiles(const json& arguments) {
   for (const Status& status : {run.status(), at.status(), prefix.status()}) {
     if (!status.ok()) return ToolError(status);
   }
-  auto view = OpenRunView(**run);
-  if (!view.ok()) return ToolError(view.status());
-  filestore::FileStore& store = (*view)->store();
-  auto commit = ResolveCommit(store, *at);
-  if (!commit.ok()) return ToolError(commit.status());
-  auto files = store.List(*commit, *prefix);
+  auto opened = OpenStoreAt(**run, *at);
+  if (!opened.ok()) return ToolError(opened.status());
+  filestore::FileStore& store = opened->store();
+  const int64_t commit = opened->commit;
+  auto files = store.List(commit, *prefix);
   if (!files.ok()) return ToolError(files.status());
   json list = json::array();
   for (const auto& file : *files) {
@@ -563,7 +576,7 @@ json McpTools::ListFiles(const json& arguments) {
                     {"bytes", file.size},
                     {"uri", ResourceUri((*run)->id, file.path)}});
   }
-  json result = {{"run_id", (*run)->id}, {"commit", *commit}, {"files", std::move(list)}};
+  json result = {{"run_id", (*run)->id}, {"commit", commit}, {"files", std::move(list)}};
   if (files->size() > kMaxListedFiles) {
     result["truncated"] = "only the first " + std::to_string(kMaxListedFiles) + " of " +
                           std::to_string(files->size()) + " files; narrow with prefix";
@@ -581,22 +594,21 @@ json McpTools::ReadFile(const json& arguments) {
        {run.status(), at.status(), path.status(), first.status(), last.status()}) {
     if (!status.ok()) return ToolError(status);
   }
-  auto view = OpenRunView(**run);
-  if (!view.ok()) return ToolError(view.status());
-  filestore::FileStore& store = (*view)->store();
-  auto commit = ResolveCommit(store, *at);
-  if (!commit.ok()) return ToolError(commit.status());
+  auto opened = OpenStoreAt(**run, *at);
+  if (!opened.ok()) return ToolError(opened.status());
+  filestore::FileStore& store = opened->store();
+  const int64_t commit = opened->commit;
   if (*first || *last) {
     int64_t from = first->value_or(1);
-    auto lines = filestore::ReadLines(store, *commit, *path, from, last->value_or(from + 999));
+    auto lines = filestore::ReadLines(store, commit, *path, from, last->value_or(from + 999));
     if (!lines.ok()) return ToolError(lines.status());
     return ToolResult(Bounded(*lines, "ask for fewer lines"));
   }
-  auto content = store.Read(*commit, *path);
+  auto content = store.Read(commit, *path);
   if (!content.ok()) return ToolError(content.status());
   if (!*content) {
     return ToolError(Status::NotFound("no file '" + *path + "' at commit " +
-                                      std::to_string(*commit) + "; list them with list_files"));
+                                      std::to_string(commit) + "; list them with list_files"));
   }
   if (!IsUtf8(**content)) {
     return ToolError(Status::InvalidArgument("'" + *path + "' is binary (" +
@@ -614,14 +626,13 @@ json McpTools::DiffFiles(const json& arguments) {
   for (const Status& status : {run.status(), from_text.status(), to_text.status(), path.status()}) {
     if (!status.ok()) return ToolError(status);
   }
-  auto view = OpenRunView(**run);
-  if (!view.ok()) return ToolError(view.status());
-  filestore::FileStore& store = (*view)->store();
-  auto to = ResolveCommit(store, *to_text);
-  if (!to.ok()) return ToolError(to.status());
+  auto opened = OpenStoreAt(**run, *to_text);
+  if (!opened.ok()) return ToolError(opened.status());
+  filestore::FileStore& store = opened->store();
+  const int64_t to = opened->commit;
   int64_t from = 0;
   if (from_text->empty()) {
-    auto history = store.LogFrom(*to, 1);
+    auto history = store.LogFrom(to, 1);
     if (!history.ok()) return ToolError(history.status());
     from = history->empty() ? 0 : (*history)[0].parent.value_or(0);
   } else {
@@ -629,7 +640,7 @@ json McpTools::DiffFiles(const json& arguments) {
     if (!resolved.ok()) return ToolError(resolved.status());
     from = *resolved;
   }
-  auto diff = filestore::DiffCommits(store, from, *to, *path);
+  auto diff = filestore::DiffCommits(store, from, to, *path);
   if (!diff.ok()) return ToolError(diff.status());
   if (diff->empty()) return ToolResult("no differences");
   return ToolResult(Bounded(*diff, "narrow it with path"));
