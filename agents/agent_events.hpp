@@ -41,7 +41,15 @@ struct StepRejected {
   std::string kept_as;
 };
 
-using AgentEvent = std::variant<ToolCalled, ContextRestarted, StepRejected>;
+// The failure analysis (agents/failure_analysis.hpp) answered after a refused step: its
+// root cause goes back to the model with the check output. Sent after the StepRejected of
+// the same attempt and before the model sees the result.
+struct FailureAnalyzed {
+  int attempt = 0;       // the refused step it analysed (StepRejected::attempts)
+  std::string analysis;  // the model's answer, bounded; "" when it answered nothing
+};
+
+using AgentEvent = std::variant<ToolCalled, ContextRestarted, StepRejected, FailureAnalyzed>;
 
 // An error stops the agent: the run cannot continue (e.g. the database failed).
 using AgentEventSink = std::function<Status(const AgentEvent& event)>;

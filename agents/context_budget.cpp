@@ -2,13 +2,15 @@
 
 #include <algorithm>
 
-#include "core/token_estimator.hpp"
+#include "core/llm/request_tokens.hpp"
 
 namespace l2mac::agents {
 
 ContextBudget ContextBudget::ForWindow(int64_t window_tokens, double estimate_scale,
-                                       int64_t output_tokens) {
+                                       int64_t output_tokens,
+                                       std::shared_ptr<const TokenCounter> counter) {
   ContextBudget budget;
+  budget.counter = std::move(counter);
   budget.window_tokens = window_tokens;
   budget.estimate_scale = estimate_scale > 0 ? estimate_scale : 1.0;
   budget.reserved_output_tokens =
@@ -17,13 +19,18 @@ ContextBudget ContextBudget::ForWindow(int64_t window_tokens, double estimate_sc
   return budget;
 }
 
+int64_t ContextBudget::Estimate(const std::vector<llm::ChatMessage>& messages,
+                                const std::vector<llm::ToolSchema>& tools) const {
+  return llm::EstimateRequestTokens(counter.get(), messages, tools);
+}
+
 AgentContext::AgentContext(std::vector<llm::ChatMessage> base, std::vector<llm::ToolSchema> tools,
                            ContextBudget budget)
     : messages_(std::move(base)), tools_(std::move(tools)), budget_(budget) {
   base_size_ = messages_.size();
 }
 
-int64_t AgentContext::EstimatedTokens() const { return EstimateRequestTokens(messages_, tools_); }
+int64_t AgentContext::EstimatedTokens() const { return budget_.Estimate(messages_, tools_); }
 
 Result<llm::ChatMessage> AgentContext::Ask(ModelGateway& model, CallPurpose purpose) {
   llm::ChatRequest request;
@@ -40,7 +47,7 @@ Result<llm::ChatMessage> AgentContext::Ask(ModelGateway& model, CallPurpose purp
 bool AgentContext::BaseTooLarge() const {
   std::vector<llm::ChatMessage> base(messages_.begin(),
                                      messages_.begin() + static_cast<std::ptrdiff_t>(base_size_));
-  return EstimateRequestTokens(base, tools_) > budget_.usable();
+  return budget_.Estimate(base, tools_) > budget_.usable();
 }
 
 std::vector<llm::ChatMessage> AgentContext::SummaryRequestMessages(
@@ -65,7 +72,7 @@ std::vector<llm::ChatMessage> AgentContext::SummaryRequestMessages(
   };
   std::vector<llm::ChatMessage> out = build();
   // The summary request carries no tool schemas, so only the messages count.
-  while (first_turn < turns.size() && EstimateRequestTokens(out, {}) > budget_.usable()) {
+  while (first_turn < turns.size() && budget_.Estimate(out, {}) > budget_.usable()) {
     ++first_turn;
     out = build();
   }

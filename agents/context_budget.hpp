@@ -8,15 +8,18 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "agents/model_gateway.hpp"
 #include "core/llm/message.hpp"
 #include "core/status.hpp"
+#include "core/token_estimator.hpp"
 
 namespace l2mac::agents {
 
+// A value; copies share the counter, which is immutable (safe from any thread).
 struct ContextBudget {
   int64_t window_tokens = 128000;
   int64_t reserved_output_tokens = 4096;
@@ -25,17 +28,25 @@ struct ContextBudget {
   // usable budget is expressed in estimated tokens, so it shrinks when the estimator runs
   // low and grows when it runs high.
   double estimate_scale = 1.0;
+  // What counts the tokens the budget is expressed in: the run's counter (--tokenizer),
+  // null for the fast estimate. Every agent of a run gets the same one, so its contexts
+  // restart at the same points on resume and replay.
+  std::shared_ptr<const TokenCounter> counter;
 
   // From a window: reserve `output_tokens` for the reply (0: min(4096, window/4), the
   // default of --max-output-tokens), window/20 as margin. Each request asks for at most
   // the reserved output tokens.
   static ContextBudget ForWindow(int64_t window_tokens, double estimate_scale = 1.0,
-                                 int64_t output_tokens = 0);
+                                 int64_t output_tokens = 0,
+                                 std::shared_ptr<const TokenCounter> counter = nullptr);
   int64_t usable() const {
     return static_cast<int64_t>(
         static_cast<double>(window_tokens - reserved_output_tokens - margin_tokens) /
         estimate_scale);
   }
+  // A request's size as this budget counts it (EstimateRequestTokens with `counter`).
+  int64_t Estimate(const std::vector<llm::ChatMessage>& messages,
+                   const std::vector<llm::ToolSchema>& tools) const;
 };
 
 class AgentContext {

@@ -1,5 +1,8 @@
 #include "agents/judge.hpp"
 
+#include <algorithm>
+#include <map>
+
 #include "agents/tool_box.hpp"
 #include "agents/tool_schemas.hpp"
 #include "agents/worker.hpp"
@@ -25,22 +28,63 @@ std::vector<llm::ChatMessage> JudgeBase(const JudgeInput& input, const PromptSet
                                           {"manifest", manifest}}))};
 }
 
-bool IsReadOnlyTool(const std::string& name) {
+// An inconsistency must point at the output as it is: a cited path that is not in the
+// store, or a line past its end, is a misread the judge must correct before its verdict
+// becomes instructions (kInvalidArgument, sent back to it). Each cited file is read once.
+// Other errors are the store's.
+Status CheckCitedPaths(const JudgeVerdict& verdict, filestore::StoreTransaction& store_view) {
+  std::map<std::string, int> line_counts;
+  for (size_t n = 0; n < verdict.inconsistencies.size(); ++n) {
+    for (const auto& [path, line] : CitedPlaces(verdict.inconsistencies[n].evidence)) {
+      const std::string where = "inconsistency " + std::to_string(n + 1) + " cites " + path;
+      auto known = line_counts.find(path);
+      if (known == line_counts.end()) {
+        Result<std::optional<std::string>> content = store_view.Read(path);
+        if (!content.ok() && content.status().code() == StatusCode::kInvalidArgument) {
+          return Status::InvalidArgument(where + ", which is not a valid path (" +
+                                         content.status().message() +
+                                         "): cite the files list_files shows");
+        }
+        if (!content.ok()) return content.status();
+        if (!content->has_value()) {
+          return Status::InvalidArgument(where +
+                                         ", which is not in the store: cite the files list_files "
+                                         "shows");
+        }
+        const std::string& text = **content;
+        const auto count = static_cast<int>(std::count(text.begin(), text.end(), '\n') +
+                                            (text.empty() || text.back() == '\n' ? 0 : 1));
+        known = line_counts.emplace(path, count).first;
+      }
+      const int lines = known->second;
+      if (line < 1 || line > lines) {
+        return Status::InvalidArgument(where + ":" + std::to_string(line) + ", but it has " +
+                                       std::to_string(lines) +
+                                       " lines: cite the line read_file shows");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+bool IsReadOnlyTool(const std::string& name, bool run_tests) {
   return name == "list_files" || name == "read_file" || name == "search_files" ||
-         name == "outline_file";
+         name == "outline_file" || (run_tests && name == "run_tests");
 }
 
 }  // namespace
 
 Result<JudgeOutcome> RunJudge(const JudgeInput& input, const PromptSet& prompts,
                               ModelGateway& model, filestore::StoreTransaction& store_view,
-                              const JudgeLimits& limits) {
+                              const JudgeLimits& limits, CheckRunner run_tests) {
   if (input.requirements.empty()) {
     return Status::InvalidArgument("the judge needs requirements to score");
   }
   L2MAC_ASSIGN_OR_RETURN(auto files, store_view.List(""));
   const std::string manifest = FormatManifest(files, limits.max_manifest_entries);
-  AgentContext context(JudgeBase(input, prompts, manifest), JudgeToolSchemas(), limits.budget);
+  const bool can_run_tests = static_cast<bool>(run_tests);
+  AgentContext context(JudgeBase(input, prompts, manifest),
+                       JudgeToolSchemas(can_run_tests, input.check_consistency), limits.budget);
   if (context.BaseTooLarge()) {
     return JudgeOutcome{std::nullopt,
                         "the spec and its requirements are too long for the judge's context "
@@ -48,15 +92,17 @@ Result<JudgeOutcome> RunJudge(const JudgeInput& input, const PromptSet& prompts,
                             std::to_string(limits.budget.window_tokens) +
                             " tokens): raise --context-window, or pass --no-judge"};
   }
-  // The worker's read tools over the committed head; writes and tests are never offered
-  // and refused below.
-  ToolBox reader(
-      store_view, {},
-      [](const std::vector<std::string>&) {
-        return Result<toolchains::GateReport>(
-            Status::FailedPrecondition("the judge cannot run tests"));
-      },
-      ToolOptionsFor(limits.budget, 6000));
+  // The worker's read tools over the committed head, and run_tests when given; writes are
+  // never offered and refused below.
+  if (!run_tests) {
+    run_tests = [](const std::vector<std::string>&) {
+      return Result<toolchains::GateReport>(
+          Status::FailedPrecondition("the judge cannot run tests"));
+    };
+  }
+  ToolBoxOptions reader_options = ToolOptionsFor(limits.budget, 6000);
+  reader_options.max_listed_tests = 200;
+  ToolBox reader(store_view, {}, std::move(run_tests), reader_options);
   std::string last_error;
   int invalid_verdicts = 0;
   for (int turn = 0; turn < limits.max_turns; ++turn) {
@@ -85,10 +131,15 @@ Result<JudgeOutcome> RunJudge(const JudgeInput& input, const PromptSet& prompts,
         result = ToolError("not executed: the verdict was already accepted");
       } else if (call.name == "submit_verdict") {
         auto json = nlohmann::json::parse(call.arguments, nullptr, false);
-        Result<JudgeVerdict> verdict = json.is_discarded()
-                                           ? Result<JudgeVerdict>(Status::InvalidArgument(
-                                                 "submit_verdict's arguments are not valid JSON"))
-                                           : ParseVerdict(json, input.requirements);
+        Result<JudgeVerdict> verdict =
+            json.is_discarded() ? Result<JudgeVerdict>(Status::InvalidArgument(
+                                      "submit_verdict's arguments are not valid JSON"))
+                                : ParseVerdict(json, input.requirements, input.check_consistency);
+        if (verdict.ok()) {
+          Status cited = CheckCitedPaths(*verdict, store_view);
+          if (!cited.ok() && cited.code() != StatusCode::kInvalidArgument) return cited;
+          if (!cited.ok()) verdict = cited;
+        }
         if (verdict.ok()) {
           accepted = std::move(verdict).value();
           result = {{"ok", true}, {"features_pct", accepted->FeaturesPct()}};
@@ -101,12 +152,12 @@ Result<JudgeOutcome> RunJudge(const JudgeInput& input, const PromptSet& prompts,
                                                   ")"};
           }
         }
-      } else if (IsReadOnlyTool(call.name)) {
+      } else if (IsReadOnlyTool(call.name, can_run_tests)) {
         result = reader.Execute(call).result;
       } else {
-        result = ToolError(
-            "the judge can only call list_files, read_file, search_files, outline_file and "
-            "submit_verdict");
+        result = ToolError(std::string("the judge can only call list_files, read_file, "
+                                       "search_files, outline_file, ") +
+                           (can_run_tests ? "run_tests " : "") + "and submit_verdict");
       }
       context.Append(llm::ChatMessage::ToolResult(call.id, DumpJson(result)));
     }

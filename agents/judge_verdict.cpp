@@ -3,6 +3,8 @@
 #include <map>
 #include <optional>
 
+#include <re2/re2.h>
+
 #include "core/text.hpp"
 
 namespace l2mac::agents {
@@ -27,7 +29,70 @@ Result<RequirementScore> ParseScore(const nlohmann::json& value, const std::stri
                                  "\"missing\"");
 }
 
+// The "inconsistencies" of a consistency check's verdict (see ParseVerdict).
+Result<std::vector<Inconsistency>> ParseInconsistencies(const nlohmann::json& list) {
+  const std::string shape =
+      "send \"inconsistencies\": [{\"what\": \"the captain is Mara Venn in chapter 1 but Mara "
+      "Fenn in chapter 3; Venn stands\", \"evidence\": \"chapters/01.md:4; chapters/03.md:12\"}]";
+  if (!list.is_array()) {
+    return Status::InvalidArgument("\"inconsistencies\" is not an array: " + shape);
+  }
+  if (list.size() > kMaxInconsistencies) {
+    return Status::InvalidArgument(
+        "the verdict lists " + std::to_string(list.size()) + " inconsistencies: report at most " +
+        std::to_string(kMaxInconsistencies) + ", the most serious first");
+  }
+  std::vector<Inconsistency> found;
+  for (size_t n = 0; n < list.size(); ++n) {
+    const auto& item = list[n];
+    const std::string where = "inconsistency " + std::to_string(n + 1);
+    auto text = [&](const char* key) -> std::string {
+      if (!item.is_object() || !item.contains(key) || !item[key].is_string()) return "";
+      return item[key].get<std::string>();
+    };
+    Inconsistency inconsistency{text("what"), text("evidence")};
+    if (inconsistency.what.find_first_not_of(" \t\r\n") == std::string::npos) {
+      return Status::InvalidArgument(where + " has no \"what\": " + shape);
+    }
+    if (inconsistency.what.size() > kMaxInconsistencyBytes) {
+      return Status::InvalidArgument(
+          where + "'s \"what\" has " + std::to_string(inconsistency.what.size()) +
+          " bytes: keep it under " + std::to_string(kMaxInconsistencyBytes) + " bytes");
+    }
+    if (inconsistency.evidence.size() > kMaxEvidenceBytes) {
+      return Status::InvalidArgument(
+          where + " has " + std::to_string(inconsistency.evidence.size()) +
+          " bytes of evidence: keep it under " + std::to_string(kMaxEvidenceBytes) + " bytes");
+    }
+    if (CitedPlaces(inconsistency.evidence).empty()) {
+      return Status::InvalidArgument(where +
+                                     "'s evidence cites no place: name each place as path:line "
+                                     "(for example chapters/01.md:4)");
+    }
+    found.push_back(std::move(inconsistency));
+  }
+  return found;
+}
+
 }  // namespace
+
+std::vector<std::pair<std::string, int>> CitedPlaces(const std::string& evidence) {
+  // RE2: linear time in the evidence, which a model wrote. Either `path:line` in backticks
+  // (the path may then hold blanks and punctuation), or a bare path: no blanks, quotes,
+  // colons or list punctuation, ending in name.extension (a letter first); then :line.
+  static const RE2 kPlace(
+      R"(`([^`\n:]+):([0-9]{1,7})`|([^\s:;,()\[\]"'`]*[^\s:;,()\[\]"'`.]\.[A-Za-z][A-Za-z0-9]*):)"
+      R"(([0-9]{1,7}))");
+  std::vector<std::pair<std::string, int>> places;
+  re2::StringPiece input(evidence);
+  std::string quoted_path, quoted_line, bare_path, bare_line;
+  while (RE2::FindAndConsume(&input, kPlace, &quoted_path, &quoted_line, &bare_path, &bare_line)) {
+    const bool quoted = !quoted_path.empty();
+    places.emplace_back(quoted ? quoted_path : bare_path,
+                        std::stoi(quoted ? quoted_line : bare_line));
+  }
+  return places;
+}
 
 const char* RequirementScoreName(RequirementScore score) {
   switch (score) {
@@ -66,11 +131,20 @@ nlohmann::json JudgeVerdict::ToJson() const {
                     {"score", RequirementScoreName(requirement.score)},
                     {"evidence", requirement.evidence}});
   }
-  return {{"requirements", list}};
+  nlohmann::json json = {{"requirements", list}};
+  if (!inconsistencies.empty()) {
+    nlohmann::json found = nlohmann::json::array();
+    for (const auto& inconsistency : inconsistencies) {
+      found.push_back({{"what", inconsistency.what}, {"evidence", inconsistency.evidence}});
+    }
+    json["inconsistencies"] = std::move(found);
+  }
+  return json;
 }
 
 Result<JudgeVerdict> ParseVerdict(const nlohmann::json& json,
-                                  const std::vector<registry::Requirement>& requirements) {
+                                  const std::vector<registry::Requirement>& requirements,
+                                  bool consistency) {
   const std::string shape =
       "send {\"requirements\": [{\"id\": \"F1\", \"score\": \"implemented\", \"evidence\": "
       "\"app.py:12 ...\"}, ...]} with every requirement once";
@@ -136,6 +210,13 @@ Result<JudgeVerdict> ParseVerdict(const nlohmann::json& json,
     if (unscored.size() > 20) names += " and " + std::to_string(unscored.size() - 20) + " more";
     return Status::InvalidArgument("the verdict does not score " + names +
                                    ": score every requirement once");
+  }
+  if (json.contains("inconsistencies")) {
+    if (!consistency) {
+      return Status::InvalidArgument(
+          "this verdict takes no \"inconsistencies\": score the requirements only");
+    }
+    L2MAC_ASSIGN_OR_RETURN(verdict.inconsistencies, ParseInconsistencies(json["inconsistencies"]));
   }
   return verdict;
 }

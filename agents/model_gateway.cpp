@@ -12,6 +12,8 @@ const char* CallPurposeName(CallPurpose purpose) {
       return "summary";
     case CallPurpose::kJudge:
       return "judge";
+    case CallPurpose::kAnalysis:
+      return "analysis";
   }
   return "work";
 }

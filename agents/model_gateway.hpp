@@ -8,9 +8,10 @@
 
 namespace l2mac::agents {
 
-enum class CallPurpose { kPlan, kWork, kSummary, kJudge };
+enum class CallPurpose { kPlan, kWork, kSummary, kJudge, kAnalysis };
 
-const char* CallPurposeName(CallPurpose purpose);  // "plan", "work", "summary", "judge"
+const char* CallPurposeName(CallPurpose purpose);  // "plan", "work", "summary", "judge",
+                                                   // "analysis"
 
 class ModelGateway {
  public:

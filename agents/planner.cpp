@@ -1,5 +1,8 @@
 #include "agents/planner.hpp"
 
+#include <algorithm>
+
+#include "agents/repo_map.hpp"
 #include "agents/tool_box.hpp"
 #include "agents/tool_schemas.hpp"
 #include "agents/worker.hpp"
@@ -44,8 +47,19 @@ Result<registry::Program> RunPlanner(const std::string& task, const PromptSet& p
                                      ModelGateway& model, filestore::StoreTransaction& store_view,
                                      const PlannerLimits& limits) {
   L2MAC_ASSIGN_OR_RETURN(auto files, store_view.List(""));
-  const std::string manifest = FormatManifest(files, limits.max_manifest_entries);
-  AgentContext context(PlannerBase(task, prompts, manifest), PlannerToolSchemas(), limits.budget);
+  // A store that holds code (an existing codebase, or a finished run given a new task)
+  // is shown as its repo map, and the planner gets the precise read tools to look closer.
+  const bool existing_code = !files.empty();
+  std::string manifest = FormatManifest(files, limits.max_manifest_entries);
+  if (existing_code) {
+    RepoMapLimits map_limits;
+    map_limits.max_tokens =
+        std::max<int64_t>(256, std::min(limits.max_repo_map_tokens, limits.budget.usable() / 4));
+    map_limits.counter = limits.budget.counter;
+    L2MAC_ASSIGN_OR_RETURN(manifest, BuildRepoMap(store_view, map_limits));
+  }
+  AgentContext context(PlannerBase(task, prompts, manifest), PlannerToolSchemas(existing_code),
+                       limits.budget);
   if (context.BaseTooLarge()) return TooLong(limits.budget);
   // Read-only tools share the worker's implementation; writes are refused below.
   ToolBox reader(store_view, {}, [](const std::vector<std::string>&) {
@@ -99,10 +113,14 @@ Result<registry::Program> RunPlanner(const std::string& task, const PromptSet& p
           accepted = std::move(program).value();
           result = {{"ok", true}, {"instructions", accepted->instructions.size()}};
         }
-      } else if (call.name == "list_files" || call.name == "read_file") {
+      } else if (call.name == "list_files" || call.name == "read_file" ||
+                 (existing_code && (call.name == "search_files" || call.name == "outline_file"))) {
         result = reader.Execute(call).result;
       } else {
-        result = ToolError("the planner can only call list_files, read_file and submit_plan");
+        result = ToolError(existing_code ? "the planner can only call list_files, read_file, "
+                                           "search_files, outline_file and submit_plan"
+                                         : "the planner can only call list_files, read_file and "
+                                           "submit_plan");
       }
       context.Append(llm::ChatMessage::ToolResult(call.id, DumpJson(result)));
     }

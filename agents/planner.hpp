@@ -1,8 +1,9 @@
 // The planner agent: turns the task into the prompt program.
 //
-// It runs in its own context with read-only tools (to look at an existing store) and
-// submit_plan. An invalid plan (unknown dependency, cycle, duplicate id, bad JSON) goes
-// back to the model as an error to correct, up to max_turns model calls.
+// It runs in its own context with read-only tools (to look at an existing store: then it
+// sees the store's repo map, see repo_map.hpp) and submit_plan. An invalid plan (unknown
+// dependency, cycle, duplicate id, bad JSON) goes back to the model as an error to correct, up to
+// max_turns model calls.
 #pragma once
 
 #include <string>
@@ -20,6 +21,10 @@ struct PlannerLimits {
   ContextBudget budget;
   int max_turns = 12;
   size_t max_manifest_entries = 300;
+  // A store that already holds files is shown as its repo map (repo_map.hpp), at most
+  // this many tokens and a quarter of the budget; the planner then also gets
+  // search_files and outline_file.
+  int64_t max_repo_map_tokens = 4096;
 };
 
 // kInvalidArgument when the planner's first request (prompts, task and tool schemas)

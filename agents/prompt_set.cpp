@@ -48,12 +48,19 @@ Result<PromptSet> LoadPromptSet(Domain domain, const std::filesystem::path& cust
   set.nudge = Builtin("common/nudge.md");
   set.judge_system = Builtin("common/judge.md");
   set.judge_user = Builtin("common/judge_user.md");
+  set.analysis_system = Builtin("common/analysis.md");
+  set.analysis_user = Builtin("common/analysis_user.md");
   switch (domain) {
     case Domain::kCodebase:
     case Domain::kBook: {
       std::string folder = domain == Domain::kBook ? "book/" : "codebase/";
       set.planner_system = Builtin(folder + "planner.md");
       set.worker_system = Builtin(folder + "worker.md");
+      if (domain == Domain::kBook) {
+        // A book is judged as prose, for its consistency too, and has no tests to name ids in.
+        set.judge_system = Builtin("book/judge.md");
+        set.requirements = Builtin("book/requirements.md");
+      }
       break;
     }
     case Domain::kCustom: {
@@ -79,12 +86,17 @@ Result<PromptSet> LoadPromptSet(Domain domain, const std::filesystem::path& cust
                              ReadOverride(custom_dir, "judge.md", false, set.judge_system));
       L2MAC_ASSIGN_OR_RETURN(set.judge_user,
                              ReadOverride(custom_dir, "judge_user.md", false, set.judge_user));
+      L2MAC_ASSIGN_OR_RETURN(set.analysis_system,
+                             ReadOverride(custom_dir, "analysis.md", false, set.analysis_system));
+      L2MAC_ASSIGN_OR_RETURN(set.analysis_user, ReadOverride(custom_dir, "analysis_user.md", false,
+                                                             set.analysis_user));
       // A template that drops what only it carries would silently starve the model.
       for (const auto& [text, name, key] :
            {std::tuple{&set.planner_user, "planner_user.md", "{{task}}"},
             std::tuple{&set.worker_user, "worker_user.md", "{{instruction}}"},
             std::tuple{&set.requirements, "requirements.md", "{{requirements}}"},
             std::tuple{&set.judge_user, "judge_user.md", "{{requirements}}"},
+            std::tuple{&set.analysis_user, "analysis_user.md", "{{failures}}"},
             std::tuple{&set.restart, "restart.md", "{{summary}}"}}) {
         if (text->find(key) == std::string::npos) {
           return Status::InvalidArgument(std::string("the custom template ") + name + " in " +

@@ -4,7 +4,7 @@
 // For the custom domain the user supplies a folder with planner.md and worker.md (system
 // prompts) and may also override any of the common templates there (planner_user.md,
 // worker_user.md, requirements.md, summary_request.md, restart.md, nudge.md, judge.md,
-// judge_user.md). Templates use
+// judge_user.md, analysis.md, analysis_user.md). Templates use
 // {{name}} placeholders; Render() fills them.
 #pragma once
 
@@ -33,6 +33,10 @@ struct PromptSet {
   // {{task}}, {{requirements}} (one "- ID: text" line each) and {{manifest}}.
   std::string judge_system;
   std::string judge_user;
+  // The failure analysis (agents/failure_analysis.hpp): its system prompt, and its one user
+  // message with {{instruction}}, {{failures}} (the failed checks' output) and {{files}}.
+  std::string analysis_system;
+  std::string analysis_user;
 };
 
 // `custom_dir` is required for kCustom and ignored otherwise. Errors name the missing

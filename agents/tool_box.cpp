@@ -120,6 +120,29 @@ Result<json> ToolBox::ParseArguments(const llm::ToolCall& call) const {
   return args;
 }
 
+json ToolBox::AddInstructions(const json& args) {
+  auto parsed = ParseAddedInstructions(args, added_limits_);
+  if (!parsed.ok()) return ToolError(parsed.status().message());
+  if (added_.size() + parsed->size() > added_limits_.max_per_instruction) {
+    return ToolError("not added: one instruction may add at most " +
+                     std::to_string(added_limits_.max_per_instruction) + " instructions, and " +
+                     std::to_string(added_.size()) + " are added already");
+  }
+  std::vector<registry::Instruction> all = added_;
+  all.insert(all.end(), parsed->begin(), parsed->end());
+  if (Status valid = validate_added_(all); !valid.ok()) {
+    return ToolError("not added: " + valid.message());
+  }
+  json ids = json::array();
+  for (const auto& instruction : *parsed) ids.push_back(instruction.id);
+  added_ = std::move(all);
+  return {{"ok", true},
+          {"added", std::move(ids)},
+          {"note",
+           "they join the program after the current instructions when this instruction passes "
+           "its checks (not before, and not if it fails)"}};
+}
+
 ToolOutcome ToolBox::Execute(const llm::ToolCall& call) {
   ToolOutcome outcome;
   if (++calls_ > options_.max_calls && call.name != "step_complete") {
@@ -152,6 +175,8 @@ ToolOutcome ToolBox::Execute(const llm::ToolCall& call) {
       outcome.result = OutlineFile(args);
     } else if (call.name == "run_tests") {
       outcome.result = RunTests(args);
+    } else if (call.name == "add_instructions" && validate_added_) {
+      outcome.result = AddInstructions(args);
     } else if (call.name == "step_complete") {
       auto summary = StringArg(args, "summary");
       if (!summary.ok() || summary->find_first_not_of(" \t\r\n") == std::string::npos) {
@@ -487,6 +512,21 @@ json ToolBox::RunTests(const json& args) {
   if (!report.ok()) return ToolError("the checks could not run: " + report.status().message());
   json result = {{"ok", true}, {"passed", report->passed}, {"checks", report->OneLine()}};
   if (!report->passed) result["failures"] = report->FailureText(options_.max_report_bytes);
+  if (options_.max_listed_tests > 0) {
+    json tests = json::array();
+    size_t omitted = 0;
+    for (const auto& run : report->test_runs) {
+      for (const auto& test : run.tests) {
+        if (tests.size() >= options_.max_listed_tests) {
+          ++omitted;
+          continue;
+        }
+        tests.push_back({{"id", test.id}, {"outcome", toolchains::TestOutcomeName(test.outcome)}});
+      }
+    }
+    result["tests"] = std::move(tests);
+    if (omitted > 0) result["tests_omitted"] = omitted;
+  }
   return result;
 }
 

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agents/add_instructions.hpp"
 #include "agents/toolchains/gate.hpp"
 #include "core/llm/message.hpp"
 #include "core/status.hpp"
@@ -48,7 +49,10 @@ struct ToolBoxOptions {
   size_t max_outline_items = 500;   // outline_file lists this many, then says how many more
   size_t max_test_paths = 100;      // run_tests's paths
   int max_test_runs = 40;           // run_tests calls per instruction
-  int max_calls = 1000;             // tool calls per instruction; step_complete stays allowed
+  // run_tests' result lists each test the runners reported ("tests": [{"id", "outcome"}]),
+  // at most this many (then "tests_omitted"); 0: no list (the worker's run_tests).
+  size_t max_listed_tests = 0;
+  int max_calls = 1000;  // tool calls per instruction; step_complete stays allowed
 };
 
 class ToolBox {
@@ -61,6 +65,15 @@ class ToolBox {
   // step_complete is validated here (a summary is required) but the gate is the caller's.
   ToolOutcome Execute(const llm::ToolCall& call);
 
+  // Offers add_instructions: each call is parsed (ParseAddedInstructions, `limits`) and
+  // checked by `validate` with every instruction added so far; the accepted ones are
+  // collected here, for the caller to append when the instruction commits.
+  void EnableAddInstructions(InstructionValidator validate, AddInstructionsLimits limits = {}) {
+    validate_added_ = std::move(validate);
+    added_limits_ = limits;
+  }
+  const std::vector<registry::Instruction>& added_instructions() const { return added_; }
+
  private:
   nlohmann::json ListFiles(const nlohmann::json& args);
   nlohmann::json ReadFile(const nlohmann::json& args);
@@ -70,6 +83,7 @@ class ToolBox {
   nlohmann::json OutlineFile(const nlohmann::json& args);
   nlohmann::json DeleteFile(const nlohmann::json& args);
   nlohmann::json RunTests(const nlohmann::json& args);
+  nlohmann::json AddInstructions(const nlohmann::json& args);
   // Normalizes a path argument and checks it against symlinks in the output folder.
   Result<std::string> WritablePath(const nlohmann::json& args);
   // kResourceExhausted when a file of `bytes` would exceed ToolBoxOptions::max_write_bytes.
@@ -82,8 +96,11 @@ class ToolBox {
   std::filesystem::path output_root_;
   CheckRunner run_checks_;
   ToolBoxOptions options_;
-  int calls_ = 0;      // Execute calls so far
-  int test_runs_ = 0;  // run_tests calls that ran the checks
+  int calls_ = 0;                        // Execute calls so far
+  int test_runs_ = 0;                    // run_tests calls that ran the checks
+  InstructionValidator validate_added_;  // empty: add_instructions is not offered
+  AddInstructionsLimits added_limits_;
+  std::vector<registry::Instruction> added_;
 };
 
 // {"ok": false, "error": message}

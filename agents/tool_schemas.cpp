@@ -94,11 +94,37 @@ llm::ToolSchema StepComplete() {
                  {"summary"})};
 }
 
+llm::ToolSchema AddInstructions() {
+  json instruction = Object(
+      {{"id", {{"type", "string"}, {"description", "new and unique: letters, digits, - _ ."}}},
+       {"text", {{"type", "string"}, {"description", "what to do, at most 4000 bytes"}}},
+       {"depends_on",
+        {{"type", "array"},
+         {"items", {{"type", "string"}}},
+         {"description", "ids of instructions it needs done first (this one included)"}}},
+       {"covers",
+        {{"type", "array"},
+         {"items", {{"type", "string"}}},
+         {"description", "ids of the requirements it implements"}}}},
+      {"id", "text"});
+  return {
+      "add_instructions",
+      "Add follow-up instructions to the program, to run after the current ones (at most 8 "
+      "per call, 16 per instruction). They are added only if this instruction passes its "
+      "checks; use it for work that is needed but outside this instruction.",
+      Object({{"instructions", {{"type", "array"}, {"items", instruction}}}}, {"instructions"})};
+}
+
 llm::ToolSchema SubmitPlan() {
   json instruction =
       Object({{"id", {{"type", "string"}}},
               {"text", {{"type", "string"}}},
-              {"depends_on", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+              {"depends_on",
+               {{"type", "array"},
+                {"items", {{"type", "string"}}},
+                {"description",
+                 "ids of the instructions whose output this one needs; only those, so that "
+                 "independent instructions can run in parallel"}}},
               {"covers",
                {{"type", "array"},
                 {"items", {{"type", "string"}}},
@@ -116,7 +142,8 @@ llm::ToolSchema SubmitPlan() {
                  {"instructions"})};
 }
 
-llm::ToolSchema SubmitVerdict() {
+// With `consistency` (the book domain's judge), an "inconsistencies" list besides the scores.
+llm::ToolSchema SubmitVerdict(bool consistency) {
   json entry =
       Object({{"id", {{"type", "string"}, {"description", "the requirement's id, e.g. F1"}}},
               {"score", {{"type", "string"}, {"enum", {"implemented", "partial", "missing"}}}},
@@ -126,25 +153,54 @@ llm::ToolSchema SubmitVerdict() {
                  "path:line of the code and the test names relied on; for partial or missing, what "
                  "is lacking (at most 2000 bytes)"}}}},
              {"id", "score", "evidence"});
+  if (!consistency) {
+    return {"submit_verdict",
+            "Submit the verdict: every requirement scored once as implemented, partial or "
+            "missing, with evidence.",
+            Object({{"requirements", {{"type", "array"}, {"items", entry}}}}, {"requirements"})};
+  }
+  json inconsistency = Object(
+      {{"what",
+        {{"type", "string"},
+         {"description",
+          "what contradicts what, and which version should stand (at most 600 bytes)"}}},
+       {"evidence",
+        {{"type", "string"},
+         {"description", "every place it shows, each as path:line, e.g. chapters/01.md:4"}}}},
+      {"what", "evidence"});
   return {"submit_verdict",
           "Submit the verdict: every requirement scored once as implemented, partial or "
-          "missing, with evidence.",
-          Object({{"requirements", {{"type", "array"}, {"items", entry}}}}, {"requirements"})};
+          "missing, with evidence, and every inconsistency between chapters (names, facts, "
+          "timeline) with the places it shows (an empty list when there is none).",
+          Object({{"requirements", {{"type", "array"}, {"items", entry}}},
+                  {"inconsistencies", {{"type", "array"}, {"items", inconsistency}}}},
+                 {"requirements", "inconsistencies"})};
 }
 
 }  // namespace
 
-std::vector<llm::ToolSchema> WorkerToolSchemas() {
-  return {ListFiles(),   ReadFile(),    WriteFile(), EditFile(),    DeleteFile(),
-          SearchFiles(), OutlineFile(), RunTests(),  StepComplete()};
+std::vector<llm::ToolSchema> WorkerToolSchemas(bool add_instructions) {
+  std::vector<llm::ToolSchema> tools = {ListFiles(),   ReadFile(),   WriteFile(),
+                                        EditFile(),    DeleteFile(), SearchFiles(),
+                                        OutlineFile(), RunTests(),   StepComplete()};
+  if (add_instructions) tools.insert(tools.end() - 1, AddInstructions());
+  return tools;
 }
 
-std::vector<llm::ToolSchema> PlannerToolSchemas() {
-  return {ListFiles(), ReadFile(), SubmitPlan()};
+std::vector<llm::ToolSchema> PlannerToolSchemas(bool existing_code) {
+  if (!existing_code) return {ListFiles(), ReadFile(), SubmitPlan()};
+  return {ListFiles(), ReadFile(), SearchFiles(), OutlineFile(), SubmitPlan()};
 }
 
-std::vector<llm::ToolSchema> JudgeToolSchemas() {
-  return {ListFiles(), ReadFile(), SearchFiles(), OutlineFile(), SubmitVerdict()};
+std::vector<llm::ToolSchema> JudgeToolSchemas(bool run_tests, bool consistency) {
+  if (!run_tests) {
+    return {ListFiles(), ReadFile(), SearchFiles(), OutlineFile(), SubmitVerdict(consistency)};
+  }
+  llm::ToolSchema tests = RunTests();
+  tests.description =
+      "Run the project's checks and tests on the committed files (in a sandbox, on a copy: "
+      "nothing changes) and get each test's id and outcome, and the failures' output.";
+  return {ListFiles(), ReadFile(), SearchFiles(), OutlineFile(), tests, SubmitVerdict(consistency)};
 }
 
 }  // namespace l2mac::agents

@@ -2,11 +2,11 @@
 
 #include <algorithm>
 
+#include "agents/failure_analysis.hpp"
 #include "agents/requirement_list.hpp"
 #include "agents/tool_schemas.hpp"
 #include "core/json_text.hpp"
 #include "core/text.hpp"
-#include "core/token_estimator.hpp"
 
 namespace l2mac::agents {
 namespace {
@@ -122,16 +122,27 @@ std::vector<llm::ChatMessage> Worker::BaseMessagesWithin(const WorkerInput& inpu
     user += "\n\n" + Render(prompts_.requirements,
                             {{"requirements", FormatRequirementList(input.requirements)}});
   }
+  if (!input.rerun_note.empty()) user += "\n\n" + input.rerun_note;
   return {llm::ChatMessage::System(prompts_.worker_system), llm::ChatMessage::User(user)};
+}
+
+Result<std::string> Worker::Analyze(const WorkerInput& input, const std::string& failures) const {
+  AnalysisInput analysis;
+  analysis.instruction_text = input.instruction_text;
+  analysis.failures = failures;
+  analysis.files = ChangedFilesForAnalysis(txn_, limits_.max_analysis_files_bytes);
+  AnalysisLimits analysis_limits;
+  analysis_limits.budget = limits_.budget;
+  return AnalyzeFailure(analysis, prompts_, model_, analysis_limits);
 }
 
 std::vector<llm::ChatMessage> Worker::BaseMessages(const WorkerInput& input) const {
   size_t entries = limits_.max_manifest_entries;
   size_t summaries = limits_.max_summaries_bytes;
   auto base = BaseMessagesWithin(input, entries, summaries);
-  const auto tools = WorkerToolSchemas();
+  const auto tools = WorkerToolSchemas(static_cast<bool>(validate_added_));
   // Leave at least half the budget for the conversation.
-  while (EstimateRequestTokens(base, tools) > limits_.budget.usable() / 2 &&
+  while (limits_.budget.Estimate(base, tools) > limits_.budget.usable() / 2 &&
          (entries > 20 || summaries > 1000)) {
     entries = std::max<size_t>(20, entries / 2);
     summaries = std::max<size_t>(1000, summaries / 2);
@@ -145,7 +156,9 @@ Result<WorkerOutcome> Worker::Run(const WorkerInput& input) {
   ToolBoxOptions tool_options = ToolOptionsFor(limits_.budget, limits_.max_report_bytes);
   tool_options.max_write_bytes = limits_.max_write_bytes;
   ToolBox tools(txn_, output_root_, run_checks_, tool_options);
-  AgentContext context(BaseMessages(input), WorkerToolSchemas(), limits_.budget);
+  if (validate_added_) tools.EnableAddInstructions(validate_added_);
+  AgentContext context(BaseMessages(input), WorkerToolSchemas(static_cast<bool>(validate_added_)),
+                       limits_.budget);
   if (context.BaseTooLarge()) {
     outcome.failure = "the context window (" + std::to_string(limits_.budget.window_tokens) +
                       " tokens) is too small for the instruction's base prompt (" +
@@ -237,6 +250,20 @@ Result<WorkerOutcome> Worker::Run(const WorkerInput& input) {
                 "The checks failed, so the instruction is not complete yet. First work out the "
                 "cause from the output below, then fix it and call step_complete again.");
             result["failures"] = report.FailureText(tool_options.max_report_bytes);
+            if (limits_.analyze_failures && outcome.gate_failures < limits_.max_gate_failures) {
+              L2MAC_ASSIGN_OR_RETURN(std::string analysis,
+                                     Analyze(input, result["failures"].get<std::string>()));
+              ++outcome.analyses;
+              L2MAC_RETURN_IF_ERROR(Report(FailureAnalyzed{outcome.gate_failures, analysis}));
+              if (!analysis.empty()) {
+                result["error"] =
+                    "The checks failed, so the instruction is not complete yet. A separate "
+                    "analysis of the output and of the files you changed found the root cause "
+                    "given in \"analysis\". Check it against the output below, then fix the "
+                    "cause and call step_complete again.";
+                result["analysis"] = std::move(analysis);
+              }
+            }
             if (outcome.gate_failures >= limits_.max_gate_failures) {
               L2MAC_RETURN_IF_ERROR(Report(DescribeToolCall(call, result)));
               context.Append(llm::ChatMessage::ToolResult(call.id, DumpJson(result)));
@@ -253,6 +280,7 @@ Result<WorkerOutcome> Worker::Run(const WorkerInput& input) {
     }
     if (completed) {
       outcome.completed = true;
+      outcome.added_instructions = tools.added_instructions();
       return outcome;
     }
   }

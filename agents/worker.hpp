@@ -38,6 +38,11 @@ struct WorkerLimits {
   size_t max_summaries_bytes = 12000;
   size_t max_report_bytes = 6000;    // gate failure text returned to the model
   size_t max_write_bytes = 1 << 20;  // largest file the model may write
+  // Before a refused step goes back to the model, ask for the failure's root cause in a
+  // fresh context (agents/failure_analysis.hpp) and give it with the check output. Not for
+  // the refusal that ends the instruction (nobody would read it).
+  bool analyze_failures = false;
+  size_t max_analysis_files_bytes = 16 * 1024;  // the changed files shown to the analysis
 };
 
 struct WorkerInput {
@@ -51,6 +56,10 @@ struct WorkerInput {
   // message ends with them and the test-naming convention (PromptSet::requirements);
   // otherwise it is exactly what it was before requirements existed.
   std::vector<registry::Requirement> requirements;
+  // Why an earlier try's result could not join main (--parallel: a conflict with, or a
+  // failing check after, what other instructions committed meanwhile); when set, the first
+  // user message ends with it. Empty for a first try, which reads exactly as before.
+  std::string rerun_note;
 };
 
 struct WorkerOutcome {
@@ -62,6 +71,10 @@ struct WorkerOutcome {
   int context_restarts = 0;
   int gate_failures = 0;
   int turns = 0;
+  int analyses = 0;  // failure analyses made (WorkerLimits::analyze_failures)
+  // When completed: the instructions its add_instructions calls added, each checked, for
+  // the caller to append in the commit's transaction.
+  std::vector<registry::Instruction> added_instructions;
 };
 
 class Worker {
@@ -72,6 +85,12 @@ class Worker {
 
   Result<WorkerOutcome> Run(const WorkerInput& input);
 
+  // Offers the model add_instructions (agents/add_instructions.hpp), each call checked by
+  // `validate`; not offered without it.
+  void set_instruction_validator(InstructionValidator validate) {
+    validate_added_ = std::move(validate);
+  }
+
  private:
   // The base messages, with the manifest and the summaries shrunk (halved, down to a
   // floor) until they fit the budget as a store grows.
@@ -80,6 +99,9 @@ class Worker {
                                                    size_t manifest_entries,
                                                    size_t summaries_bytes) const;
   std::string Manifest(size_t max_entries) const;
+  // The failure analysis of a refused step (WorkerLimits::analyze_failures): the root cause
+  // the model states for `failures` and the staged files.
+  Result<std::string> Analyze(const WorkerInput& input, const std::string& failures) const;
   Status Report(const AgentEvent& event) const { return events_ ? events_(event) : Status::Ok(); }
 
   const PromptSet& prompts_;
@@ -91,6 +113,7 @@ class Worker {
   // Told of every tool call, context restart and rejected step (see agent_events.hpp);
   // may be empty. Its error ends Run() with that error.
   AgentEventSink events_;
+  InstructionValidator validate_added_;
 };
 
 // Caps on what one tool result may hold, scaled to the context budget so that a single

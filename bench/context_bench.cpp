@@ -10,7 +10,7 @@
 #include "agents/search_replace.hpp"
 #include "agents/tool_schemas.hpp"
 #include "agents/worker.hpp"
-#include "core/token_estimator.hpp"
+#include "core/llm/request_tokens.hpp"
 
 namespace {
 
@@ -33,7 +33,7 @@ void BM_CountContext(benchmark::State& state) {
   auto messages = Conversation(static_cast<int>(state.range(0)));
   auto tools = l2mac::agents::WorkerToolSchemas();
   for (auto _ : state) {
-    benchmark::DoNotOptimize(l2mac::EstimateRequestTokens(messages, tools));
+    benchmark::DoNotOptimize(l2mac::llm::EstimateRequestTokens(nullptr, messages, tools));
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(messages.size()));
 }

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <variant>
 
 #include "cli/config_sections.hpp"
 #include "cli/event_printer.hpp"
@@ -15,6 +16,8 @@
 #include "cli/input_files.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/live_view.hpp"
+#include "cli/run_setup.hpp"
+#include "control_unit/git_branch_export.hpp"
 #include "control_unit/jsonl_event_sink.hpp"
 #include "control_unit/runner.hpp"
 #include "control_unit/workspace.hpp"
@@ -23,8 +26,6 @@
 
 namespace l2mac::cli {
 namespace {
-
-constexpr size_t kMaxSpecBytes = 1 << 20;
 
 // A provider that cannot be built failed on the user's input (a missing or malformed
 // replay file, a bad URL), never on the model or the output folder.
@@ -78,6 +79,15 @@ int UsageError(const Status& status) {
   return kExitUsage;
 }
 
+// --git-branch refused before the run starts (exit status 9), with what to do.
+int CheckGitBranchOrFail(const std::string& out, const std::string& branch) {
+  if (branch.empty()) return kExitOk;
+  Status checked = control_unit::CheckGitBranchForFolder(out, branch);
+  if (checked.ok()) return kExitOk;
+  std::cerr << "l2mac: error: " << checked.message() << "\n";
+  return kExitGit;
+}
+
 // Where a run's events go: progress lines on stderr (under a live status area when stderr
 // is a terminal), and with --json every event as a line of JSON on stdout.
 class RunEventSinks {
@@ -115,21 +125,6 @@ class RunEventSinks {
   std::unique_ptr<FanOutSink> fan_out_;
 };
 
-// The judge's own provider for --judge-model: the workers' server settings with that model.
-// Null when there is no judge model, or the run replays a transcript (whose one stream of
-// replies holds the judge's too).
-Result<std::unique_ptr<FailureTrackingProvider>> MakeJudgeProvider(const ProviderFlags& workers,
-                                                                   const std::string& model) {
-  if (model.empty() || !workers.replay.empty()) {
-    return std::unique_ptr<FailureTrackingProvider>();
-  }
-  ProviderFlags judge = workers;
-  judge.model = model;
-  L2MAC_ASSIGN_OR_RETURN(auto made, MakeProvider(judge));
-  spdlog::info("judge model: {}", made->Describe());
-  return std::make_unique<FailureTrackingProvider>(std::move(made));
-}
-
 // `judge` (may be null) is the --judge-model provider: a failure of either model is a
 // model failure.
 int FinishRun(const Result<control_unit::RunReport>& result,
@@ -151,6 +146,20 @@ int FinishRun(const Result<control_unit::RunReport>& result,
   for (const auto& path : report.kept_user_edits) {
     spdlog::warn("kept your edit of {} (not overwritten)", path);
   }
+  if (!report.preexisting_failures.empty()) {
+    constexpr size_t kNamed = 20;  // then "and N more"
+    std::string ids;
+    for (size_t i = 0; i < report.preexisting_failures.size() && i < kNamed; ++i) {
+      ids += (ids.empty() ? "" : ", ") + report.preexisting_failures[i];
+    }
+    if (report.preexisting_failures.size() > kNamed) {
+      ids += fmt::format(" and {} more", report.preexisting_failures.size() - kNamed);
+    }
+    spdlog::warn(
+        "pre-existing test failures (they already failed before this run, which is "
+        "not blamed for them): {}",
+        ids);
+  }
   if (report.outcome == control_unit::RunOutcome::kBudgetReached) {
     const bool by_cost = report.budget_stop.rfind("--max-cost", 0) == 0;
     std::cerr << "l2mac: error: stopped at the budget (" << report.budget_stop
@@ -162,13 +171,30 @@ int FinishRun(const Result<control_unit::RunReport>& result,
     spdlog::info("Features {:.1f}% by the judge after {}", report.features_pct,
                  Plural(report.judge_rounds, "round"));
   }
+  if (report.outcome == control_unit::RunOutcome::kRequirementsUnmet &&
+      report.unmet_requirements.empty() && !report.inconsistencies.empty()) {
+    std::cerr << "l2mac: error: every requirement is met, but the judge found "
+              << Plural(static_cast<int64_t>(report.inconsistencies.size()), "inconsistency",
+                        "inconsistencies")
+              << " between chapters, first: " << TruncateUtf8(report.inconsistencies.front(), 300)
+              << "; `l2mac status " << out << "` lists them with their places, and `l2mac resume "
+              << out << " --max-rounds N` with a higher N gives them more rounds\n";
+    return kExitIncomplete;
+  }
   if (report.outcome == control_unit::RunOutcome::kRequirementsUnmet) {
     std::string unmet;
     for (const auto& id : report.unmet_requirements) unmet += (unmet.empty() ? "" : ", ") + id;
     std::cerr << "l2mac: error: every instruction committed, but the judge found "
               << Plural(static_cast<int64_t>(report.unmet_requirements.size()), "requirement")
               << " unmet: " << unmet << " (Features " << fmt::format("{:.1f}", report.features_pct)
-              << "%); `l2mac status " << out << "` shows its evidence, and `l2mac resume " << out
+              << "%)"
+              << (report.inconsistencies.empty()
+                      ? std::string()
+                      : " and " +
+                            Plural(static_cast<int64_t>(report.inconsistencies.size()),
+                                   "inconsistency", "inconsistencies") +
+                            " between chapters")
+              << "; `l2mac status " << out << "` shows its evidence, and `l2mac resume " << out
               << " --max-rounds N` with a higher N gives them more rounds\n";
     return kExitIncomplete;
   }
@@ -188,132 +214,36 @@ int FinishRun(const Result<control_unit::RunReport>& result,
 }  // namespace
 
 int RunCommand(const RunFlags& flags, const Config& config) {
-  control_unit::RunOptions options;
-  if (!flags.spec.empty() && !flags.task_text.empty()) {
-    std::cerr << "l2mac: error: give either a SPEC file or --task, not both\n";
-    return kExitUsage;
+  auto prepared = PrepareRun(flags, config);
+  if (std::holds_alternative<int>(prepared)) return std::get<int>(prepared);
+  PreparedRun& run = std::get<PreparedRun>(prepared);
+  auto git_branch = GitBranchFromConfig(config);
+  if (!git_branch.ok()) return Fail(git_branch.status());
+  run.options.git_branch = !flags.git_branch.empty() ? flags.git_branch : *git_branch;
+  if (int refused = CheckGitBranchOrFail(flags.out, run.options.git_branch); refused != kExitOk) {
+    return refused;
   }
-  if (!flags.spec.empty()) {
-    auto text = ReadUserTextFile(flags.spec, "spec", kMaxSpecBytes);
-    if (!text.ok()) return Fail(text.status());
-    options.task = *text;
-    options.task_source = flags.spec;
-  } else if (!flags.task_text.empty()) {
-    options.task = flags.task_text;
-    options.task_source = "--task";
-  } else {
-    std::cerr << "l2mac: error: nothing to do: give a SPEC file or --task \"...\"\n";
-    return kExitUsage;
-  }
-  if (options.task.find_first_not_of(" \t\r\n") == std::string::npos) {
-    return Fail(Status::InvalidArgument("the spec is empty: describe the task in it"));
-  }
-  auto domain = agents::ParseDomain(flags.domain);
-  if (!domain.ok()) return Fail(domain.status());
-  options.domain = *domain;
-  if (options.domain == agents::Domain::kCustom && flags.prompts.empty()) {
-    std::cerr << "l2mac: error: --domain custom needs --prompts DIR, a folder with planner.md "
-                 "and worker.md\n";
-    return kExitUsage;
-  }
-  if (!flags.prompts.empty()) {
-    std::error_code ec;
-    if (!std::filesystem::is_directory(flags.prompts, ec)) {
-      return Fail(Status::InvalidArgument("the --prompts folder '" + flags.prompts +
-                                          "' does not exist or is not a folder"));
-    }
-    // Stored with the run, so it must not depend on where resume is started from.
-    options.prompts_dir = std::filesystem::absolute(flags.prompts, ec);
-  }
-  if (flags.out.empty()) {
-    std::cerr << "l2mac: error: --out is empty: name the output folder\n";
-    return kExitUsage;
-  }
-  if (!flags.program.empty()) {
-    auto text = ReadUserTextFile(flags.program, "prompt program", kMaxSpecBytes);
-    if (!text.ok()) return Fail(text.status());
-    auto program = registry::ParseProgramText(*text, flags.program);
-    if (!program.ok()) return Fail(program.status());
-    options.program = std::move(program).value();
-  }
-  if (flags.context_window < 1000) {
-    return Fail(Status::InvalidArgument("--context-window must be at least 1000 tokens"));
-  }
-  options.out_dir = flags.out;
-  options.context_window = flags.context_window;
-  options.max_context_restarts = flags.max_context_restarts;
-  options.max_gate_failures = flags.max_attempts;
-  options.max_turns = flags.max_turns;
-  options.check_timeout =
-      std::chrono::milliseconds(static_cast<int64_t>(flags.check_timeout_seconds * 1000));
-  ProviderFlags provider_flags = flags.provider;
-  if (Status applied = provider_flags.ResolveForNewRun(config); !applied.ok()) {
-    return Fail(applied);
-  }
-  if (Status url = CheckBaseUrl(provider_flags.base_url); !url.ok()) return Fail(url);
-  if (Status usable = provider_flags.CheckModelSettings(); !usable.ok()) {
-    return UsageError(usable);
-  }
-  options.provider_settings = provider_flags.ToSettings();
-  options.max_output_tokens = provider_flags.max_output_tokens.value_or(0);
-  options.temperature = provider_flags.temperature.value_or(0.0);
-  auto gate = GateSetupFromConfig(config);
-  if (!gate.ok()) return Fail(gate.status());
-  options.gate = std::move(gate).value();
-  BudgetFlags budget = flags.budget;
-  if (Status applied = budget.ApplyConfig(config); !applied.ok()) return Fail(applied);
-  options.max_cost_usd = budget.max_cost_usd.value_or(0);
-  options.max_tokens = budget.max_tokens.value_or(0);
-  auto file_limit = FileLimitFromConfig(config);
-  if (!file_limit.ok()) return Fail(file_limit.status());
-  if (flags.max_file_bytes) {
-    options.max_file_bytes = *flags.max_file_bytes;
-  } else if (*file_limit) {
-    options.max_file_bytes = **file_limit;
-  }
-  auto calibrate = CalibrationFromConfig(config);
-  if (!calibrate.ok()) return Fail(calibrate.status());
-  options.calibrate_tokens = flags.calibrate_tokens || *calibrate;
-  auto judge = JudgeFromConfig(config);
-  if (!judge.ok()) return Fail(judge.status());
-  options.judge = !flags.no_judge && judge->enabled.value_or(true);
-  options.max_rounds = flags.max_rounds.value_or(judge->max_rounds.value_or(2));
-  options.judge_model = !flags.judge_model.empty() ? flags.judge_model : judge->model.value_or("");
-  auto prices = PriceOverrides(config);
-  if (!prices.ok()) return Fail(prices.status());
-  options.prices = *prices;
-  // A replay is priced only when the model it recorded is named.
-  options.priced_model = provider_flags.replay.empty() || !provider_flags.model.empty()
-                             ? provider_flags.ModelName()
-                             : "";
-
-  if (!provider_flags.Configured()) {
-    std::cerr << "l2mac: error: " << HowToConfigureProvider();
-    return kExitUsage;
-  }
-  if (Status installed = InstallTokenCounter(provider_flags); !installed.ok()) {
-    return Fail(InputError(installed));
-  }
-  auto made = MakeProvider(provider_flags);
-  if (!made.ok()) return Fail(InputError(made.status()));
-  FailureTrackingProvider provider(std::move(made).value());
-  spdlog::info("model: {}", provider.Describe());
-  auto judge_provider = MakeJudgeProvider(provider_flags, options.judge_model);
-  if (!judge_provider.ok()) return Fail(InputError(judge_provider.status()));
-  options.judge_provider = judge_provider->get();
   // Declared first so it outlives the live view that watches its token.
   InterruptHandler interrupt(/*announce=*/!LiveViewWanted(flags.no_progress));
   RunEventSinks sinks(flags.out, flags.json, flags.no_progress);
   sinks.WatchCancel(&interrupt.token());
-  options.events = sinks.sink();
-  options.cancel = &interrupt.token();
-  auto result = control_unit::StartRun(options, provider);
-  return FinishRun(result, provider, judge_provider->get(), flags.out);
+  run.options.events = sinks.sink();
+  run.options.cancel = &interrupt.token();
+  auto result = control_unit::StartRun(run.options, *run.provider);
+  return FinishRun(result, *run.provider, run.judge_provider.get(), flags.out);
 }
 
 int ResumeCommand(const ResumeFlags& flags, const Config& config) {
   auto stored = control_unit::ReadStoredOptions(flags.out);
   if (!stored.ok()) return Fail(stored.status());
+  // A resume keeps exporting to the branch the run was started with.
+  const auto stored_branch = stored->find("git_branch");
+  if (stored_branch != stored->end() && stored_branch->is_string()) {
+    if (int refused = CheckGitBranchOrFail(flags.out, stored_branch->get<std::string>());
+        refused != kExitOk) {
+      return refused;
+    }
+  }
   ProviderFlags provider_flags = flags.provider;
   provider_flags.MakePathsAbsolute();
   if (stored->contains("provider")) provider_flags.MergeStored((*stored)["provider"]);
@@ -328,16 +258,15 @@ int ResumeCommand(const ResumeFlags& flags, const Config& config) {
     std::cerr << "l2mac: error: " << HowToConfigureProvider();
     return kExitUsage;
   }
-  if (Status installed = InstallTokenCounter(provider_flags); !installed.ok()) {
-    return Fail(InputError(installed));
-  }
+  auto token_counter = LoadTokenCounter(provider_flags);
+  if (!token_counter.ok()) return Fail(InputError(token_counter.status()));
   size_t skip = 0;
   if (!provider_flags.replay.empty()) {
     auto recorded = control_unit::CountRecordedExchanges(flags.out);
     if (!recorded.ok()) return Fail(recorded.status());
     skip = static_cast<size_t>(*recorded);
   }
-  auto made = MakeProvider(provider_flags, skip);
+  auto made = MakeProvider(provider_flags, skip, *token_counter);
   if (!made.ok()) return Fail(InputError(made.status()));
   FailureTrackingProvider provider(std::move(made).value());
 
@@ -370,6 +299,14 @@ int ResumeCommand(const ResumeFlags& flags, const Config& config) {
   if (flags.calibrate_tokens || *calibrate) overrides["calibrate_tokens"] = true;
   if (flags.no_judge) overrides["judge"] = false;
   if (flags.max_rounds) overrides["max_rounds"] = *flags.max_rounds;
+  if (flags.no_analysis) overrides["analysis"] = false;
+  auto parallel = ParallelFromConfig(config);
+  if (!parallel.ok()) return Fail(parallel.status());
+  if (flags.parallel) {
+    overrides["parallel"] = *flags.parallel;
+  } else if (*parallel) {
+    overrides["parallel"] = **parallel;
+  }
   auto prices = PriceOverrides(config);
   if (!prices.ok()) return Fail(prices.status());
   if (!prices->empty()) overrides["prices"] = *prices;
@@ -386,7 +323,8 @@ int ResumeCommand(const ResumeFlags& flags, const Config& config) {
       MakeJudgeProvider(provider_flags, stored->value("judge_model", std::string()));
   if (!judge_provider.ok()) return Fail(InputError(judge_provider.status()));
   auto result = control_unit::ResumeRun(flags.out, provider, overrides, std::move(gate).value(),
-                                        sinks.sink(), &interrupt.token(), judge_provider->get());
+                                        sinks.sink(), &interrupt.token(), judge_provider->get(),
+                                        std::move(token_counter).value());
   return FinishRun(result, provider, judge_provider->get(), flags.out);
 }
 

@@ -31,6 +31,9 @@ struct RunFlags {
   bool no_judge = false;                  // or judge.enabled false
   std::optional<int> max_rounds;          // unset: judge.max_rounds, else 2
   std::string judge_model;                // empty: judge.model, else the worker's model
+  bool no_analysis = false;               // or analysis.enabled false
+  std::string git_branch;                 // empty: git.branch in the config, else none
+  std::optional<int> parallel;            // unset: run.parallel in the config, else 1
 };
 
 // Limits given on `resume`; unset ones keep the stored values.
@@ -47,8 +50,10 @@ struct ResumeFlags {
   bool calibrate_tokens = false;          // turns calibration on (or model.calibrate_tokens)
   bool no_judge = false;                  // turns the judge off for the rest of the run
   std::optional<int> max_rounds;
-  bool json = false;         // the events as JSONL on stdout
-  bool no_progress = false;  // plain log lines even on a terminal
+  bool no_analysis = false;     // turns the failure analysis off for the rest of the run
+  std::optional<int> parallel;  // unset: run.parallel in the config, else the stored one
+  bool json = false;            // the events as JSONL on stdout
+  bool no_progress = false;     // plain log lines even on a terminal
 };
 
 // `config` is the user's configuration file (empty when there is none); each owner reads

@@ -1,7 +1,10 @@
 #include "cli/config_sections.hpp"
 
+#include <fmt/format.h>
+
 #include "cli/gate_config.hpp"
 #include "cli/provider_setup.hpp"
+#include "control_unit/run_options.hpp"
 
 namespace l2mac::cli {
 
@@ -34,6 +37,33 @@ Result<JudgeConfig> JudgeFromConfig(const Config& config) {
   return result;
 }
 
+Result<bool> AnalysisFromConfig(const Config& config) {
+  L2MAC_ASSIGN_OR_RETURN(ConfigSection analysis, config.Section("analysis"));
+  L2MAC_RETURN_IF_ERROR(analysis.RejectUnknownKeys({"enabled"}));
+  L2MAC_ASSIGN_OR_RETURN(std::optional<bool> enabled, analysis.GetBool("enabled"));
+  return enabled.value_or(true);
+}
+
+Result<std::string> GitBranchFromConfig(const Config& config) {
+  L2MAC_ASSIGN_OR_RETURN(ConfigSection git, config.Section("git"));
+  L2MAC_RETURN_IF_ERROR(git.RejectUnknownKeys({"branch"}));
+  L2MAC_ASSIGN_OR_RETURN(std::optional<std::string> branch, git.GetString("branch"));
+  return branch.value_or("");
+}
+
+Result<std::optional<int>> ParallelFromConfig(const Config& config) {
+  L2MAC_ASSIGN_OR_RETURN(ConfigSection run, config.Section("run"));
+  L2MAC_RETURN_IF_ERROR(run.RejectUnknownKeys({"parallel"}));
+  L2MAC_ASSIGN_OR_RETURN(std::optional<int64_t> parallel, run.GetInteger("parallel"));
+  if (!parallel) return std::optional<int>();
+  if (*parallel < 1 || *parallel > control_unit::RunOptions::kMaxParallel) {
+    return Status::InvalidArgument(fmt::format("{}: run.parallel must be between 1 and {}",
+                                               config.origin(),
+                                               control_unit::RunOptions::kMaxParallel));
+  }
+  return std::optional<int>(static_cast<int>(*parallel));
+}
+
 Status ValidateConfigSections(const Config& config) {
   ProviderFlags model;
   L2MAC_RETURN_IF_ERROR(model.ApplyConfig(config));
@@ -43,6 +73,9 @@ Status ValidateConfigSections(const Config& config) {
   L2MAC_RETURN_IF_ERROR(PriceOverrides(config).status());
   L2MAC_RETURN_IF_ERROR(FileLimitFromConfig(config).status());
   L2MAC_RETURN_IF_ERROR(JudgeFromConfig(config).status());
+  L2MAC_RETURN_IF_ERROR(AnalysisFromConfig(config).status());
+  L2MAC_RETURN_IF_ERROR(GitBranchFromConfig(config).status());
+  L2MAC_RETURN_IF_ERROR(ParallelFromConfig(config).status());
   L2MAC_RETURN_IF_ERROR(ReadGateConfig(config).status());
   return Status::Ok();
 }

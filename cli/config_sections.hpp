@@ -30,9 +30,22 @@ struct JudgeConfig {
 };
 Result<JudgeConfig> JudgeFromConfig(const Config& config);
 
+// The "analysis" section: {"enabled": bool}, the failure analysis (default true; the flag
+// --no-analysis wins).
+Result<bool> AnalysisFromConfig(const Config& config);
+
+// The "git" section: {"branch": "NAME"}, the --git-branch of every `run` (the flag wins);
+// "" when unset.
+Result<std::string> GitBranchFromConfig(const Config& config);
+
+// The "run" section: {"parallel": N} (1..16), how many instructions run at once; unset
+// stays unset (--parallel wins).
+Result<std::optional<int>> ParallelFromConfig(const Config& config);
+
 // Every known section through the reader `run` uses for it: model (ProviderFlags::
 // ApplyConfig, CalibrationFromConfig), budget (BudgetFlags::ApplyConfig), prices
-// (PriceOverrides), files (FileLimitFromConfig), judge (JudgeFromConfig), sandbox and toolchains
+// (PriceOverrides), files (FileLimitFromConfig), judge (JudgeFromConfig), analysis
+// (AnalysisFromConfig), git (GitBranchFromConfig), run (ParallelFromConfig), sandbox and toolchains
 // (ReadGateConfig). The first error, naming the file and the key path.
 Status ValidateConfigSections(const Config& config);
 

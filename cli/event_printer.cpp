@@ -82,6 +82,26 @@ struct Printer {
     spdlog::info("instruction {}: checks failed ({}); the failure goes back to the model", id,
                  e.checks);
   }
+  void operator()(const InstructionsAdded& e) const {
+    std::string ids;
+    for (const auto& added : e.instructions) ids += (ids.empty() ? "" : ", ") + added;
+    spdlog::info("instruction {}: added {} to the program ({})", id,
+                 Plural(static_cast<int64_t>(e.instructions.size()), "instruction"), ids);
+  }
+  void operator()(const MergeRetried& e) const {
+    spdlog::info("instruction {}: {}; running it again on the new head (try {})", id,
+                 e.reason == "conflict"
+                     ? fmt::format("its changes conflict with instructions committed meanwhile "
+                                   "in {}",
+                                   Plural(static_cast<int64_t>(e.paths.size()), "file"))
+                     : std::string("its changes merged with the new head fail the checks"),
+                 e.attempt);
+  }
+  void operator()(const agents::FailureAnalyzed& e) const {
+    const std::string_view first = std::string_view(e.analysis).substr(0, e.analysis.find('\n'));
+    spdlog::info("instruction {}: analysis of attempt {}: {}", id, e.attempt,
+                 first.empty() ? std::string("(no answer)") : TruncateUtf8(first, 200));
+  }
   void operator()(const CheckStarted&) const { spdlog::debug("{}: running the checks", Scope()); }
   void operator()(const CheckFinished& e) const {
     spdlog::debug("{}: checks {} in {:.1f}s: {}", Scope(), e.passed ? "passed" : "failed",
@@ -104,8 +124,10 @@ struct Printer {
     std::string unmet;
     for (const auto& requirement : e.unmet) unmet += (unmet.empty() ? "" : ", ") + requirement;
     spdlog::info(
-        "judge round {}: Features {:.1f}%{}{}", e.round, e.features_pct,
+        "judge round {}: Features {:.1f}%{}{}{}", e.round, e.features_pct,
         unmet.empty() ? "" : "; unmet: " + unmet,
+        e.inconsistencies.empty() ? ""
+                                  : fmt::format("; {} inconsistencies", e.inconsistencies.size()),
         e.appended.empty() ? "" : fmt::format("; {} instructions appended", e.appended.size()));
   }
   void operator()(const Notice& e) const {

@@ -17,6 +17,8 @@ enum ExitCode : int {
                          // be created, or its state database is from a newer l2mac
   kExitIo = 7,           // the file system failed, or the state database is damaged
   kExitEnvironment = 8,  // a tool the checks need is missing (e.g. Python with pytest)
+  kExitGit = 9,          // --git-branch refused: git missing, the folder not in a git work
+                         // tree, its tracked files changed, or the branch name unusable
   // Stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report an interrupted command);
   // `l2mac resume` continues.
   kExitInterrupted = 130,

@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/doctor_command.hpp"
+#include "cli/eval_command.hpp"
 #include "cli/events_command.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/files_command.hpp"
@@ -18,6 +19,7 @@
 #include "cli/trace_command.hpp"
 #include "cli/usage_errors.hpp"
 #include "cli/user_config.hpp"
+#include "control_unit/run_options.hpp"
 #include "core/version.hpp"
 
 namespace {
@@ -28,13 +30,15 @@ using l2mac::cli::WholeNumberRange;
 
 constexpr const char* kExitCodesHelp =
     "Exit status: 0 completed; 1 internal error; 2 usage error (also a bare `l2mac`, which\n"
-    "prints this help) or no model configured; 3 malformed input (spec, program,\n"
-    "transcript, prompts, config); 4 model unusable (auth, not found, unreachable, replay\n"
-    "exhausted, strict replay mismatch); 5 run incomplete (failed instructions, planner gave\n"
-    "up, budget reached); 6 output folder unusable (holds a run, has none, is busy, cannot\n"
+    "prints this help) or no model configured; 3 malformed input (spec, program, transcript,\n"
+    "prompts, config); 4 model unusable (auth, not found, unreachable, replay exhausted,\n"
+    "strict replay mismatch); 5 run incomplete (failed instructions, planner gave up, budget\n"
+    "reached); 6 output folder unusable (holds an unfinished run, has none, is busy, cannot\n"
     "be created, or its state database is from a newer l2mac); 7 file system error, or the\n"
     "state database is damaged; 8 a tool the checks need is missing (Python with pytest, or\n"
     "bubblewrap when the configuration requires it; `l2mac doctor` shows what is missing);\n"
+    "9 --git-branch refused (git missing, the output folder not in a git work tree, its\n"
+    "tracked files changed, or the branch name invalid or checked out);\n"
     "130 interrupted (Ctrl-C or SIGTERM: the run stops at the next safe point, a second\n"
     "Ctrl-C at once; `l2mac resume DIR` continues).";
 
@@ -94,10 +98,18 @@ int main(int argc, char** argv) {
 
   l2mac::cli::RunFlags run;
   auto* run_cmd = app.add_subcommand(
-      "run", "Run a task into a new output folder: plan, execute, check, commit.");
+      "run",
+      "Run a task: plan, execute, check, commit. The output folder may be new, hold\n"
+      "existing code (imported as the base: its tests are protected, those already\n"
+      "failing reported as such, and the planner gets a repo map), or hold a finished\n"
+      "run (the new task continues it).");
   run_cmd->add_option("SPEC", run.spec, "the task's spec file (Markdown or text)");
   run_cmd->add_option("--task", run.task_text, "the task as text, instead of a SPEC file");
-  run_cmd->add_option("-o,--out", run.out, "output folder (must not hold a run yet)")->required();
+  run_cmd
+      ->add_option("-o,--out", run.out,
+                   "output folder: new, existing code, or a finished run (not an unfinished "
+                   "one: resume it)")
+      ->required();
   run_cmd->add_option("--program", run.program,
                       "a prompt program to use instead of planning: JSON {\"instructions\": "
                       "[{\"id\", \"text\", \"depends_on\", \"covers\"}], \"requirements\": "
@@ -147,20 +159,42 @@ int main(int argc, char** argv) {
   run_cmd
       ->add_flag("--no-judge", run.no_judge,
                  "do not judge the result: by default, when the program lists requirements, a "
-                 "judge scores each against the files (Features %) and the unmet ones run "
-                 "again as new instructions (config judge.enabled)")
+                 "judge scores each against the files (Features %) and the unmet ones (for a "
+                 "book, also the inconsistencies between chapters) run again as new "
+                 "instructions (config judge.enabled)")
       ->group("Judge");
   run_cmd
       ->add_option("--max-rounds", run.max_rounds,
-                   "times the judge's unmet requirements go back to workers as new "
-                   "instructions (default: judge.max_rounds in the config, else 2)")
+                   "times the judge's unmet requirements (and a book's inconsistencies) go "
+                   "back to workers as new instructions (default: judge.max_rounds in the "
+                   "config, else 2)")
       ->check(WholeNumberRange(0, 20))
       ->group("Judge");
+  run_cmd
+      ->add_option("--parallel", run.parallel,
+                   "instructions run at once: each whose dependencies are committed runs in "
+                   "its own lane (context, check folder) and its result is merged into the "
+                   "files and checked there before it is committed (default: run.parallel "
+                   "in the config, else 1)")
+      ->check(WholeNumberRange(1, l2mac::control_unit::RunOptions::kMaxParallel))
+      ->group("Limits");
   run_cmd
       ->add_option("--judge-model", run.judge_model,
                    "the judge's model, on the same server and key as the workers' (default: "
                    "judge.model in the config, else the workers' model)")
       ->group("Judge");
+  run_cmd
+      ->add_flag("--no-analysis", run.no_analysis,
+                 "when an instruction's checks fail, do not first ask the model for the root "
+                 "cause (by default one small extra call analyses the failure and the worker "
+                 "gets its answer with the check output; config analysis.enabled)")
+      ->group("Limits");
+  run_cmd->add_option(
+      "--git-branch", run.git_branch,
+      "when the output folder is inside a git repository: commit each committed instruction "
+      "onto this branch of it (created from HEAD if missing; your HEAD, index and uncommitted "
+      "changes are never touched; refused if the folder's tracked files have uncommitted "
+      "changes). `resume` keeps using it. Config git.branch");
   run_cmd->add_flag("--json", run.json,
                     "write the run's events to stdout as JSON lines as they happen (schema: "
                     "docs/EVENTS.md); progress stays on stderr");
@@ -197,6 +231,11 @@ int main(int argc, char** argv) {
   resume_cmd->add_option("--max-rounds", resume.max_rounds, "override")
       ->check(WholeNumberRange(0, 20))
       ->group("Judge");
+  resume_cmd->add_flag("--no-analysis", resume.no_analysis, "turn the failure analysis off")
+      ->group("Limits");
+  resume_cmd->add_option("--parallel", resume.parallel, "override")
+      ->check(WholeNumberRange(1, l2mac::control_unit::RunOptions::kMaxParallel))
+      ->group("Limits");
   resume_cmd->add_flag("--json", resume.json,
                        "write the run's events to stdout as JSON lines as they happen");
   resume_cmd->add_flag("--no-progress", resume.no_progress,
@@ -245,8 +284,12 @@ int main(int argc, char** argv) {
 
   auto* mcp_cmd = l2mac::cli::AddMcpCommand(app);
 
+  l2mac::cli::EvalFlags eval;
+  auto* eval_cmd = l2mac::cli::AddEvalCommand(app, eval);
+  AddProviderFlags(*eval_cmd, eval.run.provider);
+
   for (CLI::App* command : {run_cmd, resume_cmd, status_cmd, transcript_cmd, events_cmd, report_cmd,
-                            trace_cmd, doctor_cmd, files.command, mcp_cmd}) {
+                            trace_cmd, doctor_cmd, files.command, mcp_cmd, eval_cmd}) {
     AddGlobalOptions(*command, global);
   }
   l2mac::cli::MakeRangesReadable(app);
@@ -275,6 +318,12 @@ int main(int argc, char** argv) {
       if (!config.ok()) return l2mac::cli::kExitBadInput;
       return *run_cmd ? l2mac::cli::RunCommand(run, *config)
                       : l2mac::cli::ResumeCommand(resume, *config);
+    }
+    if (*eval_cmd) {
+      auto config = load_config();
+      if (!config.ok()) return l2mac::cli::kExitBadInput;
+      eval.verbosity = global.Verbosity();
+      return l2mac::cli::EvalCommand(eval, *config);
     }
     if (*doctor_cmd) {
       auto config = load_config();

@@ -225,7 +225,9 @@ json McpTools::List() {
     json start = json::object();
     start["out"] = Prop("string",
                         "the output folder (absolute; relative ones are taken from the server's "
-                        "working folder); must not hold a run yet");
+                        "working folder): new, holding existing code (imported as the base), "
+                        "or holding a finished run (the task continues it); not an unfinished "
+                        "run (resume it)");
     start["spec_text"] = Prop("string", "the task's spec as text (at most 100000 bytes)");
     start["spec_file"] = Prop("string", "or a spec file (Markdown or text) on this machine");
     start["domain"] = {{"type", "string"},

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string_view>
 
-#include "cli/nearest_name.hpp"
+#include "core/nearest_name.hpp"
 
 namespace l2mac::cli {
 namespace {

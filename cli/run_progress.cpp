@@ -83,78 +83,88 @@ class StyledLine {
 
 void RunProgress::Apply(const RunEvent& event) {
   started_ = true;
+  Lane& lane = lanes_[event.lane];
   std::visit(
       [&](const auto& e) {
         using T = std::decay_t<decltype(e)>;
-        if constexpr (!std::is_same_v<T, TextDelta>) wait_.reset();
+        if constexpr (!std::is_same_v<T, TextDelta>) lane.wait.reset();
         if constexpr (std::is_same_v<T, PlanStarted>) {
           planning_ = true;
-          started_ms_ = event.time_ms;
-          action_ = "planning";
+          lane.started_ms = event.time_ms;
+          lane.action = "planning";
         } else if constexpr (std::is_same_v<T, PlanReady>) {
           planning_ = false;
           total_ = static_cast<int>(e.instructions.size());
-          action_.clear();
+          lane.action.clear();
         } else if constexpr (std::is_same_v<T, InstructionStarted>) {
           planning_ = false;
           if (e.count > 0) total_ = e.count;
-          instruction_ = event.instruction;
-          instruction_text_ = e.text;
-          started_ms_ = event.time_ms;
-          action_ = "starting";
-          failed_checks_ = 0;
-          restarts_ = 0;
+          lane.instruction = event.instruction;
+          lane.instruction_text = e.text;
+          lane.started_ms = event.time_ms;
+          lane.action = "starting";
+          lane.failed_checks = 0;
+          lane.restarts = 0;
           context_fill_pct_ = 0;
         } else if constexpr (std::is_same_v<T, InstructionCommitted>) {
           ++committed_;
-          instruction_.clear();
-          action_.clear();
+          lane.instruction.clear();
+          lane.action.clear();
         } else if constexpr (std::is_same_v<T, InstructionFailed>) {
           ++failed_;
-          instruction_.clear();
-          action_.clear();
+          lane.instruction.clear();
+          lane.action.clear();
         } else if constexpr (std::is_same_v<T, InstructionSkipped>) {
           ++skipped_;
+        } else if constexpr (std::is_same_v<T, MergeRetried>) {
+          lane.action = e.reason == "conflict" ? "conflict with main; trying again"
+                                               : "merged checks failed; trying again";
+          lane.failed_checks = 0;
+          lane.restarts = 0;
         } else if constexpr (std::is_same_v<T, ModelCallStarted>) {
           context_fill_pct_ = e.context_fill_pct;
-          streamed_chars_ = 0;
-          action_ = e.purpose == "summary" ? "summarizing the context" : "calling the model";
+          lane.streamed_chars = 0;
+          lane.action = e.purpose == "summary"    ? "summarizing the context"
+                        : e.purpose == "analysis" ? "analysing the failure"
+                                                  : "calling the model";
         } else if constexpr (std::is_same_v<T, ModelCallFinished>) {
           prompt_tokens_ += e.prompt_tokens;
           completion_tokens_ += e.completion_tokens;
           cost_microusd_ += e.cost_microusd;
           if (e.context_fill_pct > 0) context_fill_pct_ = e.context_fill_pct;
-          action_ = e.ok ? "working" : "the model call failed";
+          lane.action = e.ok ? "working" : "the model call failed";
         } else if constexpr (std::is_same_v<T, ModelCallRetried>) {
           // The retried attempt streams its reply again from the start.
-          streamed_chars_ = 0;
-          wait_ = Wait{true, event.time_ms + e.delay_ms, e.attempt, e.max_attempts};
-          action_ = "calling the model";
+          lane.streamed_chars = 0;
+          lane.wait = Wait{true, event.time_ms + e.delay_ms, e.attempt, e.max_attempts};
+          lane.action = "calling the model";
         } else if constexpr (std::is_same_v<T, RateLimitWaitStarted>) {
-          wait_ = Wait{false, event.time_ms + e.expected_ms, 0, 0};
-          action_ = "calling the model";
+          lane.wait = Wait{false, event.time_ms + e.expected_ms, 0, 0};
+          lane.action = "calling the model";
         } else if constexpr (std::is_same_v<T, RateLimitWaited>) {
-          action_ = "calling the model";
+          lane.action = "calling the model";
         } else if constexpr (std::is_same_v<T, TextDelta>) {
-          streamed_chars_ += static_cast<int64_t>(e.text.size());
+          lane.streamed_chars += static_cast<int64_t>(e.text.size());
         } else if constexpr (std::is_same_v<T, agents::ToolCalled>) {
           if (e.name == "write_file" || e.name == "edit_file") {
-            action_ = (e.ok ? "wrote " : "could not write ") + e.path;
+            lane.action = (e.ok ? "wrote " : "could not write ") + e.path;
           } else if (!e.path.empty()) {
-            action_ = e.name + " " + e.path;
+            lane.action = e.name + " " + e.path;
           } else {
-            action_ = e.name;
+            lane.action = e.name;
           }
         } else if constexpr (std::is_same_v<T, agents::ContextRestarted>) {
-          restarts_ = e.restarts;
-          action_ = "context restarted";
+          lane.restarts = e.restarts;
+          lane.action = "context restarted";
         } else if constexpr (std::is_same_v<T, agents::StepRejected>) {
-          failed_checks_ = e.attempts;
-          action_ = "checks failed: " + e.checks;
+          lane.failed_checks = e.attempts;
+          lane.action = "checks failed: " + e.checks;
+        } else if constexpr (std::is_same_v<T, agents::FailureAnalyzed>) {
+          lane.action = "failure analysed; fixing";
         } else if constexpr (std::is_same_v<T, CheckStarted>) {
-          action_ = "running the checks";
+          lane.action = "running the checks";
         } else if constexpr (std::is_same_v<T, CheckFinished>) {
-          action_ = e.passed ? "checks passed" : "checks failed";
+          lane.action = e.passed ? "checks passed" : "checks failed";
         } else if constexpr (std::is_same_v<T, RunFinished>) {
           finished_ = true;
         }
@@ -162,23 +172,23 @@ void RunProgress::Apply(const RunEvent& event) {
       event.payload);
 }
 
-std::string RunProgress::Action(int64_t now_ms) const {
-  std::string action = action_;
-  if (wait_) {
-    const double left =
-        static_cast<double>(std::max<int64_t>(0, wait_->until_ms - now_ms)) / 1000.0;
+std::string RunProgress::Action(const Lane& lane, int64_t now_ms) {
+  std::string action = lane.action;
+  if (lane.wait) {
+    const Wait& wait = *lane.wait;
+    const double left = static_cast<double>(std::max<int64_t>(0, wait.until_ms - now_ms)) / 1000.0;
     const std::string attempt =
-        wait_->retry ? fmt::format(" (attempt {} of {})", wait_->attempt, wait_->max_attempts) : "";
+        wait.retry ? fmt::format(" (attempt {} of {})", wait.attempt, wait.max_attempts) : "";
     if (left <= 0) {
       action += attempt;
-    } else if (wait_->retry) {
+    } else if (wait.retry) {
       return fmt::format("retrying in {:.1f}s{}", left, attempt);
     } else {
       return fmt::format("waiting for the rate limit ({:.1f}s)", left);
     }
   }
-  if (streamed_chars_ > 0 && action_ == "calling the model") {
-    action += fmt::format(" ({} chars)", Compact(streamed_chars_));
+  if (lane.streamed_chars > 0 && lane.action == "calling the model") {
+    action += fmt::format(" ({} chars)", Compact(lane.streamed_chars));
   }
   return action;
 }
@@ -188,26 +198,54 @@ std::vector<std::string> RunProgress::Render(int width, int64_t now_ms, bool col
   std::vector<std::string> lines;
   if (finished_ || !started_) return lines;
 
-  StyledLine first(width, color);
-  first.Add(fmt::format("[{}/{}] ", committed_, total_ > 0 ? std::to_string(total_) : "?"), kBold);
-  const double elapsed =
-      started_ms_ > 0 ? static_cast<double>(std::max<int64_t>(0, now_ms - started_ms_)) / 1000.0
-                      : 0.0;
-  if (planning_) {
-    first.Add("planning", kBold);
-    first.Add(fmt::format(" {:.1f}s", elapsed));
-    const std::string action = Action(now_ms);
-    if (!action.empty() && action != "planning") first.Add(" " + action);
-  } else if (!instruction_.empty()) {
-    first.Add("instruction " + instruction_, kBold);
-    first.Add(fmt::format(" {:.1f}s ", elapsed));
-    first.Add(Action(now_ms));
-    first.Add("  " + instruction_text_, kDim);
-  } else {
-    first.Add("between steps");
+  const std::string count =
+      fmt::format("[{}/{}] ", committed_, total_ > 0 ? std::to_string(total_) : "?");
+  auto elapsed_since = [now_ms](int64_t started_ms) {
+    return started_ms > 0 ? static_cast<double>(std::max<int64_t>(0, now_ms - started_ms)) / 1000.0
+                          : 0.0;
+  };
+  // The lanes running an instruction, in lane order (lane 0 alone without --parallel).
+  std::vector<std::pair<int, const Lane*>> running;
+  for (const auto& [number, lane] : lanes_) {
+    if (!lane.instruction.empty()) running.emplace_back(number, &lane);
   }
-  lines.push_back(first.str());
+  static const Lane kIdle;
+  const auto run_lane = lanes_.find(0);
+  const Lane& run = run_lane != lanes_.end() ? run_lane->second : kIdle;
+  if (planning_) {
+    StyledLine first(width, color);
+    first.Add(count, kBold);
+    first.Add("planning", kBold);
+    first.Add(fmt::format(" {:.1f}s", elapsed_since(run.started_ms)));
+    const std::string action = Action(run, now_ms);
+    if (!action.empty() && action != "planning") first.Add(" " + action);
+    lines.push_back(first.str());
+  } else if (running.empty()) {
+    StyledLine first(width, color);
+    first.Add(count, kBold);
+    first.Add("between steps");
+    lines.push_back(first.str());
+  } else {
+    for (size_t i = 0; i < running.size(); ++i) {
+      const auto& [number, lane] = running[i];
+      StyledLine line(width, color);
+      // The count once; the lines below it are indented to match.
+      line.Add(i == 0 ? count : std::string(count.size(), ' '), kBold);
+      if (number > 0) line.Add(fmt::format("lane {} ", number), kDim);
+      line.Add("instruction " + lane->instruction, kBold);
+      line.Add(fmt::format(" {:.1f}s ", elapsed_since(lane->started_ms)));
+      line.Add(Action(*lane, now_ms));
+      line.Add("  " + lane->instruction_text, kDim);
+      lines.push_back(line.str());
+    }
+  }
 
+  int failed_checks = 0;
+  int restarts = 0;
+  for (const auto& [number, lane] : running) {
+    failed_checks += lane->failed_checks;
+    restarts += lane->restarts;
+  }
   StyledLine second(width, color);
   const double fill = std::clamp(context_fill_pct_, 0.0, 100.0);
   const int cells = static_cast<int>(fill / 100.0 * kBarCells + 0.5);
@@ -218,8 +256,8 @@ std::vector<std::string> RunProgress::Render(int width, int64_t now_ms, bool col
   second.Add(fmt::format("tokens {} in / {} out  ${:.4f}", Compact(prompt_tokens_),
                          Compact(completion_tokens_), static_cast<double>(cost_microusd_) / 1e6));
   if (failed_ > 0) second.Add(fmt::format("  {} failed", failed_));
-  if (failed_checks_ > 0) second.Add("  " + Plural(failed_checks_, "failed check"));
-  if (restarts_ > 0) second.Add("  " + Plural(restarts_, "restart"));
+  if (failed_checks > 0) second.Add("  " + Plural(failed_checks, "failed check"));
+  if (restarts > 0) second.Add("  " + Plural(restarts, "restart"));
   lines.push_back(second.str());
   return lines;
 }

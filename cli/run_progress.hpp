@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,7 +22,8 @@ class RunProgress {
   void Apply(const control_unit::RunEvent& event);
 
   // The status area: nothing before the first event and after the run finished (so an
-  // error before the run starts is not drawn over), else at most two lines, each at most `width`
+  // error before the run starts is not drawn over), else two lines (with --parallel, one
+  // per lane running an instruction, then the totals), each at most `width`
   // columns (UTF-8 aware; at least 20 columns are assumed). `now_ms` is the wall clock in ms since
   // the epoch, for the running instruction's elapsed time. With `color`, ANSI attributes (bold,
   // dim) are added; they take no columns.
@@ -31,24 +33,6 @@ class RunProgress {
   bool finished() const { return finished_; }
 
  private:
-  // What the running instruction is doing at `now_ms`.
-  std::string Action(int64_t now_ms) const;
-
-  int total_ = 0;  // instructions in the program (0 until it is known)
-  int committed_ = 0;
-  int failed_ = 0;
-  int skipped_ = 0;
-  std::string instruction_;  // the running one ("" while planning or between steps)
-  std::string instruction_text_;
-  int64_t started_ms_ = 0;  // when the running instruction (or planning) started
-  std::string action_;      // e.g. "calling the model", "running the checks"
-  double context_fill_pct_ = 0;
-  int64_t prompt_tokens_ = 0;
-  int64_t completion_tokens_ = 0;
-  int64_t cost_microusd_ = 0;
-  int64_t streamed_chars_ = 0;  // of the reply being streamed
-  int failed_checks_ = 0;       // of the running instruction
-  int restarts_ = 0;            // of the running instruction
   // A retry's delay or a rate-limit wait in progress: the action counts down to its end
   // (Render's `now_ms`), then reads "calling the model" again. Any event but a text delta
   // ends it.
@@ -58,7 +42,31 @@ class RunProgress {
     int attempt = 0;  // of a retry: the attempt it makes, of max_attempts
     int max_attempts = 0;
   };
-  std::optional<Wait> wait_;
+  // What one lane is doing: lane 0 is the run's own (and the only one without
+  // --parallel); lanes 1..N run instructions at once.
+  struct Lane {
+    std::string instruction;  // the running one ("" between steps)
+    std::string instruction_text;
+    int64_t started_ms = 0;      // when the running instruction (or planning) started
+    std::string action;          // e.g. "calling the model", "running the checks"
+    int64_t streamed_chars = 0;  // of the reply being streamed
+    int failed_checks = 0;       // of the running instruction
+    int restarts = 0;            // of the running instruction
+    std::optional<Wait> wait;
+  };
+
+  // What `lane` is doing at `now_ms`.
+  static std::string Action(const Lane& lane, int64_t now_ms);
+
+  int total_ = 0;  // instructions in the program (0 until it is known)
+  int committed_ = 0;
+  int failed_ = 0;
+  int skipped_ = 0;
+  std::map<int, Lane> lanes_;
+  double context_fill_pct_ = 0;  // of the latest model call, whichever lane made it
+  int64_t prompt_tokens_ = 0;
+  int64_t completion_tokens_ = 0;
+  int64_t cost_microusd_ = 0;
   bool planning_ = false;
   bool started_ = false;  // an event arrived: before that there is nothing to show
   bool finished_ = false;

@@ -143,12 +143,12 @@ std::vector<NextStep> NextSteps(const RunStatus& status, const std::string& out)
     add({fmt::format("l2mac resume {}", out), "continues the run from its last commit"});
   }
   if (!status.verdicts.empty() && status.verdicts.back().appended.empty() &&
-      !status.verdicts.back().verdict.Unmet().empty() && status.pending == 0 &&
-      status.failed == 0 && status.skipped == 0) {
+      !status.verdicts.back().verdict.Settled() && status.pending == 0 && status.failed == 0 &&
+      status.skipped == 0) {
     int rounds = 0;  // verdicts that sent requirements back
     for (const auto& stored : status.verdicts) rounds += stored.appended.empty() ? 0 : 1;
     add({fmt::format("l2mac resume {} --max-rounds {}", out, std::min(rounds + 1, 20)),
-         "sends the unmet requirements back to workers for another round"});
+         "sends the unmet requirements (and inconsistencies) back to workers for another round"});
   }
   if (!status.instructions.empty() && status.pending == 0) {
     add({fmt::format("l2mac report {}", out), "writes an HTML report of the run"});
@@ -172,6 +172,7 @@ std::string StatusText(const RunStatus& status, const std::string& out) {
                         state_of.status, r.attempts, r.context_restarts, r.model_calls,
                         fmt::format("{}/{}", r.prompt_tokens, r.completion_tokens),
                         Dollars(r.cost_microusd), first_line);
+    if (!r.added_by.empty()) text += "       added by instruction " + r.added_by + "\n";
     if (!r.failure.empty()) text += "       why: " + r.failure + "\n";
     // A committed instruction's refused attempts were fixed: counted above, listed in
     // --json and the report only.
@@ -198,6 +199,9 @@ std::string StatusText(const RunStatus& status, const std::string& out) {
     if (!state_of.kept_at_failure.empty()) {
       text += "       files when it gave up: " + state_of.kept_at_failure + "\n";
     }
+  }
+  if (!status.instructions.empty()) {
+    text += "\n" + control_unit::ShapeLine(status.shape, status.instructions.size()) + "\n";
   }
   text += fmt::format(
       "\nTotal: {}, {} prompt ({} cached) + {} completion tokens, ${:.4f}, {:.1f}s in model "
@@ -226,6 +230,20 @@ std::string StatusText(const RunStatus& status, const std::string& out) {
                           agents::RequirementScoreName(requirement.score),
                           TruncateUtf8(requirement.evidence, 200));
     }
+    if (!last.verdict.inconsistencies.empty()) {
+      text += fmt::format("Inconsistencies: {} found by the judge's consistency check\n",
+                          last.verdict.inconsistencies.size());
+      for (const auto& inconsistency : last.verdict.inconsistencies) {
+        text += fmt::format("  {} ({})\n", TruncateUtf8(inconsistency.what, 200),
+                            TruncateUtf8(inconsistency.evidence, 200));
+      }
+    }
+  }
+  if (!status.preexisting_failures.empty()) {
+    std::string ids;
+    for (const auto& id : status.preexisting_failures) ids += (ids.empty() ? "" : ", ") + id;
+    text += "Pre-existing test failures (they failed before the run; not held against it): " + ids +
+            "\n";
   }
   if (!status.has_events) {
     text += "(This run was recorded before events: failed attempts are not listed.)\n";
@@ -255,6 +273,7 @@ nlohmann::json StatusJson(const RunStatus& status, const std::string& out) {
                     {"text", r.instruction.text},
                     {"depends_on", r.instruction.depends_on},
                     {"covers", r.instruction.covers},
+                    {"added_by", r.added_by},
                     {"status", state.status},
                     {"attempts", r.attempts},
                     {"context_restarts", r.context_restarts},
@@ -268,7 +287,8 @@ nlohmann::json StatusJson(const RunStatus& status, const std::string& out) {
                     {"failure", r.failure},
                     {"failed_attempts", std::move(attempts)},
                     {"failed_attempts_omitted", state.failed_attempts_omitted},
-                    {"kept_at_failure", state.kept_at_failure}});
+                    {"kept_at_failure", state.kept_at_failure},
+                    {"lane", state.lane}});
   }
   nlohmann::json next = nlohmann::json::array();
   for (const auto& step : NextSteps(status, out)) {
@@ -290,14 +310,21 @@ nlohmann::json StatusJson(const RunStatus& status, const std::string& out) {
     nlohmann::json unmet = nlohmann::json::array();
     for (const auto& requirement : last.Unmet()) unmet.push_back(requirement.id);
     judge["unmet"] = std::move(unmet);
+    judge["inconsistency_count"] = last.inconsistencies.size();
   }
   std::string state = status.state;
   if (state == "interrupted") state = "interrupted (continue it with `l2mac resume " + out + "`)";
   return {{"state", state},
           {"judge", std::move(judge)},
+          {"preexisting_failures", status.preexisting_failures},
           {"busy", status.busy},
           {"provider", status.provider},
           {"instructions", std::move(list)},
+          {"program_shape",
+           {{"critical_path", status.shape.critical_path},
+            {"critical_path_length", status.shape.critical_path.size()},
+            {"width", status.shape.width},
+            {"unordered", status.shape.unordered}}},
           {"model_calls", status.totals.calls},
           {"prompt_tokens", status.totals.prompt_tokens},
           {"completion_tokens", status.totals.completion_tokens},

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "cli/exit_codes.hpp"
-#include "cli/nearest_name.hpp"
+#include "core/nearest_name.hpp"
 
 namespace l2mac::cli {
 namespace {

@@ -26,33 +26,56 @@ int64_t EventTimeNow() {
       .count();
 }
 
+EventEmitter::EventEmitter(EventLog& log, EventSink* sink, int64_t next_seq)
+    : shared_(std::make_shared<Shared>(log, sink, next_seq)) {}
+
+EventEmitter::EventEmitter(const EventEmitter& run, int lane) : shared_(run.shared_), lane_(lane) {}
+
 void EventEmitter::Emit(EventPayload payload) {
-  RunEvent event{next_seq_++, EventTimeNow(), instruction_, std::move(payload)};
-  ++emitted_;
-  if (sink_ != nullptr) sink_->OnEvent(event);
+  Shared& shared = *shared_;
+  std::lock_guard<std::mutex> lock(shared.mutex);
+  RunEvent event{shared.next_seq++, EventTimeNow(), instruction_, std::move(payload), lane_};
+  ++shared.emitted;
+  if (shared.sink != nullptr) shared.sink->OnEvent(event);
   if (!event.persisted()) return;
-  pending_.push_back({event.seq, kEventSchemaVersion, event.time_ms, event.type(),
-                      event.instruction,
-                      PayloadToJson(event.payload)
-                          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
-  if (StartsAWait(event.payload) || pending_.size() >= kMaxPending) {
-    Status flushed = Flush();
-    if (write_error_.ok()) write_error_ = flushed;
+  shared.pending.push_back({event.seq, kEventSchemaVersion, event.time_ms, event.type(),
+                            event.instruction, StoredEventData(event)});
+  // Only a holder of the run's state may write to its database.
+  const bool may_write = shared.state_lock == nullptr || shared.state_lock->HeldByThisThread();
+  if (may_write && (StartsAWait(event.payload) || shared.pending.size() >= kMaxPending)) {
+    Status flushed = FlushLocked();
+    if (shared.write_error.ok()) shared.write_error = flushed;
   }
 }
 
 Status EventEmitter::Flush() {
-  if (!write_error_.ok()) {
-    Status error = write_error_;
-    write_error_ = Status::Ok();
-    pending_.clear();
+  std::lock_guard<std::mutex> lock(shared_->mutex);
+  return FlushLocked();
+}
+
+Status EventEmitter::FlushLocked() {
+  Shared& shared = *shared_;
+  if (!shared.write_error.ok()) {
+    Status error = shared.write_error;
+    shared.write_error = Status::Ok();
+    shared.pending.clear();
     return error;
   }
-  if (pending_.empty()) return Status::Ok();
-  Status written = log_.Append(pending_);
-  if (written.ok()) persisted_ += static_cast<int64_t>(pending_.size());
-  pending_.clear();
+  if (shared.pending.empty()) return Status::Ok();
+  Status written = shared.log.Append(shared.pending);
+  if (written.ok()) shared.persisted += static_cast<int64_t>(shared.pending.size());
+  shared.pending.clear();
   return written.WithContext("cannot record the run's events");
+}
+
+int64_t EventEmitter::emitted() const {
+  std::lock_guard<std::mutex> lock(shared_->mutex);
+  return shared_->emitted;
+}
+
+int64_t EventEmitter::persisted() const {
+  std::lock_guard<std::mutex> lock(shared_->mutex);
+  return shared_->persisted;
 }
 
 }  // namespace l2mac::control_unit

@@ -122,6 +122,7 @@ RunFinished RunFinishedFrom(const RunReport& report) {
   if (report.judge_rounds > 0) {
     event.features_pct = report.features_pct;
     event.unmet_requirements = report.unmet_requirements;
+    event.inconsistency_count = static_cast<int>(report.inconsistencies.size());
   }
   return event;
 }

@@ -19,6 +19,8 @@ const char* TypeOf(const PlanStarted&) { return "plan_started"; }
 const char* TypeOf(const PlanReady&) { return "plan_ready"; }
 const char* TypeOf(const InstructionStarted&) { return "instruction_started"; }
 const char* TypeOf(const InstructionCommitted&) { return "instruction_committed"; }
+const char* TypeOf(const InstructionsAdded&) { return "instructions_added"; }
+const char* TypeOf(const MergeRetried&) { return "merge_retried"; }
 const char* TypeOf(const InstructionFailed&) { return "instruction_failed"; }
 const char* TypeOf(const InstructionSkipped&) { return "instruction_skipped"; }
 const char* TypeOf(const ModelCallStarted&) { return "model_call_started"; }
@@ -30,6 +32,7 @@ const char* TypeOf(const TextDelta&) { return "text_delta"; }
 const char* TypeOf(const agents::ToolCalled&) { return "tool_call"; }
 const char* TypeOf(const agents::ContextRestarted&) { return "context_restart"; }
 const char* TypeOf(const agents::StepRejected&) { return "step_rejected"; }
+const char* TypeOf(const agents::FailureAnalyzed&) { return "failure_analyzed"; }
 const char* TypeOf(const CheckStarted&) { return "check_started"; }
 const char* TypeOf(const CheckFinished&) { return "check_finished"; }
 const char* TypeOf(const BudgetWarning&) { return "budget_warning"; }
@@ -61,6 +64,7 @@ json Fields(const RunFinished& e) {
   if (e.features_pct) {
     fields["features_pct"] = Pct(*e.features_pct);
     fields["unmet_requirements"] = e.unmet_requirements;
+    fields["inconsistency_count"] = e.inconsistency_count;
   }
   if (!e.error.empty()) fields["error"] = e.error;
   return fields;
@@ -80,6 +84,10 @@ json Fields(const InstructionStarted& e) {
 }
 json Fields(const InstructionCommitted& e) {
   return {{"commit", e.commit}, {"files_changed", e.files_changed}, {"summary", e.summary}};
+}
+json Fields(const InstructionsAdded& e) { return {{"instructions", e.instructions}}; }
+json Fields(const MergeRetried& e) {
+  return {{"reason", e.reason}, {"paths", e.paths}, {"detail", e.detail}, {"attempt", e.attempt}};
 }
 json Fields(const InstructionFailed& e) { return {{"failure", e.failure}, {"kept_as", e.kept_as}}; }
 json Fields(const InstructionSkipped& e) { return {{"reason", e.reason}}; }
@@ -130,6 +138,9 @@ json Fields(const agents::StepRejected& e) {
           {"checks", e.checks},
           {"kept_as", e.kept_as}};
 }
+json Fields(const agents::FailureAnalyzed& e) {
+  return {{"attempt", e.attempt}, {"analysis", e.analysis}};
+}
 json Fields(const CheckStarted& e) { return {{"test_paths", e.test_paths}}; }
 json Fields(const CheckFinished& e) {
   json checks = json::array();
@@ -166,6 +177,7 @@ json Fields(const JudgeVerdictReady& e) {
           {"features_pct", Pct(e.features_pct)},
           {"requirements", std::move(requirements)},
           {"unmet", e.unmet},
+          {"inconsistencies", e.inconsistencies},
           {"appended", e.appended}};
 }
 json Fields(const Notice& e) { return {{"level", e.level}, {"message", e.message}}; }
@@ -186,9 +198,18 @@ json EventToJson(const RunEvent& event) {
               {"time_ms", event.time_ms},
               {"type", event.type()},
               {"instruction", event.instruction}};
+  if (event.lane > 0) out["lane"] = event.lane;
   json fields = PayloadToJson(event.payload);  // named: items() must not outlive it
   for (auto& [key, value] : fields.items()) out[key] = std::move(value);
   return out;
+}
+
+std::string StoredEventData(const RunEvent& event) {
+  json data = json::object();
+  if (event.lane > 0) data["lane"] = event.lane;
+  json fields = PayloadToJson(event.payload);  // named: items() must not outlive it
+  for (auto& [key, value] : fields.items()) data[key] = std::move(value);
+  return data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace l2mac::control_unit

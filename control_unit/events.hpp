@@ -10,11 +10,12 @@
 // planning). Text deltas take sequence numbers but are not persisted, so the stored
 // history has gaps where they were.
 //
-// Threads: the control unit calls a sink from the one thread that runs the run, one event
-// at a time, in sequence order; a sink needs no locking of its own unless it shares state
-// with other threads. (A later change runs instructions in parallel lanes; the sink
-// contract will then say which calls may overlap.) A sink must not throw and should return
-// quickly: it runs inside the run loop, sometimes inside a database transaction.
+// Threads: the control unit calls a sink one event at a time, in sequence order, never
+// two calls at once. Without --parallel every call comes from the thread that runs the
+// run; with parallel lanes calls come from the lanes' threads too (serialized by the
+// emitter), so a sink that shares state with other threads of its own locks it. A sink
+// must not throw and should return quickly: it runs inside the run loop, sometimes inside
+// a database transaction, and while it runs no other lane can emit.
 #pragma once
 
 #include <cstdint>
@@ -64,10 +65,11 @@ struct RunFinished {
   int64_t cached_tokens = 0;
   int64_t cost_microusd = 0;
   int64_t files = 0;
-  // The judge's last verdict, when the run was judged: Features % and the unmet
-  // requirements (both fields absent from the JSON otherwise).
+  // The judge's last verdict, when the run was judged: Features %, the unmet requirements
+  // and the number of inconsistencies left (the fields are absent from the JSON otherwise).
   std::optional<double> features_pct;
   std::vector<std::string> unmet_requirements;
+  int inconsistency_count = 0;
 };
 
 struct PlanStarted {};
@@ -95,6 +97,12 @@ struct InstructionCommitted {
   std::string summary;        // the first line of the model's summary
 };
 
+// Instructions a worker's add_instructions calls added, appended to the program with the
+// commit of the instruction that added them (sent just before its instruction_committed).
+struct InstructionsAdded {
+  std::vector<std::string> instructions;  // their ids, in program order
+};
+
 struct InstructionFailed {
   std::string failure;
   // The store branch that keeps the files staged when the instruction gave up, when they
@@ -102,12 +110,23 @@ struct InstructionFailed {
   std::string kept_as;
 };
 
+// --parallel: the instruction's passing result could not join main as it is now: it
+// conflicted with what other lanes committed since its try began, or the merged result
+// failed the checks. Nothing of it was committed; it runs again on the new head with the
+// reason in its context.
+struct MergeRetried {
+  std::string reason;              // "conflict" or "checks"
+  std::vector<std::string> paths;  // the conflicting paths ("conflict")
+  std::string detail;              // what the rerun's context is told, cut to 2000 bytes
+  int attempt = 0;                 // the try that starts now (from 2)
+};
+
 struct InstructionSkipped {
   std::string reason;  // e.g. "depends on 2, which failed"
 };
 
 struct ModelCallStarted {
-  std::string purpose;  // "plan", "work", "summary", "judge"
+  std::string purpose;  // "plan", "work", "summary", "judge", "analysis"
   int64_t estimated_prompt_tokens = 0;
   // The estimated prompt against the context's usable budget: 100 is where the context
   // restarts. 0 when the budget is unknown.
@@ -217,6 +236,7 @@ struct JudgeVerdictReady {
   double features_pct = 0;
   std::vector<RequirementVerdict> requirements;
   std::vector<std::string> unmet;
+  std::vector<std::string> inconsistencies;  // what each one is (the book domain's check)
   std::vector<std::string> appended;
 };
 // Something the run tells its user that is not a state change of its own: a user edit
@@ -230,9 +250,10 @@ struct Notice {
 
 using EventPayload =
     std::variant<RunStarted, RunResumed, RunFinished, PlanStarted, PlanReady, InstructionStarted,
-                 InstructionCommitted, InstructionFailed, InstructionSkipped, ModelCallStarted,
-                 ModelCallFinished, ModelCallRetried, RateLimitWaitStarted, RateLimitWaited,
-                 TextDelta, agents::ToolCalled, agents::ContextRestarted, agents::StepRejected,
+                 InstructionCommitted, InstructionsAdded, InstructionFailed, InstructionSkipped,
+                 MergeRetried, ModelCallStarted, ModelCallFinished, ModelCallRetried,
+                 RateLimitWaitStarted, RateLimitWaited, TextDelta, agents::ToolCalled,
+                 agents::ContextRestarted, agents::StepRejected, agents::FailureAnalyzed,
                  CheckStarted, CheckFinished, BudgetWarning, BudgetReached, JudgeStarted,
                  JudgeVerdictReady, Notice>;
 
@@ -241,6 +262,9 @@ struct RunEvent {
   int64_t time_ms = 0;      // milliseconds since the Unix epoch
   std::string instruction;  // "" for the run and its planning
   EventPayload payload;
+  // The parallel lane (from 1) whose instruction it belongs to; 0 (no "lane" in the
+  // JSON) for the run's own events and for every event of a run without --parallel.
+  int lane = 0;
 
   // The JSON "type": "run_started", "tool_call", ... (docs/EVENTS.md).
   const char* type() const;
@@ -248,9 +272,13 @@ struct RunEvent {
   bool persisted() const { return !std::holds_alternative<TextDelta>(payload); }
 };
 
-// {"v", "seq", "time_ms", "type", "instruction"} and then the payload's fields, flat, in
-// that order (ordered_json keeps the order for readers of the JSONL).
+// {"v", "seq", "time_ms", "type", "instruction", "lane" (when not 0)} and then the
+// payload's fields, flat, in that order (ordered_json keeps the order for readers of the
+// JSONL).
 nlohmann::ordered_json EventToJson(const RunEvent& event);
+// What the events table stores beside the envelope's columns: "lane" (when not 0) and the
+// payload's fields, serialized, so a stored event reads back as EventToJson() gave it.
+std::string StoredEventData(const RunEvent& event);
 // The payload's fields alone (what the events table stores beside the envelope).
 nlohmann::ordered_json PayloadToJson(const EventPayload& payload);
 

@@ -27,6 +27,11 @@ const std::vector<std::string> kMigrations = {
     "ALTER TABLE exchanges ADD COLUMN cost_microusd INTEGER NOT NULL DEFAULT 0",
     // l2mac's own estimate of the prompt, to calibrate the estimator against the server.
     "ALTER TABLE exchanges ADD COLUMN estimated_prompt_tokens INTEGER NOT NULL DEFAULT 0",
+    // The exchange's key (llm::ExchangeKey: instruction_id, attempt, turn), by which a
+    // replay of a parallel run finds each response whatever the interleaving. 0: recorded
+    // before keys.
+    "ALTER TABLE exchanges ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE exchanges ADD COLUMN turn INTEGER NOT NULL DEFAULT 0",
 };
 
 }  // namespace
@@ -45,7 +50,8 @@ Status ExchangeLog::Record(const std::string& purpose, const std::string& instru
       Statement insert,
       db_.Prepare("INSERT INTO exchanges(purpose, instruction_id, request, response,"
                   " prompt_tokens, completion_tokens, latency_ms, cached_tokens, cost_microusd,"
-                  " estimated_prompt_tokens) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                  " estimated_prompt_tokens, attempt, turn)"
+                  " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   insert.Bind(1, purpose)
       .Bind(2, instruction_id)
       .Bind(3, DumpJson(line["request"]))
@@ -55,8 +61,19 @@ Status ExchangeLog::Record(const std::string& purpose, const std::string& instru
       .Bind(7, latency_ms)
       .Bind(8, response.usage.cached_tokens)
       .Bind(9, cost_microusd)
-      .Bind(10, estimated_prompt_tokens);
+      .Bind(10, estimated_prompt_tokens)
+      .Bind(11, request.key.attempt)
+      .Bind(12, request.key.turn);
   return insert.Run();
+}
+
+Result<int64_t> ExchangeLog::LastAttempt(const std::string& instruction_id) {
+  L2MAC_ASSIGN_OR_RETURN(Statement query,
+                         db_.Prepare("SELECT COALESCE(MAX(attempt), 0) FROM exchanges"
+                                     " WHERE instruction_id = ? AND superseded = 0"));
+  query.Bind(1, instruction_id);
+  L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
+  return row ? query.ColumnInt(0) : 0;
 }
 
 Status ExchangeLog::Supersede(const std::vector<std::string>& instruction_ids,
@@ -197,7 +214,8 @@ Status ExchangeLog::ForEachRequestContaining(
 Status ExchangeLog::WriteTranscript(std::ostream& out) {
   L2MAC_ASSIGN_OR_RETURN(
       Statement query,
-      db_.Prepare("SELECT request, response FROM exchanges WHERE superseded = 0 ORDER BY seq"));
+      db_.Prepare("SELECT request, response, instruction_id, attempt, turn FROM exchanges"
+                  " WHERE superseded = 0 ORDER BY seq"));
   while (true) {
     L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
     if (!row) break;
@@ -206,7 +224,13 @@ Status ExchangeLog::WriteTranscript(std::ostream& out) {
     if (request.is_discarded() || response.is_discarded()) {
       return Status::Corruption("an exchange in the state database is not valid JSON");
     }
-    out << DumpJson({{"request", request}, {"response", response}}) << '\n';
+    nlohmann::json line = {{"request", request}, {"response", response}};
+    if (query.ColumnInt(3) > 0) {
+      line["key"] = {{"instruction", query.ColumnText(2)},
+                     {"attempt", query.ColumnInt(3)},
+                     {"turn", query.ColumnInt(4)}};
+    }
+    out << DumpJson(line) << '\n';
   }
   if (!out) return Status::IoError("cannot write the transcript (output closed or disk full)");
   return Status::Ok();

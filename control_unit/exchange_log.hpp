@@ -66,6 +66,9 @@ class ExchangeLog {
   Status Record(const std::string& purpose, const std::string& instruction_id,
                 const llm::ChatRequest& request, const llm::ChatResponse& response,
                 int64_t latency_ms, int64_t cost_microusd = 0, int64_t estimated_prompt_tokens = 0);
+  // The highest try (ExchangeKey::attempt) recorded for `instruction_id` among the
+  // exchanges that are part of the run; 0 when none. The next try is one more.
+  Result<int64_t> LastAttempt(const std::string& instruction_id);
   // Marks the exchanges of these unfinished instructions (and of planning when
   // `planning_unfinished`) as superseded.
   Status Supersede(const std::vector<std::string>& instruction_ids, bool planning_unfinished);
@@ -93,7 +96,8 @@ class ExchangeLog {
   Status ForEachRequestContaining(
       int64_t first_seq, const std::string& needle,
       const std::function<Status(int64_t seq, std::string_view request)>& visit);
-  // Writes the active exchanges as JSONL (see core/llm/transcript.hpp).
+  // Writes the active exchanges as JSONL (see core/llm/transcript.hpp), each with its
+  // "key" when it was recorded with one.
   Status WriteTranscript(std::ostream& out);
 
  private:

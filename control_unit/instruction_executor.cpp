@@ -9,9 +9,10 @@
 #include "agents/toolchains/test_protection.hpp"
 #include "agents/worker.hpp"
 #include "control_unit/event_payloads.hpp"
+#include "control_unit/judge_round.hpp"
+#include "control_unit/rebase.hpp"
 #include "control_unit/requirement_steps.hpp"
 #include "control_unit/run_status.hpp"
-#include "control_unit/temp_dir.hpp"
 #include "core/text.hpp"
 
 namespace l2mac::control_unit {
@@ -30,12 +31,8 @@ std::string FirstLine(const std::string& text) {
 
 }  // namespace
 
-std::filesystem::path SnapshotRootOf(const std::filesystem::path& workspace_dir) {
-  return workspace_dir / ".l2mac" / "tmp";
-}
-
-std::filesystem::path InstructionExecutor::SnapshotRoot() const {
-  return SnapshotRootOf(run_.workspace.dir());
+std::filesystem::path CheckTreeRootOf(const std::filesystem::path& workspace_dir) {
+  return workspace_dir / ".l2mac" / "check";
 }
 
 Result<toolchains::GateReport> InstructionExecutor::RunChecks(
@@ -43,21 +40,37 @@ Result<toolchains::GateReport> InstructionExecutor::RunChecks(
     const std::string& instruction_text,
     const std::vector<toolchains::ProtectedTest>& protected_tests) {
   const RunOptions& options = run_.options;
-  L2MAC_ASSIGN_OR_RETURN(TempDir snapshot, TempDir::Create(SnapshotRoot(), "snapshot-"));
-  L2MAC_RETURN_IF_ERROR(txn.WriteSnapshot(snapshot.path()));
+  std::shared_ptr<const Sandbox> sandbox = CheckSandbox();
+  if (!check_tree_) {
+    // Each lane checks in a tree of its own, so lanes' checks never share a folder.
+    const std::string name = run_.lane == 0 ? "main" : "lane-" + std::to_string(run_.lane);
+    check_tree_ =
+        std::make_unique<CheckTree>(CheckTreeRootOf(run_.workspace.dir()) / name, sandbox);
+  }
+  L2MAC_RETURN_IF_ERROR(check_tree_->Prepare(run_.workspace.store(), txn));
   toolchains::GateOptions gate_options;
   gate_options.timeout = options.check_timeout;
   // step_complete passes no paths: the whole suite runs, so earlier tests keep passing.
   gate_options.test_paths = test_paths;
-  gate_options.instruction_text = instruction_text;
-  gate_options.sandbox = CheckSandbox();
+  // A follow-up's quoted judge text sets no length target and unprotects no test.
+  gate_options.instruction_text = InstructionOwnText(instruction_text);
+  gate_options.sandbox = sandbox;
+  gate_options.files = check_tree_->Files();
+  gate_options.snapshot_handed_over = check_tree_->handed_over();
   gate_options.profiles = options.gate.profiles;
   gate_options.protected_tests = protected_tests;
+  L2MAC_ASSIGN_OR_RETURN(gate_options.preexisting_failures,
+                         run_.workspace.test_baseline().LoadPreexistingFailures());
   gate_options.cancel = options.cancel;
   run_.events.Emit(CheckStarted{test_paths});
   const auto started = std::chrono::steady_clock::now();
-  auto report = toolchains::RunGate(GateDomainFor(options.domain), snapshot.path(),
-                                    txn.ChangedPaths(), gate_options);
+  Result<toolchains::GateReport> report = Status::Internal("the checks did not run");
+  {
+    // The checks work in this lane's own tree only: the other lanes go on meanwhile.
+    StateReleased released(run_.state_lock);
+    report = toolchains::RunGate(GateDomainFor(options.domain), check_tree_->root(),
+                                 txn.ChangedPaths(), gate_options);
+  }
   // A check killed by the interrupt says nothing about the instruction.
   if (IsCancelled(options.cancel)) return Status::Cancelled("interrupted during the checks");
   if (!report.ok()) {
@@ -69,6 +82,11 @@ Result<toolchains::GateReport> InstructionExecutor::RunChecks(
                                                   std::chrono::steady_clock::now() - started)
                                                   .count()));
   return report;
+}
+
+Result<toolchains::GateReport> InstructionExecutor::CheckHead() {
+  L2MAC_ASSIGN_OR_RETURN(auto head, run_.workspace.store().Begin());
+  return RunChecks(*head, {}, "", {});
 }
 
 std::shared_ptr<const Sandbox> InstructionExecutor::CheckSandbox() {
@@ -143,15 +161,39 @@ std::string InstructionExecutor::KeepAttemptOrWarn(const filestore::StoreTransac
 
 Result<std::string> InstructionExecutor::Execute(const registry::InstructionRecord& record) {
   Workspace& workspace = run_.workspace;
-  const RunOptions& options = run_.options;
   const std::string& id = record.instruction.id;
   L2MAC_RETURN_IF_ERROR(workspace.registry().MarkRunning(id));
-  run_.gateway.set_instruction(id,
-                               {record.instruction.max_tokens, record.instruction.max_cost_usd});
   L2MAC_ASSIGN_OR_RETURN(auto all, workspace.registry().All());
   run_.events.set_instruction(id);
   run_.events.Emit(InstructionStarted{record.instruction.text, static_cast<int>(record.seq),
                                       static_cast<int>(all.size())});
+  // Each pass is one try; only a result that cannot join main (--parallel) makes another.
+  std::string rerun_note;
+  for (int tries = 1;; ++tries) {
+    L2MAC_ASSIGN_OR_RETURN(TryResult result, Try(record, rerun_note));
+    if (!result.retry) return result.stop;
+    if (tries >= kMaxMergeTries) {
+      L2MAC_RETURN_IF_ERROR(
+          Fail(id, fmt::format("its result could not join main in {} tries: other instructions "
+                               "committed meanwhile kept conflicting with it; {}",
+                               tries, result.retry->detail)));
+      return std::string();
+    }
+    rerun_note = result.retry->detail;
+    result.retry->attempt = static_cast<int>(run_.gateway.attempt()) + 1;
+    run_.events.Emit(std::move(*result.retry));
+  }
+}
+
+Result<InstructionExecutor::TryResult> InstructionExecutor::Try(
+    const registry::InstructionRecord& record, const std::string& rerun_note) {
+  Workspace& workspace = run_.workspace;
+  const RunOptions& options = run_.options;
+  const std::string& id = record.instruction.id;
+  run_.gateway.set_instruction(id,
+                               {record.instruction.max_tokens, record.instruction.max_cost_usd});
+  premerged_.reset();
+  L2MAC_ASSIGN_OR_RETURN(auto all, workspace.registry().All());
   L2MAC_ASSIGN_OR_RETURN(auto txn, workspace.store().Begin());
 
   agents::WorkerInput input;
@@ -159,6 +201,7 @@ Result<std::string> InstructionExecutor::Execute(const registry::InstructionReco
   input.instruction_id = id;
   input.instruction_text = record.instruction.text;
   input.instruction_count = static_cast<int>(all.size());
+  input.rerun_note = rerun_note;
   for (const auto& other : all) {
     if (other.status == InstructionStatus::kCommitted) {
       input.earlier_summaries.push_back("[" + other.instruction.id + "] " + other.summary);
@@ -176,6 +219,7 @@ Result<std::string> InstructionExecutor::Execute(const registry::InstructionReco
     limits.max_turns_source = "the instruction's own \"max_turns\" in the prompt program";
   }
   limits.max_write_bytes = static_cast<size_t>(options.max_file_bytes);
+  limits.analyze_failures = options.analysis;
   filestore::StoreTransaction& staged = *txn;
   // Refused attempts of this try, and whether a write succeeded after the last one (then
   // a failure keeps the files on a branch of their own).
@@ -206,9 +250,13 @@ Result<std::string> InstructionExecutor::Execute(const registry::InstructionReco
   agents::Worker worker(
       run_.prompts, run_.gateway, staged, workspace.dir(),
       [this, &staged, &record, &protected_tests](const std::vector<std::string>& paths) {
-        return RunChecks(staged, paths, record.instruction.text, protected_tests);
+        return CheckStep(staged, paths, record.instruction.text, protected_tests);
       },
       limits, on_agent_event);
+  // add_instructions: checked against the program now, appended only with the commit.
+  worker.set_instruction_validator([&workspace](const std::vector<registry::Instruction>& added) {
+    return workspace.registry().CheckAppend(added);
+  });
   auto worked = worker.Run(input);
   if (!worked.ok()) {
     auto refusal = run_.gateway.TakeRefusal();
@@ -218,7 +266,7 @@ Result<std::string> InstructionExecutor::Execute(const registry::InstructionReco
       // and the instruction waits, pending, for a resume with a raised budget.
       txn->Discard();
       L2MAC_RETURN_IF_ERROR(workspace.registry().MarkPending(id));
-      return refusal->stop;
+      return TryResult{refusal->stop, std::nullopt};
     }
     agents::WorkerOutcome capped;  // the instruction's own cap: it fails, the run goes on
     capped.failure = refusal->message;
@@ -227,23 +275,46 @@ Result<std::string> InstructionExecutor::Execute(const registry::InstructionReco
   agents::WorkerOutcome outcome = std::move(*worked);
 
   if (!outcome.completed) {
-    InstructionFailed failed{outcome.failure, ""};
+    std::string kept_as;
     if (refused == 0 || changed_since_refusal) {
-      failed.kept_as = KeepAttemptOrWarn(*txn, id, outcome.failure);
+      kept_as = KeepAttemptOrWarn(*txn, id, outcome.failure);
     }
     txn->Discard();
-    L2MAC_ASSIGN_OR_RETURN(auto db_txn, Transaction::Begin(workspace.db()));
-    L2MAC_RETURN_IF_ERROR(workspace.registry().MarkFailed(id, outcome.failure));
-    run_.events.Emit(std::move(failed));
-    L2MAC_RETURN_IF_ERROR(SkipBlocked());
-    L2MAC_RETURN_IF_ERROR(run_.events.Flush());
-    L2MAC_RETURN_IF_ERROR(db_txn->Commit());
-    return std::string();
+    L2MAC_RETURN_IF_ERROR(Fail(id, outcome.failure, kept_as));
+    return TryResult{};
   }
+  // With lanes, main may have moved on since this try began: the result joins main as it
+  // is now, checked there, or the instruction runs again.
+  L2MAC_ASSIGN_OR_RETURN(
+      std::optional<MergeRetried> retry,
+      JoinHead(txn, record.instruction.text, outcome.gate_report, protected_tests));
+  if (!retry && !outcome.added_instructions.empty()) {
+    // Checked when the worker added them, but another lane may have appended ids of the
+    // same name since: then this try's result cannot join the program as it is.
+    if (Status appendable = workspace.registry().CheckAppend(outcome.added_instructions);
+        !appendable.ok()) {
+      MergeRetried clash;
+      clash.reason = "conflict";
+      clash.detail = TruncateUtf8(
+          "Your changes could not be kept: the follow-up instructions you added with "
+          "add_instructions clash with what other instructions added while you worked (" +
+              appendable.message() +
+              "). Start from the files as they are now and do this instruction again; "
+              "choose ids that are not in the program.",
+          kMaxRetryDetailBytes);
+      retry = std::move(clash);
+    }
+  }
+  if (retry) {
+    txn->Discard();
+    return TryResult{"", std::move(retry)};
+  }
+  std::vector<std::string> changed;
   {
     // The store commit and the registry's record of it land together or not at all.
     L2MAC_ASSIGN_OR_RETURN(auto db_txn, Transaction::Begin(workspace.db()));
-    const auto files_changed = static_cast<int64_t>(txn->ChangedPaths().size());
+    changed = txn->ChangedPaths();
+    const auto files_changed = static_cast<int64_t>(changed.size());
     L2MAC_ASSIGN_OR_RETURN(
         int64_t commit_id,
         txn->Commit("instruction " + id + ": " + FirstLine(outcome.summary), "instruction " + id));
@@ -251,15 +322,131 @@ Result<std::string> InstructionExecutor::Execute(const registry::InstructionReco
     L2MAC_RETURN_IF_ERROR(workspace.test_baseline().Replace(
         toolchains::NextProtectedTests(outcome.gate_report.test_runs, protected_tests)));
     L2MAC_RETURN_IF_ERROR(RecordRequirementTests(workspace, commit_id, outcome.gate_report));
+    if (!outcome.added_instructions.empty()) {
+      L2MAC_RETURN_IF_ERROR(
+          workspace.registry().AppendInstructions(outcome.added_instructions, id));
+      InstructionsAdded added;
+      for (const auto& instruction : outcome.added_instructions) {
+        added.instructions.push_back(instruction.id);
+      }
+      run_.events.Emit(std::move(added));
+    }
     // The event lands with the commit it reports.
     run_.events.Emit(InstructionCommitted{commit_id, files_changed, FirstLine(outcome.summary)});
     L2MAC_RETURN_IF_ERROR(run_.events.Flush());
     L2MAC_RETURN_IF_ERROR(db_txn->Commit());
   }
-  L2MAC_ASSIGN_OR_RETURN(auto materialized, workspace.store().Materialize(workspace.dir()));
+  // The folder showed the commit's parent (the run's start materialized it whole, and
+  // every commit since materialized its paths), so the changed paths bring it up to date.
+  L2MAC_ASSIGN_OR_RETURN(auto materialized,
+                         workspace.store().MaterializePaths(workspace.dir(), changed));
   user_edits_.NoteKept(materialized);
   run_.events.set_instruction("");
-  return std::string();
+  return TryResult{};
+}
+
+Result<std::optional<MergeRetried>> InstructionExecutor::JoinHead(
+    std::unique_ptr<filestore::StoreTransaction>& txn, const std::string& instruction_text,
+    toolchains::GateReport& report, std::vector<toolchains::ProtectedTest>& protected_tests) {
+  filestore::FileStore& store = run_.workspace.store();
+  // Each pass ends with another lane's commit, so main cannot move forever; the bound only
+  // keeps a pathological schedule from spinning.
+  for (int pass = 0; pass < kMaxJoinPasses; ++pass) {
+    L2MAC_ASSIGN_OR_RETURN(int64_t head, store.Head());
+    if (head == txn->base()) return std::optional<MergeRetried>();
+    if (premerged_ && premerged_->head == head) {
+      // The passing step_complete already checked exactly this merge (CheckStep).
+      txn = std::move(premerged_->txn);
+      report = std::move(premerged_->report);
+      protected_tests = std::move(premerged_->protected_tests);
+      premerged_.reset();
+      return std::optional<MergeRetried>();
+    }
+    premerged_.reset();
+    L2MAC_ASSIGN_OR_RETURN(Rebased rebased, RebaseOntoHead(store, *txn));
+    if (!rebased.conflicts.empty()) {
+      MergeRetried retry;
+      retry.reason = "conflict";
+      for (const auto& conflict : rebased.conflicts) retry.paths.push_back(conflict.path);
+      retry.detail = TruncateUtf8(
+          "Your changes could not be merged with what other instructions committed while "
+          "you worked, so nothing of them was kept. The conflicts:\n" +
+              DescribeConflicts(rebased.conflicts) +
+              "Start from the files as they are now (they hold the other instructions' "
+              "work: keep it) and make this instruction's changes again.",
+          kMaxRetryDetailBytes);
+      return std::optional<MergeRetried>(std::move(retry));
+    }
+    // The merged result is what main would hold: it must pass the checks there, against
+    // the tests protected now (other lanes' commits added theirs).
+    L2MAC_ASSIGN_OR_RETURN(auto protected_now, run_.workspace.test_baseline().Load());
+    L2MAC_ASSIGN_OR_RETURN(toolchains::GateReport merged_report,
+                           RunChecks(*rebased.txn, {}, instruction_text, protected_now));
+    if (!merged_report.passed) {
+      MergeRetried retry;
+      retry.reason = "checks";
+      retry.detail = TruncateUtf8(
+          "Your changes passed the checks on their own, but merged with what other "
+          "instructions committed while you worked they fail them, so nothing of them was "
+          "kept. The failure:\n" +
+              merged_report.FailureText(1200) +
+              "\nStart from the files as they are now (they hold the other instructions' "
+              "work: keep it) and make this instruction's changes again so that everything "
+              "passes.",
+          kMaxRetryDetailBytes);
+      return std::optional<MergeRetried>(std::move(retry));
+    }
+    txn = std::move(rebased.txn);
+    report = std::move(merged_report);
+    protected_tests = std::move(protected_now);
+  }
+  MergeRetried retry;
+  retry.reason = "checks";
+  retry.detail =
+      "Other instructions kept committing while your merged changes were being checked; "
+      "start from the files as they are now and make this instruction's changes again.";
+  return std::optional<MergeRetried>(std::move(retry));
+}
+
+Result<toolchains::GateReport> InstructionExecutor::CheckStep(
+    filestore::StoreTransaction& staged, const std::vector<std::string>& test_paths,
+    const std::string& instruction_text,
+    const std::vector<toolchains::ProtectedTest>& protected_tests) {
+  premerged_.reset();
+  // Only a lane's step_complete (no paths: the whole suite) whose base main has left.
+  if (run_.state_lock == nullptr || !test_paths.empty()) {
+    return RunChecks(staged, test_paths, instruction_text, protected_tests);
+  }
+  filestore::FileStore& store = run_.workspace.store();
+  L2MAC_ASSIGN_OR_RETURN(int64_t head, store.Head());
+  if (head == staged.base())
+    return RunChecks(staged, test_paths, instruction_text, protected_tests);
+  L2MAC_ASSIGN_OR_RETURN(Rebased rebased, RebaseOntoHead(store, staged));
+  if (rebased.conflicts.empty()) {
+    // Checked as main would hold it, so a pass needs no second check to join main
+    // (JoinHead) unless main moves again meanwhile.
+    L2MAC_ASSIGN_OR_RETURN(auto protected_now, run_.workspace.test_baseline().Load());
+    L2MAC_ASSIGN_OR_RETURN(toolchains::GateReport merged,
+                           RunChecks(*rebased.txn, {}, instruction_text, protected_now));
+    if (merged.passed) {
+      premerged_ = Premerged{std::move(rebased.txn), head, merged, std::move(protected_now)};
+      return merged;
+    }
+  }
+  // A conflict, or a failure the other instructions' files may cause, which the worker
+  // cannot see in its own view: it gets the checks of its own changes, and joining main
+  // decides (a rerun on the new head, told why).
+  return RunChecks(staged, test_paths, instruction_text, protected_tests);
+}
+
+Status InstructionExecutor::Fail(const std::string& id, const std::string& failure,
+                                 const std::string& kept_as) {
+  L2MAC_ASSIGN_OR_RETURN(auto db_txn, Transaction::Begin(run_.workspace.db()));
+  L2MAC_RETURN_IF_ERROR(run_.workspace.registry().MarkFailed(id, failure));
+  run_.events.Emit(InstructionFailed{failure, kept_as});
+  L2MAC_RETURN_IF_ERROR(SkipBlocked());
+  L2MAC_RETURN_IF_ERROR(run_.events.Flush());
+  return db_txn->Commit();
 }
 
 Status InstructionExecutor::SkipBlocked() {

@@ -1,44 +1,134 @@
 #include "control_unit/judge_round.hpp"
 
+#include <chrono>
+
 #include "agents/judge.hpp"
+#include "control_unit/event_payloads.hpp"
+#include "control_unit/instruction_executor.hpp"
 #include "control_unit/judge_verdicts.hpp"
 
 namespace l2mac::control_unit {
 
+std::string InstructionOwnText(const std::string& text) {
+  const size_t quote = text.find(kJudgeQuoteMarker);
+  return quote == std::string::npos ? text : text.substr(0, quote);
+}
+
 registry::Instruction FollowUpInstruction(int round, const registry::Requirement& requirement,
-                                          const agents::ScoredRequirement& scored) {
+                                          const agents::ScoredRequirement& scored,
+                                          agents::Domain domain) {
   registry::Instruction instruction;
   instruction.id = "judge" + std::to_string(round) + "-" + requirement.id;
-  instruction.text = "Complete requirement " + requirement.id + ": " + requirement.text +
-                     "\n\nAn independent judge read the code after the program ran and found "
-                     "this requirement " +
-                     agents::RequirementScoreName(scored.score) +
-                     ". Its evidence: " + scored.evidence +
-                     "\n\nRead the existing code first, then implement what is lacking and "
-                     "test it (name " +
-                     requirement.id + " in the tests' names). Keep what already works.";
+  const std::string verdict = agents::RequirementScoreName(scored.score);
+  if (domain == agents::Domain::kBook) {
+    instruction.text =
+        "Complete requirement " + requirement.id + ": " + requirement.text +
+        "\n\nAn independent judge read the document after the program ran and found this "
+        "requirement " +
+        verdict +
+        " (its words are quoted below). Read the chapter that covers it and its neighbours "
+        "first, then write what is lacking into that chapter, keeping its names, facts and "
+        "timeline and what already fulfils the outline.";
+  } else {
+    instruction.text = "Complete requirement " + requirement.id + ": " + requirement.text +
+                       "\n\nAn independent judge read the code after the program ran and found "
+                       "this requirement " +
+                       verdict +
+                       " (its evidence is quoted below). Read the existing code first, then "
+                       "implement what is lacking and test it (name " +
+                       requirement.id + " in the tests' names). Keep what already works.";
+  }
+  instruction.text += std::string(kJudgeQuoteMarker) + scored.evidence;
   instruction.covers = {requirement.id};
+  return instruction;
+}
+
+registry::Instruction ConsistencyInstruction(int round, size_t number,
+                                             const agents::Inconsistency& inconsistency) {
+  registry::Instruction instruction;
+  // Requirement ids have no '-', so this id cannot be another follow-up's.
+  instruction.id = "judge" + std::to_string(round) + "-consistency-" + std::to_string(number);
+  instruction.text =
+      "Make the document consistent. An independent judge read the whole document after the "
+      "program ran and found the contradiction quoted below, with the places it shows. Read "
+      "those places and what surrounds them, then edit the text so that every place agrees "
+      "with the version that should stand: change as little as needed, and keep each "
+      "chapter's length and the rest of its text. Search the other chapters for the same name "
+      "or fact, so no place is left behind." +
+      std::string(kJudgeQuoteMarker) + inconsistency.what +
+      "\nThe places: " + inconsistency.evidence;
   return instruction;
 }
 
 namespace {
 
-// One instruction per requirement the verdict found unmet, in the program's order.
+// One instruction per requirement the verdict found unmet, in the program's order, then one
+// per inconsistency it found, in its order.
 std::vector<registry::Instruction> FollowUps(int round,
                                              const std::vector<registry::Requirement>& requirements,
-                                             const agents::JudgeVerdict& verdict) {
+                                             const agents::JudgeVerdict& verdict,
+                                             agents::Domain domain) {
   std::vector<registry::Instruction> follow_ups;
   for (const auto& scored : verdict.Unmet()) {
     for (const auto& requirement : requirements) {
       if (requirement.id == scored.id) {
-        follow_ups.push_back(FollowUpInstruction(round, requirement, scored));
+        follow_ups.push_back(FollowUpInstruction(round, requirement, scored, domain));
       }
     }
+  }
+  for (size_t n = 0; n < verdict.inconsistencies.size(); ++n) {
+    follow_ups.push_back(ConsistencyInstruction(round, n + 1, verdict.inconsistencies[n]));
   }
   return follow_ups;
 }
 
 }  // namespace
+
+Result<toolchains::GateReport> JudgeRound::RunTests(const filestore::StoreTransaction& head,
+                                                    const std::vector<std::string>& paths) {
+  const RunOptions& options = run_.options;
+  if (!sandbox_checked_) {
+    sandbox_checked_ = true;
+    sandbox_ = options.gate.sandbox;
+    if (!sandbox_) {
+      auto made = Sandbox::Create(SandboxSettings{}, SandboxWarning::kCaller);
+      if (made.ok()) sandbox_ = *made;  // else RunGate makes its own and says why
+    }
+  }
+  // A folder of its own, kept across the judge's test runs and rounds like the workers'.
+  if (!check_tree_) {
+    check_tree_ =
+        std::make_unique<CheckTree>(CheckTreeRootOf(run_.workspace.dir()) / "judge", sandbox_);
+  }
+  L2MAC_RETURN_IF_ERROR(check_tree_->Prepare(run_.workspace.store(), head));
+  toolchains::GateOptions gate_options;
+  gate_options.files = check_tree_->Files();
+  gate_options.snapshot_handed_over = check_tree_->handed_over();
+  gate_options.timeout = options.check_timeout;
+  gate_options.test_paths = paths;
+  gate_options.sandbox = sandbox_;
+  gate_options.profiles = options.gate.profiles;
+  gate_options.cancel = options.cancel;
+  run_.events.Emit(CheckStarted{paths});
+  const auto started = std::chrono::steady_clock::now();
+  const toolchains::GateDomain domain = options.domain == agents::Domain::kBook
+                                            ? toolchains::GateDomain::kBook
+                                            : toolchains::GateDomain::kCodebase;
+  // A book's checks look at the chapters an instruction touched; the judge checks them all.
+  std::vector<std::string> touched;
+  if (domain == toolchains::GateDomain::kBook) {
+    for (const auto& path : *gate_options.files) {
+      if (path.size() > 3 && path.compare(path.size() - 3, 3, ".md") == 0) touched.push_back(path);
+    }
+  }
+  auto report = toolchains::RunGate(domain, check_tree_->root(), touched, gate_options);
+  if (IsCancelled(options.cancel)) return Status::Cancelled("interrupted during the checks");
+  if (!report.ok()) return report.status();
+  run_.events.Emit(CheckFinishedFrom(*report, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                  std::chrono::steady_clock::now() - started)
+                                                  .count()));
+  return report;
+}
 
 Result<JudgeRoundResult> JudgeRound::Next() {
   JudgeRoundResult result;
@@ -52,10 +142,11 @@ Result<JudgeRoundResult> JudgeRound::Next() {
   for (const auto& stored : verdicts) replans += stored.appended.empty() ? 0 : 1;
   if (!verdicts.empty() && verdicts.back().appended.empty()) {
     const StoredVerdict& last = verdicts.back();
-    if (last.verdict.Unmet().empty() || replans >= run_.options.max_rounds) return result;
-    // A resume raised --max-rounds: the last verdict's unmet requirements run now.
+    if (last.verdict.Settled() || replans >= run_.options.max_rounds) return result;
+    // A resume raised --max-rounds: the last verdict's unmet requirements and
+    // inconsistencies run now.
     std::vector<registry::Instruction> follow_ups =
-        FollowUps(last.round, requirements, last.verdict);
+        FollowUps(last.round, requirements, last.verdict, run_.options.domain);
     std::vector<std::string> ids;
     for (const auto& instruction : follow_ups) ids.push_back(instruction.id);
     L2MAC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(workspace.db()));
@@ -63,7 +154,8 @@ Result<JudgeRoundResult> JudgeRound::Next() {
     L2MAC_RETURN_IF_ERROR(workspace.registry().AppendInstructions(follow_ups));
     run_.events.Emit(Notice{"info", "the judge's round " + std::to_string(last.round) + " found " +
                                         std::to_string(ids.size()) +
-                                        " requirements unmet: they run again as new instructions"});
+                                        " requirements unmet or inconsistencies: they run again "
+                                        "as new instructions"});
     L2MAC_RETURN_IF_ERROR(run_.events.Flush());
     L2MAC_RETURN_IF_ERROR(txn->Commit());
     result.appended = true;
@@ -79,8 +171,13 @@ Result<JudgeRoundResult> JudgeRound::Next() {
   agents::JudgeLimits limits;
   limits.budget = budget;
   L2MAC_ASSIGN_OR_RETURN(auto view, workspace.store().Begin());
+  // run_tests runs on the committed head in a kept check tree, as a worker's checks do.
+  filestore::StoreTransaction& head = *view;
   Result<agents::JudgeOutcome> judged = agents::RunJudge(
-      agents::JudgeInput{run_.options.task, requirements}, run_.prompts, gateway_, *view, limits);
+      agents::JudgeInput{run_.options.task, requirements,
+                         run_.options.domain == agents::Domain::kBook},
+      run_.prompts, gateway_, *view, limits,
+      [this, &head](const std::vector<std::string>& paths) { return RunTests(head, paths); });
   view->Discard();
   gateway_.set_instruction("");
   if (!judged.ok()) {
@@ -98,13 +195,17 @@ Result<JudgeRoundResult> JudgeRound::Next() {
   const agents::JudgeVerdict& verdict = *judged->verdict;
 
   std::vector<registry::Instruction> follow_ups;
-  if (replans < run_.options.max_rounds) follow_ups = FollowUps(round, requirements, verdict);
+  if (replans < run_.options.max_rounds)
+    follow_ups = FollowUps(round, requirements, verdict, run_.options.domain);
   JudgeVerdictReady ready;
   ready.round = round;
   ready.features_pct = verdict.FeaturesPct();
   for (const auto& scored : verdict.requirements) {
     ready.requirements.push_back({scored.id, agents::RequirementScoreName(scored.score)});
     if (scored.score != agents::RequirementScore::kImplemented) ready.unmet.push_back(scored.id);
+  }
+  for (const auto& inconsistency : verdict.inconsistencies) {
+    ready.inconsistencies.push_back(inconsistency.what);
   }
   for (const auto& instruction : follow_ups) ready.appended.push_back(instruction.id);
   {

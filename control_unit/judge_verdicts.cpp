@@ -13,6 +13,9 @@ const std::vector<std::string> kMigrations = {
     " appended TEXT NOT NULL,"  // JSON array of instruction ids
     " created_ms INTEGER NOT NULL DEFAULT (CAST((julianday('now') - 2440587.5) * 86400000 AS "
     "INTEGER)))",
+    // Verdicts may list inconsistencies (the book domain). Also a version step, so an older
+    // l2mac, which would read an unsettled verdict as settled, refuses the database.
+    "ALTER TABLE judge_verdicts ADD COLUMN inconsistency_count INTEGER NOT NULL DEFAULT 0",
 };
 
 Result<bool> TableExists(Database& db) {
@@ -37,11 +40,12 @@ Status RecordVerdict(Database& db, int round, const agents::JudgeVerdict& verdic
                      const std::vector<std::string>& appended) {
   L2MAC_ASSIGN_OR_RETURN(Statement insert,
                          db.Prepare("INSERT INTO judge_verdicts(round, features_pct, verdict,"
-                                    " appended) VALUES(?, ?, ?, ?)"));
+                                    " appended, inconsistency_count) VALUES(?, ?, ?, ?, ?)"));
   insert.Bind(1, static_cast<int64_t>(round))
       .Bind(2, verdict.FeaturesPct())
       .Bind(3, DumpJson(verdict.ToJson()))
-      .Bind(4, DumpJson(nlohmann::json(appended)));
+      .Bind(4, DumpJson(nlohmann::json(appended)))
+      .Bind(5, static_cast<int64_t>(verdict.inconsistencies.size()));
   return insert.Run();
 }
 
@@ -93,6 +97,19 @@ Result<std::vector<StoredVerdict>> ReadVerdicts(Database& db) {
         return Damaged(stored.round);
       }
       stored.verdict.requirements.push_back(std::move(scored));
+    }
+    if (verdict.contains("inconsistencies")) {
+      if (!verdict["inconsistencies"].is_array()) return Damaged(stored.round);
+      for (const auto& item : verdict["inconsistencies"]) {
+        agents::Inconsistency inconsistency;
+        try {
+          inconsistency.what = item.at("what").get<std::string>();
+          inconsistency.evidence = item.at("evidence").get<std::string>();
+        } catch (const nlohmann::json::exception&) {
+          return Damaged(stored.round);
+        }
+        stored.verdict.inconsistencies.push_back(std::move(inconsistency));
+      }
     }
     for (const auto& id : appended) {
       if (!id.is_string()) return Damaged(stored.round);

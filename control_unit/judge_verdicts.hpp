@@ -1,6 +1,7 @@
 // The judge's verdicts of a run, one per round, in the workspace database. This module
-// owns the table `judge_verdicts` (round, Features %, the verdict with its evidence, the
-// instructions appended for the unmet requirements); nothing else writes it.
+// owns the table `judge_verdicts` (round, Features %, the verdict with its evidence and its
+// inconsistencies, the instructions appended for what it found unmet or inconsistent);
+// nothing else writes it.
 //
 // A verdict and the instructions it appends are stored in one transaction by the caller
 // (control_unit/judge_round.hpp), so a run killed at any moment has either both or
@@ -22,7 +23,7 @@ namespace l2mac::control_unit {
 struct StoredVerdict {
   int round = 0;  // from 1
   agents::JudgeVerdict verdict;
-  std::vector<std::string> appended;  // ids of the instructions appended for its unmet ones
+  std::vector<std::string> appended;  // ids of the instructions appended for what it found
   int64_t created_ms = 0;
 };
 

@@ -3,16 +3,13 @@
 #include <chrono>
 #include <cmath>
 
-#include "core/token_estimator.hpp"
+#include "core/llm/request_tokens.hpp"
 
 namespace l2mac::control_unit {
 
-Result<std::optional<BudgetRefusal>> RecordingGateway::CheckBudgets(
-    const llm::ChatRequest& request) {
-  const bool instruction_capped = !instruction_id_.empty() && instruction_caps_.any();
-  if (!run_budget_.any() && !instruction_capped) return std::optional<BudgetRefusal>();
+CallWorstCase RecordingGateway::WorstCase(const llm::ChatRequest& request) const {
   CallWorstCase call;
-  call.prompt_tokens = EstimateRequestTokens(request.messages, request.tools);
+  call.prompt_tokens = llm::EstimateRequestTokens(counter_.get(), request.messages, request.tools);
   call.output_tokens = request.max_output_tokens;
   llm::Usage most;
   most.prompt_tokens = call.prompt_tokens;
@@ -20,9 +17,22 @@ Result<std::optional<BudgetRefusal>> RecordingGateway::CheckBudgets(
   // Priced as the configured model: the server names its model only in the reply.
   call.cost_microusd =
       static_cast<int64_t>(std::llround(prices_.Cost(fallback_model_, most) * 1e6));
+  return call;
+}
+
+Result<std::optional<BudgetRefusal>> RecordingGateway::CheckBudgets(
+    const llm::ChatRequest& request) {
+  const bool instruction_capped = !instruction_id_.empty() && instruction_caps_.any();
+  if (!run_budget_.any() && !instruction_capped) return std::optional<BudgetRefusal>();
+  const CallWorstCase call = WorstCase(request);
   if (run_budget_.any()) {
     L2MAC_ASSIGN_OR_RETURN(auto totals, workspace_.exchanges().Totals());
     Spent spent{totals.prompt_tokens + totals.completion_tokens, totals.cost_microusd};
+    if (in_flight_ != nullptr) {
+      // Other lanes' calls in flight count as spent at their worst case.
+      spent.tokens += in_flight_->tokens;
+      spent.cost_microusd += in_flight_->cost_microusd;
+    }
     if (auto refusal = CheckRunBudget(run_budget_, spent, call, workspace_.dir().string())) {
       return refusal;
     }
@@ -47,7 +57,13 @@ Result<llm::ChatResponse> RecordingGateway::Call(const llm::ChatRequest& agent_r
     refusal_ = std::move(refusal);
     return Status::ResourceExhausted(refusal_->message);
   }
-  const int64_t estimated_tokens = EstimateRequestTokens(request.messages, request.tools);
+  if (attempt_ == 0) {
+    L2MAC_ASSIGN_OR_RETURN(int64_t last, workspace_.exchanges().LastAttempt(instruction_id_));
+    attempt_ = last + 1;
+  }
+  request.key = {instruction_id_, attempt_, ++turn_};
+  const int64_t estimated_tokens =
+      llm::EstimateRequestTokens(counter_.get(), request.messages, request.tools);
   const double fill_pct = usable_context_ > 0 ? 100.0 * static_cast<double>(estimated_tokens) /
                                                     static_cast<double>(usable_context_)
                                               : 0.0;
@@ -74,8 +90,23 @@ Result<llm::ChatResponse> RecordingGateway::Call(const llm::ChatRequest& agent_r
       events_->Emit(Notice{"warning", std::string(message)});
     };
   }
+  // The call's worst case, reserved against the run's budget while it is in flight.
+  const CallWorstCase worst = WorstCase(request);
+  if (in_flight_ != nullptr) {
+    in_flight_->tokens += worst.tokens();
+    in_flight_->cost_microusd += worst.cost_microusd;
+  }
   auto start = std::chrono::steady_clock::now();
-  auto response = provider_.Complete(request);
+  Result<llm::ChatResponse> response = Status::Internal("the model was not called");
+  {
+    // The other lanes work while this one waits for the model.
+    StateReleased released(state_lock_);
+    response = provider_.Complete(request);
+  }
+  if (in_flight_ != nullptr) {
+    in_flight_->tokens -= worst.tokens();
+    in_flight_->cost_microusd -= worst.cost_microusd;
+  }
   request.on_text_delta = nullptr;
   request.on_retry = nullptr;
   request.on_rate_limit_wait = nullptr;

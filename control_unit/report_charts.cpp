@@ -147,11 +147,19 @@ void AppendTimeline(std::string& html, const ReportData& data, const ReportLimit
         Num(x), Num(top - 4), Num(height - 4),
         FormatDuration(static_cast<int64_t>(span * tick / 5.0)));
   }
+  // With --parallel each instruction's row names its lane: overlapping bars are lanes.
+  std::map<std::string, int> lane_of;
+  for (const auto& state : data.instructions) {
+    if (state.lane > 0) lane_of[state.record.instruction.id] = state.lane;
+  }
   for (const auto& id : rows) {
     const double y = y_of(id);
     html += fmt::format("<text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"end\">",
                         Num(left - 6), Num(y + 12));
-    AppendHtmlEscaped(html, FirstLineOf(InstructionLabel(id), 24));
+    const auto lane = lane_of.find(id);
+    AppendHtmlEscaped(html, lane == lane_of.end() ? FirstLineOf(InstructionLabel(id), 24)
+                                                  : FirstLineOf(InstructionLabel(id), 16) +
+                                                        fmt::format(" · lane {}", lane->second));
     html += "</text>\n";
   }
   for (size_t i = begin; i < end; ++i) {

@@ -7,6 +7,7 @@
 
 #include "agents/judge_verdict.hpp"
 #include "control_unit/html_text.hpp"
+#include "control_unit/program_shape.hpp"
 #include "control_unit/report_charts.hpp"
 #include "control_unit/report_format.hpp"
 #include "core/text.hpp"
@@ -98,7 +99,14 @@ Counts CountStatuses(const ReportData& data) {
 std::pair<std::string, const char*> Outcome(const ReportData& data, const Counts& counts) {
   const int total = static_cast<int>(data.instructions.size());
   if (data.busy) return {"in progress", "#3b82f6"};
-  if (total > 0 && counts.committed == total) return {"completed", "#34a853"};
+  if (total > 0 && counts.committed == total) {
+    // As RunReport's outcome: the judge's final verdict decides whether the work is done.
+    if (!data.verdicts.empty() && data.verdicts.back().appended.empty() &&
+        !data.verdicts.back().verdict.Settled()) {
+      return {"requirements unmet", "#f0a020"};
+    }
+    return {"completed", "#34a853"};
+  }
   if (counts.failed > 0 || counts.skipped > 0) return {"incomplete", "#e5484d"};
   if (data.state.rfind("stopped at the budget", 0) == 0) return {"budget reached", "#f0a020"};
   if (data.state == "interrupted") return {"interrupted", "#f0a020"};
@@ -176,6 +184,15 @@ void AppendSummary(std::string& html, const ReportData& data, const ReportLimits
                agents::RequirementScoreName(requirement.score) + ")";
     }
     row("unmet requirements", unmet.empty() ? "none" : unmet);
+    const auto& inconsistencies = data.verdicts.back().verdict.inconsistencies;
+    if (!inconsistencies.empty()) {
+      std::string listed;
+      for (const auto& inconsistency : inconsistencies) {
+        listed += (listed.empty() ? "" : " | ") + inconsistency.what + " (" +
+                  inconsistency.evidence + ")";
+      }
+      row("inconsistencies", TruncateUtf8(listed, limits.max_text_bytes));
+    }
   }
   html += "</table>\n<details><summary>Task</summary><pre>";
   BoundedText(html, data.task, limits.max_text_bytes);
@@ -432,7 +449,17 @@ std::string RenderReportHtml(const ReportData& data, const ReportLimits& limits)
       "class=\"swatch\" style=\"background:#3b82f6\"></span>running <span class=\"swatch\" "
       "style=\"background:#f0a020\"></span>interrupted <span class=\"swatch\" "
       "style=\"background:#fff;border:1px solid #5f6670\"></span>pending; an arrow points "
-      "from a dependency to the instruction that needs it.</p>\n</section>\n";
+      "from a dependency to the instruction that needs it.</p>\n";
+  if (!data.instructions.empty()) {
+    std::vector<ProgramShapeInput> graph;
+    for (const auto& state : data.instructions) {
+      graph.push_back({state.record.instruction.id, state.record.instruction.depends_on});
+    }
+    html += "<p>";
+    AppendHtmlEscaped(html, ShapeLine(ShapeOfProgram(graph), data.instructions.size()));
+    html += "</p>\n";
+  }
+  html += "</section>\n";
 
   html += "<section id=\"timeline\"><h2>Timeline</h2>\n";
   if (static_cast<int64_t>(std::min(data.exchanges.size(), limits.max_exchanges)) <

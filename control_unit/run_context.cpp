@@ -13,8 +13,8 @@ Result<agents::ContextBudget> NextContextBudget(RunContext& run) {
           "debug", fmt::format("context budget scaled by {:.2f} (token calibration)", scale)});
     }
   }
-  auto budget = agents::ContextBudget::ForWindow(run.options.context_window, scale,
-                                                 run.options.max_output_tokens);
+  auto budget = agents::ContextBudget::ForWindow(
+      run.options.context_window, scale, run.options.max_output_tokens, run.options.token_counter);
   run.gateway.set_usable_context(budget.usable());
   return budget;
 }

@@ -1,6 +1,8 @@
 // What the parts of one run share while it runs (the run loop, the instruction executor,
 // the user-edit import): borrowed references, valid from the start of RunLoop::Run() to
-// its end. Used by the run's one thread only.
+// its end. Without --parallel the run's one thread uses it; with lanes each lane has a
+// RunContext of its own (its gateway and emitter, the shared workspace), used by the
+// lane's thread while it holds the run's state lock.
 #pragma once
 
 #include "agents/context_budget.hpp"
@@ -8,6 +10,7 @@
 #include "control_unit/event_emitter.hpp"
 #include "control_unit/recording_gateway.hpp"
 #include "control_unit/run_options.hpp"
+#include "control_unit/run_state_lock.hpp"
 #include "control_unit/workspace.hpp"
 #include "core/status.hpp"
 
@@ -19,6 +22,11 @@ struct RunContext {
   const RunOptions& options;
   EventEmitter& events;
   const agents::PromptSet& prompts;
+  // With --parallel: the lock over the run's state, held by whoever uses the parts above
+  // (run_state_lock.hpp), and the lane (from 1) this context belongs to. Without lanes:
+  // null and 0.
+  RunStateLock* state_lock = nullptr;
+  int lane = 0;
 };
 
 // The context budget for the next agent (planner or worker): the window, scaled by the

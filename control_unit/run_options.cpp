@@ -26,7 +26,10 @@ nlohmann::json RunOptions::ToJson() const {
           {"calibrate_tokens", calibrate_tokens},
           {"judge", judge},
           {"max_rounds", max_rounds},
-          {"judge_model", judge_model}};
+          {"judge_model", judge_model},
+          {"analysis", analysis},
+          {"git_branch", git_branch},
+          {"parallel", parallel}};
 }
 
 Status RunOptions::ApplyJson(const nlohmann::json& json, RunOptions& options) {
@@ -66,10 +69,13 @@ Status RunOptions::ApplyJson(const nlohmann::json& json, RunOptions& options) {
       options.calibrate_tokens = json.at("calibrate_tokens").get<bool>();
     }
     if (json.contains("judge")) options.judge = json.at("judge").get<bool>();
+    if (json.contains("analysis")) options.analysis = json.at("analysis").get<bool>();
     if (json.contains("max_rounds")) options.max_rounds = json.at("max_rounds").get<int>();
     if (json.contains("judge_model")) {
       options.judge_model = json.at("judge_model").get<std::string>();
     }
+    if (json.contains("parallel")) options.parallel = json.at("parallel").get<int>();
+    if (json.contains("git_branch")) options.git_branch = json.at("git_branch").get<std::string>();
     if (json.contains("max_file_bytes")) {
       options.max_file_bytes = json.at("max_file_bytes").get<int64_t>();
     }
@@ -95,6 +101,10 @@ Status ValidateLimits(const RunOptions& options) {
   }
   if (options.max_turns < 1 || options.max_turns > 100000) {
     return Status::InvalidArgument("--max-turns must be between 1 and 100000");
+  }
+  if (options.parallel < 1 || options.parallel > RunOptions::kMaxParallel) {
+    return Status::InvalidArgument(fmt::format("--parallel (run.parallel) must be between 1 and {}",
+                                               RunOptions::kMaxParallel));
   }
   if (options.max_rounds < 0 || options.max_rounds > 20) {
     return Status::InvalidArgument("--max-rounds (judge.max_rounds) must be between 0 and 20");

@@ -19,6 +19,7 @@
 #include "core/llm/provider.hpp"
 #include "core/sandbox.hpp"
 #include "core/status.hpp"
+#include "core/token_estimator.hpp"
 #include "registry/program.hpp"
 
 namespace l2mac::control_unit {
@@ -69,6 +70,12 @@ struct RunOptions {
   // Scale each context's budget by how the server's prompt counts compare with l2mac's
   // estimates so far (ExchangeLog::EstimateScale), recomputed before each instruction.
   bool calibrate_tokens = false;
+  // Counts every token estimate of the run (context budgets, budget checks, the repo
+  // map): a TiktokenTokenizer for --tokenizer, null for the fast estimate. Shared and
+  // immutable; not stored (the tokenizer's path is, in provider_settings), so the caller
+  // loads the same one on every start and resume: a run counted differently would
+  // restart its contexts at other points than its transcript.
+  std::shared_ptr<const TokenCounter> token_counter;
   // The judge (control_unit/judge_round.hpp): after the program, score its requirements
   // against the store, and append instructions for the unmet ones at most `max_rounds`
   // times (--no-judge, --max-rounds). Only programs that list requirements are judged.
@@ -76,6 +83,21 @@ struct RunOptions {
   int max_rounds = 2;
   // The judge's own model (--judge-model), "" for the worker's; stored so resume repeats it.
   std::string judge_model;
+  // The failure analysis (agents/failure_analysis.hpp): when an instruction's checks fail,
+  // one model call states the root cause, which the worker gets with the check output
+  // (--no-analysis, config analysis.enabled). A run stored before it existed resumes
+  // without it, so its transcript still replays.
+  bool analysis = true;
+  // --parallel N (config run.parallel): how many instructions run at once, each in its own
+  // lane (thread, context, check tree) on a transaction from the head, merged into main
+  // when its checks pass (see "Parallel lanes" in docs/ARCHITECTURE.md). 1: one at a time,
+  // as before lanes existed. Stored so resume repeats it; 1..16.
+  int parallel = 1;
+  static constexpr int kMaxParallel = 16;
+  // --git-branch (config git.branch): the branch of the git repository holding out_dir
+  // that receives one commit per committed instruction (control_unit/git_branch_export.hpp);
+  // "" for none. Stored so resume keeps exporting to it.
+  std::string git_branch;
   // Borrowed, may be null (the judge then uses the run's provider); not stored. The caller
   // builds it for judge_model on every start and resume.
   llm::Provider* judge_provider = nullptr;

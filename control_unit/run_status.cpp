@@ -76,6 +76,7 @@ Status ReadFailedAttempts(Workspace& workspace, const RunStatusLimits& limits,
       state->second->failed_attempts.clear();
       state->second->failed_attempts_omitted = 0;
       state->second->kept_at_failure.clear();
+      state->second->lane = static_cast<int>(IntField(event, "lane"));
       last_check.erase(instruction);
     } else if (type == "instruction_failed") {
       state->second->kept_at_failure = StringField(event, "kept_as");
@@ -159,6 +160,12 @@ Result<RunStatus> ReadRunStatus(Workspace& workspace, const RunStatusLimits& lim
     state.record = std::move(record);
     status.instructions.push_back(std::move(state));
   }
+  std::vector<ProgramShapeInput> graph;
+  graph.reserve(status.instructions.size());
+  for (const auto& state : status.instructions) {
+    graph.push_back({state.record.instruction.id, state.record.instruction.depends_on});
+  }
+  status.shape = ShapeOfProgram(graph);
   if (limits.read_attempts) {
     std::map<std::string, InstructionState*> by_id;
     for (auto& state : status.instructions) by_id[state.record.instruction.id] = &state;
@@ -176,6 +183,8 @@ Result<RunStatus> ReadRunStatus(Workspace& workspace, const RunStatusLimits& lim
   L2MAC_ASSIGN_OR_RETURN(status.requirements, workspace.registry().Requirements());
   L2MAC_ASSIGN_OR_RETURN(status.verdicts, ReadVerdicts(workspace.db()));
   L2MAC_ASSIGN_OR_RETURN(status.totals, workspace.exchanges().Totals());
+  L2MAC_ASSIGN_OR_RETURN(auto preexisting, workspace.test_baseline().LoadPreexistingFailures());
+  for (const auto& test : preexisting) status.preexisting_failures.push_back(test.id);
   L2MAC_ASSIGN_OR_RETURN(status.head_commit, workspace.store().Head());
   L2MAC_ASSIGN_OR_RETURN(auto files, workspace.store().List(status.head_commit));
   status.files = static_cast<int64_t>(files.size());
@@ -190,6 +199,7 @@ RunReport ReportFrom(const RunStatus& status) {
   report.skipped = status.skipped;
   report.context_restarts = status.context_restarts;
   report.gate_failures = status.gate_failures;
+  report.preexisting_failures = status.preexisting_failures;
   for (const auto& state : status.instructions) {
     if (state.record.status == InstructionStatus::kFailed ||
         state.record.status == InstructionStatus::kSkipped) {
@@ -203,12 +213,12 @@ RunReport ReportFrom(const RunStatus& status) {
     report.judge_rounds = static_cast<int>(status.verdicts.size());
     report.features_pct = last.FeaturesPct();
     for (const auto& unmet : last.Unmet()) report.unmet_requirements.push_back(unmet.id);
+    for (const auto& found : last.inconsistencies) report.inconsistencies.push_back(found.what);
     // A verdict that appended follow-up instructions was not the last word: once they all
     // committed without another verdict (a resume with --no-judge), it is out of date and
     // does not decide the outcome.
     const bool final_verdict = status.verdicts.back().appended.empty();
-    if (report.outcome == RunOutcome::kCompleted && final_verdict &&
-        !report.unmet_requirements.empty()) {
+    if (report.outcome == RunOutcome::kCompleted && final_verdict && !last.Settled()) {
       report.outcome = RunOutcome::kRequirementsUnmet;
     }
   }

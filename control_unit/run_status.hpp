@@ -20,6 +20,7 @@
 #include "control_unit/events.hpp"
 #include "control_unit/exchange_log.hpp"
 #include "control_unit/judge_verdicts.hpp"
+#include "control_unit/program_shape.hpp"
 #include "control_unit/workspace.hpp"
 #include "core/status.hpp"
 #include "registry/instruction_registry.hpp"
@@ -31,7 +32,8 @@ enum class RunOutcome {
   kIncomplete,     // some instruction failed its checks (or was skipped because of one)
   kBudgetReached,  // stopped before a model call that could pass max_cost_usd or max_tokens
   // every instruction committed, but the judge's last verdict found requirements partial or
-  // missing (after its rounds of follow-up instructions): RunReport::unmet_requirements
+  // missing, or (the book domain) inconsistencies, after its rounds of follow-up
+  // instructions: RunReport::unmet_requirements, RunReport::inconsistencies
   kRequirementsUnmet,
 };
 
@@ -59,10 +61,14 @@ struct RunReport {
   std::string budget_stop;                   // kBudgetReached: which budget, spent and allowed
   std::vector<InstructionSummary> problems;  // failed and skipped instructions
   std::vector<std::string> kept_user_edits;  // files in the folder the user changed
+  // Tests that already failed before the run, on the existing code it started from
+  // (control_unit/existing_code.hpp): not held against it.
+  std::vector<std::string> preexisting_failures;
   // The judge's last verdict, when the run was judged (control_unit/judge_round.hpp).
   int judge_rounds = 0;  // verdicts stored; 0: not judged
   double features_pct = 0;
   std::vector<std::string> unmet_requirements;  // scored partial or missing, in order
+  std::vector<std::string> inconsistencies;     // what each inconsistency left is
 };
 
 // A step_complete that the checks refused, from its step_rejected event and the
@@ -88,6 +94,9 @@ struct InstructionState {
   // The branch keeping the files staged when the latest try gave up, when they changed
   // after its last refused check (else the last attempt's branch has them).
   std::string kept_at_failure;
+  // The --parallel lane its latest try ran in (from its instruction_started event); 0 for
+  // a run without lanes, or an instruction that has not started.
+  int lane = 0;
 };
 
 // The per-instruction bounds the run was started (or last resumed) with, from its stored
@@ -106,6 +115,8 @@ struct RunStatus {
   std::string provider;  // how the model was reached (never a secret)
   StoredLimits limits;
   std::vector<InstructionState> instructions;  // program order
+  // The program's critical path and width (control_unit/program_shape.hpp).
+  ProgramShape shape;
   ExchangeTotals totals;
   int64_t head_commit = 0;
   int64_t files = 0;  // at the head of main
@@ -119,6 +130,9 @@ struct RunStatus {
   // the run was not judged).
   std::vector<registry::Requirement> requirements;
   std::vector<StoredVerdict> verdicts;
+  // The tests that already failed before the run, on the existing code it started from
+  // (control_unit/existing_code.hpp), by id.
+  std::vector<std::string> preexisting_failures;
 
   int committed = 0;
   int failed = 0;

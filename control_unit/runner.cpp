@@ -1,17 +1,26 @@
 #include "control_unit/runner.hpp"
 
+#include <algorithm>
+#include <condition_variable>
+#include <cstdlib>
+#include <exception>
 #include <optional>
+#include <thread>
 
 #include "agents/planner.hpp"
 #include "agents/prompt_set.hpp"
 #include "control_unit/event_emitter.hpp"
 #include "control_unit/event_payloads.hpp"
+#include "control_unit/existing_code.hpp"
+#include "control_unit/git_branch_export.hpp"
 #include "control_unit/instruction_executor.hpp"
 #include "control_unit/judge_round.hpp"
 #include "control_unit/judge_verdicts.hpp"
+#include "control_unit/next_task.hpp"
 #include "control_unit/recording_gateway.hpp"
 #include "control_unit/run_budget.hpp"
 #include "control_unit/run_context.hpp"
+#include "control_unit/run_state_lock.hpp"
 #include "control_unit/user_edits.hpp"
 #include "control_unit/workspace.hpp"
 #include "core/json_text.hpp"
@@ -29,12 +38,12 @@ class RunLoop {
  public:
   RunLoop(Workspace& workspace, llm::Provider& provider, RunOptions options, llm::PriceTable prices)
       : workspace_(workspace),
+        provider_(provider),
         gateway_(provider, workspace),
         options_(std::move(options)),
+        prices_(prices),
         model_(provider.Describe()) {
-    gateway_.set_temperature(options_.temperature);
-    gateway_.set_cancel(options_.cancel);
-    gateway_.set_run_budget({options_.max_tokens, options_.max_cost_usd});
+    ConfigureGateway(gateway_);
     if (options_.judge_provider != nullptr) {
       // --judge-model: the judge's calls go to its own provider, recorded and budgeted
       // in the same run (priced by the judge's model when the server names none).
@@ -42,14 +51,16 @@ class RunLoop {
       judge_gateway_->set_pricing(
           prices, options_.judge_model.empty() ? options_.priced_model : options_.judge_model);
       judge_gateway_->set_temperature(options_.temperature);
+      judge_gateway_->set_token_counter(options_.token_counter);
       judge_gateway_->set_cancel(options_.cancel);
       judge_gateway_->set_run_budget({options_.max_tokens, options_.max_cost_usd});
     }
-    gateway_.set_pricing(std::move(prices), options_.priced_model);
   }
 
   // Set by ResumeRun: the run is continued rather than started.
   void set_resumed(RunResumed resumed) { resumed_ = std::move(resumed); }
+  // Set with --git-branch, once CheckGitBranch passed: committed instructions are exported.
+  void set_git_target(std::optional<GitBranchTarget> target) { git_target_ = std::move(target); }
 
   Result<RunReport> Run() {
     L2MAC_ASSIGN_OR_RETURN(int64_t next_seq, workspace_.events().NextSeq());
@@ -61,6 +72,10 @@ class RunLoop {
       events.Emit(*resumed_);
     } else {
       events.Emit(RunStarted{options_.task_source, agents::DomainName(options_.domain), model_});
+    }
+    if (workspace_.continued()) {
+      events.Emit(Notice{"info", "the run in " + workspace_.dir().string() +
+                                     " has finished: continuing it with the new task"});
     }
     if (workspace_.started_over()) {
       events.Emit(Notice{"info", "the run in " + workspace_.dir().string() +
@@ -90,7 +105,10 @@ class RunLoop {
  private:
   Result<RunReport> RunSteps(EventEmitter& events, UserEdits& user_edits) {
     std::error_code ignored;
-    std::filesystem::remove_all(SnapshotRootOf(workspace_.dir()), ignored);
+    // A check tree is written whole at its first use in a process; what an earlier one
+    // (or an older version's snapshots, .l2mac/tmp) left is removed first.
+    std::filesystem::remove_all(CheckTreeRootOf(workspace_.dir()), ignored);
+    std::filesystem::remove_all(workspace_.dir() / ".l2mac" / "tmp", ignored);
     L2MAC_ASSIGN_OR_RETURN(agents::PromptSet prompts,
                            agents::LoadPromptSet(options_.domain, options_.prompts_dir));
     RunContext run{workspace_, gateway_, options_, events, prompts};
@@ -105,7 +123,18 @@ class RunLoop {
       return report;
     };
 
+    // A folder of existing code: its files become the base commit, and its tests are run
+    // once, before anything changes them (control_unit/existing_code.hpp).
+    L2MAC_RETURN_IF_ERROR(ImportExistingCode(run));
     L2MAC_RETURN_IF_ERROR(user_edits.Import());
+    if (git_target_) {
+      git_ = std::make_unique<GitBranchExport>(workspace_, *git_target_, Secrets());
+      L2MAC_RETURN_IF_ERROR(git_->ExcludeStateFolder());
+      // What a kill left unexported.
+      L2MAC_RETURN_IF_ERROR(ExportToGit(events));
+    }
+    L2MAC_RETURN_IF_ERROR(CheckNotCancelled());
+    L2MAC_RETURN_IF_ERROR(CheckExistingTests(run, executor));
     L2MAC_ASSIGN_OR_RETURN(bool has_program, workspace_.registry().HasProgram());
     if (!has_program) {
       L2MAC_RETURN_IF_ERROR(CheckNotCancelled());
@@ -116,16 +145,41 @@ class RunLoop {
         if (auto refusal = gateway_.TakeRefusal()) return stop_for_budget(refusal->stop);
         return planned;
       }
-    } else if (!resumed_) {
-      // A supplied program (--program) is the plan of this run.
-      L2MAC_ASSIGN_OR_RETURN(auto records, workspace_.registry().All());
-      events.Emit(PlanReadyFrom(records));
+    } else {
+      L2MAC_ASSIGN_OR_RETURN(int unplanned, UnplannedTask(workspace_));
+      if (unplanned > 0) {
+        // A new task on a finished run: its plan is appended to the program.
+        L2MAC_RETURN_IF_ERROR(CheckNotCancelled());
+        L2MAC_RETURN_IF_ERROR(budget.WarnWhenNear());
+        L2MAC_ASSIGN_OR_RETURN(std::string over, budget.Reached());
+        if (!over.empty()) return stop_for_budget(over);
+        if (Status planned = PlanTask(run, unplanned); !planned.ok()) {
+          if (auto refusal = gateway_.TakeRefusal()) return stop_for_budget(refusal->stop);
+          return planned;
+        }
+      } else if (!resumed_) {
+        // A supplied program (--program) is the plan of this run (of this task, when a
+        // finished run was given a new one).
+        L2MAC_ASSIGN_OR_RETURN(auto records, workspace_.registry().All());
+        if (workspace_.continued()) {
+          L2MAC_ASSIGN_OR_RETURN(int task, TaskCount(workspace_));
+          const std::string prefix = TaskIdPrefix(task);
+          std::erase_if(records, [&](const auto& record) {
+            return record.instruction.id.rfind(prefix, 0) != 0;
+          });
+        }
+        events.Emit(PlanReadyFrom(records));
+      }
     }
     // Repairs a kill between marking a failure and skipping its dependents.
     L2MAC_RETURN_IF_ERROR(executor.SkipBlocked());
     JudgeRound judge(run, judge_gateway_ ? *judge_gateway_ : gateway_);
     while (true) {
-      while (true) {
+      if (options_.parallel > 1) {
+        L2MAC_ASSIGN_OR_RETURN(std::string stop, RunLanes(run, user_edits, budget, executor));
+        if (!stop.empty()) return stop_for_budget(stop);
+      }
+      while (options_.parallel <= 1) {
         L2MAC_ASSIGN_OR_RETURN(auto next, workspace_.registry().NextReady());
         if (!next) break;
         L2MAC_RETURN_IF_ERROR(CheckNotCancelled());
@@ -133,6 +187,7 @@ class RunLoop {
         L2MAC_ASSIGN_OR_RETURN(std::string over, budget.Reached());
         if (!over.empty()) return stop_for_budget(over);
         L2MAC_ASSIGN_OR_RETURN(std::string refused_call, executor.Execute(*next));
+        L2MAC_RETURN_IF_ERROR(ExportToGit(events));
         if (!refused_call.empty()) return stop_for_budget(refused_call);
       }
       // The judge, when due, scores the result; what it finds unmet runs as new
@@ -145,23 +200,206 @@ class RunLoop {
     return Report(user_edits);
   }
 
+  // One parallel lane: its own gateway, emitter, context and executor (check tree), and
+  // the thread running its current instruction.
+  struct Lane {
+    std::unique_ptr<RecordingGateway> gateway;
+    std::unique_ptr<EventEmitter> events;
+    std::unique_ptr<RunContext> context;
+    std::unique_ptr<InstructionExecutor> executor;
+    std::thread thread;
+    bool running = false;
+    bool done = false;                          // its instruction ended; join and take result
+    std::optional<Result<std::string>> result;  // Execute()'s, once done
+  };
+
+  // --parallel N: runs the ready instructions, up to N at once, each on a lane of its own,
+  // until none is ready or running (see "Parallel lanes" in docs/ARCHITECTURE.md). The
+  // lanes' threads and this one share the run's state through one RunStateLock, which
+  // this thread holds except while it waits for a lane to finish. Returns "" or the budget
+  // that stopped the run; the first error of any lane ends the run once every lane has
+  // finished its instruction (an interrupt stops them all at their next safe point).
+  Result<std::string> RunLanes(RunContext& run, UserEdits& user_edits, RunBudget& budget,
+                               InstructionExecutor& executor) {
+    RunStateLock state;
+    InFlightSpend in_flight;
+    std::vector<std::unique_ptr<Lane>> lanes;
+    for (int number = 1; number <= options_.parallel; ++number) {
+      auto lane = std::make_unique<Lane>();
+      lane->gateway = std::make_unique<RecordingGateway>(provider_, workspace_);
+      ConfigureGateway(*lane->gateway);
+      lane->events = std::make_unique<EventEmitter>(run.events, number);
+      lane->gateway->set_events(lane->events.get());
+      lane->gateway->set_state_lock(&state);
+      lane->gateway->set_in_flight(&in_flight);
+      lane->context = std::make_unique<RunContext>(RunContext{
+          workspace_, *lane->gateway, options_, *lane->events, run.prompts, &state, number});
+      lane->executor = std::make_unique<InstructionExecutor>(*lane->context, user_edits);
+      lane->executor->ShareSandbox(executor.CheckSandbox());
+      lanes.push_back(std::move(lane));
+    }
+    run.events.set_state_lock(&state);
+    std::condition_variable_any lane_done;
+    Status error;
+    std::string stop;
+    {
+      std::unique_lock<RunStateLock> hold(state);
+      while (true) {
+        // Fill the free lanes with ready instructions, unless the run is stopping.
+        for (auto& lane : lanes) {
+          if (lane->running) continue;
+          if (!error.ok() || !stop.empty()) break;
+          if (IsCancelled(options_.cancel)) {
+            error = Status::Cancelled("interrupted between steps");
+            break;
+          }
+          auto next = workspace_.registry().NextReady();
+          if (!next.ok()) {
+            error = next.status();
+            break;
+          }
+          if (!*next) break;
+          if (Status warned = budget.WarnWhenNear(); !warned.ok()) {
+            error = warned;
+            break;
+          }
+          auto over = budget.Reached();
+          if (!over.ok() || !over->empty()) {
+            if (over.ok())
+              stop = *over;
+            else
+              error = over.status();
+            break;
+          }
+          // Marked running before the lane's thread starts, so the next NextReady() skips
+          // it even before that thread gets the lock.
+          if (Status marked = workspace_.registry().MarkRunning((*next)->instruction.id);
+              !marked.ok()) {
+            error = marked;
+            break;
+          }
+          lane->running = true;
+          Lane* self = lane.get();
+          lane->thread = std::thread([self, record = std::move(**next), &state, &lane_done] {
+            std::unique_lock<RunStateLock> mine(state);
+            try {
+              self->result = self->executor->Execute(record);
+            } catch (const std::exception& e) {
+              self->result = Status::Internal(std::string("a lane stopped: ") + e.what());
+            }
+            self->done = true;
+            lane_done.notify_all();
+          });
+        }
+        const bool any_running =
+            std::any_of(lanes.begin(), lanes.end(), [](const auto& lane) { return lane->running; });
+        if (!any_running) break;
+        lane_done.wait(hold, [&] {
+          return std::any_of(lanes.begin(), lanes.end(),
+                             [](const auto& lane) { return lane->done; });
+        });
+        for (auto& lane : lanes) {
+          if (!lane->done) continue;
+          lane->thread.join();
+          lane->running = false;
+          lane->done = false;
+          Result<std::string> result = std::move(*lane->result);
+          lane->result.reset();
+          if (!result.ok()) {
+            if (error.ok()) error = result.status();
+          } else if (!result->empty() && stop.empty()) {
+            stop = *result;
+          }
+          if (Status exported = ExportToGit(run.events); !exported.ok() && error.ok()) {
+            error = exported;
+          }
+        }
+      }
+    }
+    run.events.set_state_lock(nullptr);
+    if (!error.ok()) return error;
+    return stop;
+  }
+
+  // The settings every gateway of the run's worker model shares.
+  void ConfigureGateway(RecordingGateway& gateway) const {
+    gateway.set_temperature(options_.temperature);
+    gateway.set_token_counter(options_.token_counter);
+    gateway.set_cancel(options_.cancel);
+    gateway.set_run_budget({options_.max_tokens, options_.max_cost_usd});
+    gateway.set_pricing(prices_, options_.priced_model);
+  }
+
+  // With --git-branch, the committed instructions not yet on the branch become commits
+  // there. A failure stops the run: the store keeps the instructions, and a resume exports
+  // them.
+  Status ExportToGit(EventEmitter& events) {
+    if (!git_) return Status::Ok();
+    auto exported = git_->ExportPending();
+    if (!exported.ok()) {
+      return Status::IoError("exporting to git branch " + git_->target().branch +
+                             " failed: " + exported.status().message() +
+                             "; the run keeps what it committed, "
+                             "and `l2mac resume " +
+                             workspace_.dir().string() + "` exports it once git works");
+    }
+    for (const GitExported& commit : *exported) {
+      events.Emit(Notice{"info", "instruction " + commit.instruction + " is commit " +
+                                     commit.commit.substr(0, 12) + " on git branch " +
+                                     git_->target().branch});
+    }
+    return Status::Ok();
+  }
+
+  // Values that must never reach a commit message: the API key's, when the run has one.
+  std::vector<std::string> Secrets() const {
+    std::vector<std::string> secrets;
+    if (!options_.provider_settings.is_object()) return secrets;
+    const auto variable = options_.provider_settings.find("api_key_env");
+    if (variable == options_.provider_settings.end() || !variable->is_string()) return secrets;
+    const std::string name = variable->get<std::string>();
+    if (name.empty()) return secrets;
+    if (const char* value = std::getenv(name.c_str()); value != nullptr && *value != '\0') {
+      secrets.emplace_back(value);
+    }
+    return secrets;
+  }
+
   Status CheckNotCancelled() const {
     if (IsCancelled(options_.cancel)) return Status::Cancelled("interrupted between steps");
     return Status::Ok();
   }
 
-  // Asks the planner for the program. (A --program was saved when the run started.)
-  Status Plan(RunContext& run) {
+  // Asks the planner for a program over the committed head (plan_started first).
+  Result<registry::Program> AskPlanner(RunContext& run) {
     run.events.Emit(PlanStarted{});
     gateway_.set_instruction("");
     L2MAC_ASSIGN_OR_RETURN(auto view, workspace_.store().Begin());
     agents::PlannerLimits limits;
     L2MAC_ASSIGN_OR_RETURN(limits.budget, NextContextBudget(run));
-    L2MAC_ASSIGN_OR_RETURN(auto program,
-                           agents::RunPlanner(options_.task, run.prompts, gateway_, *view, limits));
+    return agents::RunPlanner(options_.task, run.prompts, gateway_, *view, limits);
+  }
+
+  // Asks the planner for the program. (A --program was saved when the run started.)
+  Status Plan(RunContext& run) {
+    L2MAC_ASSIGN_OR_RETURN(auto program, AskPlanner(run));
     L2MAC_RETURN_IF_ERROR(workspace_.registry().SaveProgram(program));
     L2MAC_ASSIGN_OR_RETURN(auto records, workspace_.registry().All());
     run.events.Emit(PlanReadyFrom(records));
+    return Status::Ok();
+  }
+
+  // Asks the planner for the program of task `task` of a finished run given a new one,
+  // and appends it (control_unit/next_task.hpp).
+  Status PlanTask(RunContext& run, int task) {
+    L2MAC_ASSIGN_OR_RETURN(auto program, AskPlanner(run));
+    L2MAC_RETURN_IF_ERROR(AppendTaskProgram(workspace_, program, task));
+    std::vector<registry::InstructionRecord> added;
+    for (const auto& instruction : TaskInstructions(program, task)) {
+      L2MAC_ASSIGN_OR_RETURN(auto record, workspace_.registry().Get(instruction.id));
+      added.push_back(std::move(record));
+    }
+    run.events.Emit(PlanReadyFrom(added));
     return Status::Ok();
   }
 
@@ -176,12 +414,16 @@ class RunLoop {
   }
 
   Workspace& workspace_;
+  llm::Provider& provider_;  // shared by the lanes' gateways (thread-safe Complete())
   RecordingGateway gateway_;
   RunOptions options_;
+  llm::PriceTable prices_;
   // The judge's own gateway with --judge-model; null: the judge uses gateway_.
   std::unique_ptr<RecordingGateway> judge_gateway_;
   std::string model_;  // the provider's description, for run_started
   std::optional<RunResumed> resumed_;
+  std::optional<GitBranchTarget> git_target_;
+  std::unique_ptr<GitBranchExport> git_;  // with --git-branch, during RunSteps
 };
 
 }  // namespace
@@ -217,29 +459,54 @@ Result<RunReport> StartRun(const RunOptions& options, llm::Provider& provider) {
   if (!options.program) {
     L2MAC_RETURN_IF_ERROR(agents::CheckPlannerFits(
         options.task, prompts,
-        agents::ContextBudget::ForWindow(options.context_window, 1.0, options.max_output_tokens)));
+        agents::ContextBudget::ForWindow(options.context_window, 1.0, options.max_output_tokens,
+                                         options.token_counter)));
+  }
+  std::optional<GitBranchTarget> git_target;
+  std::error_code state_error;
+  const bool had_state =
+      std::filesystem::exists(Workspace::StatePath(options.out_dir), state_error);
+  if (!options.git_branch.empty() && !had_state) {
+    // Checked before the folder gets a state: a refusal creates nothing.
+    L2MAC_ASSIGN_OR_RETURN(git_target, CheckGitBranch(options.out_dir, options.git_branch, {}));
   }
   L2MAC_ASSIGN_OR_RETURN(auto workspace, Workspace::Open(options.out_dir, OpenMode::kCreate));
+  if (!options.git_branch.empty() && had_state) {
+    // A finished run given a new task: the files its earlier tasks wrote into the folder are
+    // l2mac's own, not the user's changes (as on resume).
+    L2MAC_ASSIGN_OR_RETURN(auto own, StoreHeadPaths(workspace->store()));
+    L2MAC_ASSIGN_OR_RETURN(git_target, CheckGitBranch(options.out_dir, options.git_branch, own));
+  }
   {
     // The run exists once this lands: task, options and a supplied program together.
     L2MAC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(workspace->db()));
     L2MAC_RETURN_IF_ERROR(workspace->SetMeta("options", DumpJson(options.ToJson())));
     L2MAC_RETURN_IF_ERROR(workspace->SetMeta("provider", provider.Describe()));
     L2MAC_RETURN_IF_ERROR(workspace->SetMeta("state", "running"));
-    if (options.program) L2MAC_RETURN_IF_ERROR(workspace->registry().SaveProgram(*options.program));
+    if (workspace->continued()) {
+      // A finished run given a new task: its program is appended (control_unit/next_task.hpp).
+      L2MAC_ASSIGN_OR_RETURN(int task, AddTask(*workspace));
+      if (options.program) {
+        L2MAC_RETURN_IF_ERROR(AppendTaskProgram(*workspace, *options.program, task));
+      }
+    } else if (options.program) {
+      L2MAC_RETURN_IF_ERROR(workspace->registry().SaveProgram(*options.program));
+    }
     L2MAC_RETURN_IF_ERROR(workspace->SetMeta("task", options.task));
     L2MAC_RETURN_IF_ERROR(txn->Commit());
   }
   llm::PriceTable prices = llm::PriceTable::BuiltIn();
   L2MAC_RETURN_IF_ERROR(prices.Override(options.prices));
   RunLoop loop(*workspace, provider, options, std::move(prices));
+  loop.set_git_target(std::move(git_target));
   return NoteStop(*workspace, loop.Run());
 }
 
 Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider& provider,
                             const std::optional<nlohmann::json>& overrides, GateSetup gate,
                             EventSink* events, const CancelToken* cancel,
-                            llm::Provider* judge_provider) {
+                            llm::Provider* judge_provider,
+                            std::shared_ptr<const TokenCounter> token_counter) {
   L2MAC_ASSIGN_OR_RETURN(auto workspace, Workspace::Open(out_dir, OpenMode::kExisting));
   RunOptions options;
   options.out_dir = out_dir;
@@ -247,6 +514,7 @@ Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider&
   options.cancel = cancel;
   options.events = events;
   options.judge_provider = judge_provider;
+  options.token_counter = std::move(token_counter);
   RunResumed resumed;
   L2MAC_ASSIGN_OR_RETURN(auto task, workspace->GetMeta("task"));
   L2MAC_ASSIGN_OR_RETURN(auto stored, workspace->GetMeta("options"));
@@ -256,8 +524,17 @@ Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider&
   if (Status applied = RunOptions::ApplyJson(json, options); !applied.ok()) {
     return DamagedState(out_dir, "its stored run options: " + applied.message());
   }
+  // A run started before the failure analysis existed goes on without it: its recorded
+  // exchanges hold no analysis calls for a replay to serve.
+  if (!json.contains("analysis")) options.analysis = false;
   if (overrides) L2MAC_RETURN_IF_ERROR(RunOptions::ApplyJson(*overrides, options));
   L2MAC_RETURN_IF_ERROR(ValidateLimits(options));
+  std::optional<GitBranchTarget> git_target;
+  if (!options.git_branch.empty()) {
+    // The files l2mac wrote into the folder are its own, not the user's changes.
+    L2MAC_ASSIGN_OR_RETURN(auto own, StoreHeadPaths(workspace->store()));
+    L2MAC_ASSIGN_OR_RETURN(git_target, CheckGitBranch(out_dir, options.git_branch, own));
+  }
 
   {
     // Whatever did not commit starts over from the last commit: instructions in flight
@@ -290,6 +567,7 @@ Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider&
   L2MAC_RETURN_IF_ERROR(prices.Override(options.prices));
   RunLoop loop(*workspace, provider, options, std::move(prices));
   loop.set_resumed(std::move(resumed));
+  loop.set_git_target(std::move(git_target));
   return NoteStop(*workspace, loop.Run());
 }
 

@@ -34,12 +34,14 @@ Result<RunReport> StartRun(const RunOptions& options, llm::Provider& provider);
 // commit (interrupted, failed or skipped) run again from the last commit. `events`
 // (borrowed, may be null) receives the run's events as RunOptions::events does; their
 // sequence numbers continue the stored history. `judge_provider` (borrowed, may be null)
-// is RunOptions::judge_provider.
+// is RunOptions::judge_provider; `token_counter` is RunOptions::token_counter (the one
+// the run was started with, so its contexts restart at the same points).
 Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider& provider,
                             const std::optional<nlohmann::json>& overrides = std::nullopt,
                             GateSetup gate = {}, EventSink* events = nullptr,
                             const CancelToken* cancel = nullptr,
-                            llm::Provider* judge_provider = nullptr);
+                            llm::Provider* judge_provider = nullptr,
+                            std::shared_ptr<const TokenCounter> token_counter = nullptr);
 
 // The options stored with the run in `out_dir` (as RunOptions::ToJson() wrote them).
 Result<nlohmann::json> ReadStoredOptions(const std::filesystem::path& out_dir);

@@ -11,6 +11,13 @@ const std::vector<std::string> kMigrations = {
     " file TEXT NOT NULL,"
     " assertions INTEGER NOT NULL,"
     " PRIMARY KEY (profile, test_id))",
+    // The tests that already failed on the imported base commit (existing_code.hpp).
+    "CREATE TABLE preexisting_failures ("
+    " profile TEXT NOT NULL,"
+    " test_id TEXT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " file TEXT NOT NULL,"
+    " PRIMARY KEY (profile, test_id))",
 };
 
 }  // namespace
@@ -20,10 +27,10 @@ Result<std::unique_ptr<TestBaseline>> TestBaseline::Open(Database& db) {
   return std::make_unique<TestBaseline>(PassKey{}, db);
 }
 
-Result<std::vector<toolchains::ProtectedTest>> TestBaseline::Load() {
-  L2MAC_ASSIGN_OR_RETURN(Statement query,
-                         db_.Prepare("SELECT profile, test_id, name, file, assertions"
-                                     " FROM protected_tests ORDER BY profile, test_id"));
+namespace {
+
+// The rows of `query` (profile, test_id, name, file[, assertions]) as tests.
+Result<std::vector<toolchains::ProtectedTest>> ReadTests(Statement& query, bool with_assertions) {
   std::vector<toolchains::ProtectedTest> tests;
   while (true) {
     L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
@@ -33,10 +40,39 @@ Result<std::vector<toolchains::ProtectedTest>> TestBaseline::Load() {
     test.id = query.ColumnText(1);
     test.name = query.ColumnText(2);
     test.file = query.ColumnText(3);
-    test.assertions = static_cast<int>(query.ColumnInt(4));
+    if (with_assertions) test.assertions = static_cast<int>(query.ColumnInt(4));
     tests.push_back(std::move(test));
   }
   return tests;
+}
+
+}  // namespace
+
+Result<std::vector<toolchains::ProtectedTest>> TestBaseline::Load() {
+  L2MAC_ASSIGN_OR_RETURN(Statement query,
+                         db_.Prepare("SELECT profile, test_id, name, file, assertions"
+                                     " FROM protected_tests ORDER BY profile, test_id"));
+  return ReadTests(query, /*with_assertions=*/true);
+}
+
+Result<std::vector<toolchains::ProtectedTest>> TestBaseline::LoadPreexistingFailures() {
+  L2MAC_ASSIGN_OR_RETURN(Statement query,
+                         db_.Prepare("SELECT profile, test_id, name, file FROM"
+                                     " preexisting_failures ORDER BY profile, test_id"));
+  return ReadTests(query, /*with_assertions=*/false);
+}
+
+Status TestBaseline::SetPreexistingFailures(const std::vector<toolchains::ProtectedTest>& tests) {
+  L2MAC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db_));
+  L2MAC_RETURN_IF_ERROR(db_.Exec("DELETE FROM preexisting_failures"));
+  L2MAC_ASSIGN_OR_RETURN(Statement insert,
+                         db_.Prepare("INSERT OR REPLACE INTO preexisting_failures(profile,"
+                                     " test_id, name, file) VALUES(?, ?, ?, ?)"));
+  for (const toolchains::ProtectedTest& test : tests) {
+    insert.Bind(1, test.profile).Bind(2, test.id).Bind(3, test.name).Bind(4, test.file);
+    L2MAC_RETURN_IF_ERROR(insert.Run());
+  }
+  return txn->Commit();
 }
 
 Status TestBaseline::Replace(const std::vector<toolchains::ProtectedTest>& tests) {

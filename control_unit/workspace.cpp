@@ -4,11 +4,16 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 namespace l2mac::control_unit {
 namespace {
+
+// How many of the newest commits HoldsWork looks at for one not by the user; a longer
+// history counts as work.
+constexpr size_t kMaxUserCommitsScanned = 64;
 
 const std::vector<std::string> kMetaMigrations = {
     "CREATE TABLE run_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -113,10 +118,18 @@ Result<std::unique_ptr<Workspace>> Workspace::Open(const std::filesystem::path& 
   L2MAC_ASSIGN_OR_RETURN(auto task, workspace->GetMeta("task"));
   if (mode == OpenMode::kCreate && task) {
     L2MAC_ASSIGN_OR_RETURN(bool holds_work, workspace->HoldsWork());
+    L2MAC_ASSIGN_OR_RETURN(bool finished, workspace->Finished());
+    if (holds_work && finished) {
+      // A finished run takes a new task: StartRun continues its store (see kCreate).
+      workspace->continued_ = true;
+      return workspace;
+    }
     if (holds_work) {
-      return Status::AlreadyExists(dir.string() +
-                                   " already holds an l2mac run: continue it with `l2mac resume " +
-                                   dir.string() + "`, or choose another --out folder");
+      return Status::AlreadyExists(
+          dir.string() +
+          " already holds an l2mac run that has not finished: continue it with `l2mac resume " +
+          dir.string() + "` (a new task is taken once it has finished), or choose another --out " +
+          "folder");
     }
     // Nothing to lose (no model reply, no commit): the new command replaces the run, so
     // that correcting a flag after a failed start is just running the command again.
@@ -162,10 +175,27 @@ Status Workspace::ReplaceState() {
 }
 
 Result<bool> Workspace::HoldsWork() {
+  // Commits by "user" (an imported codebase, the user's edits) are also on disk, so a new
+  // run that replaces the database imports them again: they are not work to lose.
   L2MAC_ASSIGN_OR_RETURN(int64_t head, store_->Head());
-  if (head != 0) return true;
+  if (head != 0) {
+    L2MAC_ASSIGN_OR_RETURN(auto log, store_->Log(kMaxUserCommitsScanned));
+    for (const auto& commit : log) {
+      if (commit.author != "user") return true;
+    }
+    if (log.size() == kMaxUserCommitsScanned) return true;
+  }
   L2MAC_ASSIGN_OR_RETURN(ExchangeTotals totals, exchanges_->Totals());
   return totals.calls > 0;
+}
+
+Result<bool> Workspace::Finished() {
+  L2MAC_ASSIGN_OR_RETURN(std::optional<std::string> state, GetMeta("state"));
+  if (state.value_or(std::string()) != "finished") return false;
+  L2MAC_ASSIGN_OR_RETURN(auto records, registry_->All());
+  return std::all_of(records.begin(), records.end(), [](const auto& record) {
+    return record.status == registry::InstructionStatus::kCommitted;
+  });
 }
 
 Workspace::~Workspace() {

@@ -26,9 +26,10 @@ namespace l2mac::control_unit {
 
 // A folder "holds a run" once the run's task is stored in its database.
 enum class OpenMode {
-  kCreate,        // a new run: DIR must not hold one already. A start-up that was killed
-                  // before storing its task is reused, and so is a run that has nothing
-                  // to lose (see FolderState::kNothingDone): it starts over.
+  kCreate,        // a new run: DIR must not hold an unfinished one. A start-up that was
+                  // killed before storing its task is reused, and so is a run that has
+                  // nothing to lose (see FolderState::kNothingDone): it starts over. A
+                  // finished run is continued with the new task (Workspace::continued()).
   kExisting,      // resume: DIR must hold a run
   kReadOnlyView,  // status and transcript: DIR must hold a run; no lock is taken
 };
@@ -68,10 +69,19 @@ class Workspace {
   // replaced it with an empty one. The run says so as a notice event (a library does not
   // log: see docs/EVENTS.md).
   bool started_over() const { return started_over_; }
+  // Whether Open(kCreate) found a finished run (see Finished()): the new
+  // task continues its store, its program growing by the new task's instructions.
+  bool continued() const { return continued_; }
 
   // Whether the run has anything a new run would lose: a recorded model reply (superseded
-  // ones included: they were paid for) or a commit.
+  // ones included: they were paid for) or a commit not by "user" (an imported codebase
+  // and the user's edits are on disk too, and a new run imports them again).
   Result<bool> HoldsWork();
+
+  // Whether the run has finished with every instruction committed (run_meta "state" is
+  // "finished"): a new `l2mac run` in the folder continues it with a new task. A run that
+  // stopped, or left instructions failed or skipped, is continued by `resume` instead.
+  Result<bool> Finished();
 
   // Run settings kept for resume and status (never secrets).
   Status SetMeta(const std::string& key, const std::string& value);
@@ -97,6 +107,7 @@ class Workspace {
   std::filesystem::path dir_;
   int lock_fd_ = -1;
   bool started_over_ = false;
+  bool continued_ = false;
   // Declared before the objects that borrow it, so it is destroyed after them.
   std::unique_ptr<Database> db_;
   std::unique_ptr<filestore::FileStore> store_;

@@ -30,7 +30,7 @@ const char* JsonTypeName(const nlohmann::json& value) { return value.type_name()
 
 const std::vector<std::string_view>& KnownConfigSections() {
   static const std::vector<std::string_view> kSections = {
-      "model", "prices", "budget", "toolchains", "sandbox", "files", "judge",
+      "model", "prices", "budget", "toolchains", "sandbox", "files", "judge", "analysis", "git",
   };
   return kSections;
 }

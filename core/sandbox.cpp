@@ -80,7 +80,7 @@ bool ReachableBy(const fs::path& path, uid_t uid, bool need_exec) {
 }
 
 // Gives `root` and everything in it to uid/gid, so the unprivileged command can write there.
-Status HandOver(const fs::path& root, uid_t uid, gid_t gid) {
+Status HandOverTree(const fs::path& root, uid_t uid, gid_t gid) {
   if (::lchown(root.c_str(), uid, gid) != 0) {
     return Status::IoError("cannot hand the folder " + root.string() + " to uid " +
                            std::to_string(uid) + " for the sandbox");
@@ -365,6 +365,25 @@ std::string Sandbox::DescribeMode() const {
   return "fallback: resource limits and a process group (" + fallback_reason_ + ")";
 }
 
+bool Sandbox::HandsOver(const std::filesystem::path& root) const {
+  if (::geteuid() != 0 || !settings_.drop_privileges) return false;
+  const RunAs run_as{settings_.unprivileged_uid, settings_.unprivileged_gid};
+  if (!ReachableBy(root, run_as.uid, false)) return false;
+  return mode_ != SandboxMode::kBubblewrap || CachedProbe(bwrap_path_, run_as).works;
+}
+
+Status Sandbox::HandOver(const std::filesystem::path& path, bool recursive) const {
+  if (::geteuid() != 0 || !settings_.drop_privileges) return Status::Ok();
+  const uid_t uid = settings_.unprivileged_uid;
+  const gid_t gid = settings_.unprivileged_gid;
+  if (recursive) return HandOverTree(path, uid, gid);
+  if (::lchown(path.c_str(), uid, gid) != 0) {
+    return Status::IoError("cannot hand " + path.string() + " to uid " + std::to_string(uid) +
+                           " for the sandbox");
+  }
+  return Status::Ok();
+}
+
 Result<SandboxResult> Sandbox::Run(const SandboxCommand& command) const {
   if (command.argv.empty()) return Status::InvalidArgument("Sandbox::Run needs a command");
   std::error_code error;
@@ -390,7 +409,14 @@ Result<SandboxResult> Sandbox::Run(const SandboxCommand& command) const {
   if (run_as && mode_ == SandboxMode::kBubblewrap && !CachedProbe(bwrap_path_, run_as).works) {
     run_as.reset();
   }
-  if (run_as) L2MAC_RETURN_IF_ERROR(HandOver(root, run_as->uid, run_as->gid));
+  if (run_as && !command.root_handed_over) {
+    L2MAC_RETURN_IF_ERROR(HandOverTree(root, run_as->uid, run_as->gid));
+  } else if (!run_as && command.root_handed_over && ::geteuid() == 0) {
+    // This tool is reachable for root only (rustup under /root), and bubblewrap drops
+    // root's power over others' files: the folder goes back to root. Its keeper sees the
+    // owner change and hands it over again (CheckTree).
+    L2MAC_RETURN_IF_ERROR(HandOverTree(root, 0, 0));
+  }
 
   ProcessOptions options;
   if (mode_ == SandboxMode::kBubblewrap) {

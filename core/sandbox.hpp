@@ -84,6 +84,11 @@ struct SandboxCommand {
   size_t max_output_bytes = 1 << 20;
   // Borrowed; when cancelled, the command is killed and Run() returns kCancelled.
   const CancelToken* cancel = nullptr;
+  // The caller keeps everything under `root` handed over (HandOver() on each path it
+  // creates, as HandsOver(root) says), so Run() does not walk the folder to do it: a
+  // folder kept between commands then costs nothing per command. A command that must run
+  // as root all the same gets the folder back to root first (the caller notices the owner).
+  bool root_handed_over = false;
 };
 
 struct SandboxResult {
@@ -131,6 +136,14 @@ class Sandbox {
   // Fails when the command could not start (not found, sandbox setup failed), and with
   // kCancelled when SandboxCommand::cancel stopped it.
   Result<SandboxResult> Run(const SandboxCommand& command) const;
+
+  // Whether commands on `root` run as the unprivileged uid (l2mac runs as root, the uid
+  // can reach `root`), so what they must write there is to be handed to it.
+  bool HandsOver(const std::filesystem::path& root) const;
+  // Gives `path` to the unprivileged uid when l2mac runs as root: with `recursive`,
+  // everything below it too. Nothing otherwise. For callers that keep a folder handed over
+  // (SandboxCommand::root_handed_over) when HandsOver(folder).
+  Status HandOver(const std::filesystem::path& path, bool recursive) const;
 
  private:
   Sandbox() = default;

@@ -189,12 +189,23 @@ class SqliteFileStore final : public FileStore {
   }
 
   Result<MaterializeReport> Materialize(const std::filesystem::path& dir) override {
-    return MaterializeHead(db_, dir);
+    return MaterializeHead(db_, dir, Tuning());
+  }
+
+  Result<MaterializeReport> MaterializePaths(const std::filesystem::path& dir,
+                                             const std::vector<std::string>& paths) override {
+    return MaterializeHeadPaths(db_, dir, paths, Tuning());
   }
 
   const StoreOptions& options() const override { return options_; }
 
  private:
+  MaterializeTuning Tuning() const {
+    MaterializeTuning tuning;
+    tuning.fault_point = options_.fault_point;
+    return tuning;
+  }
+
   Status Unknown(std::string_view spec) {
     std::string names;
     Result<std::map<std::string, int64_t>> branches = Branches();

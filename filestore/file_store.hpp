@@ -24,6 +24,7 @@
 
 #include "core/sqlite.hpp"
 #include "core/status.hpp"
+#include "filestore/fault_points.hpp"
 #include "filestore/text_diff.hpp"
 
 namespace l2mac::filestore {
@@ -49,6 +50,9 @@ struct CommitInfo {
 
 struct StoreOptions {
   size_t max_file_bytes = 4 << 20;  // a larger write is refused with kResourceExhausted
+  // Test seam (fault_points.hpp): called at each named point of a commit and of
+  // materialization; empty (the default) in every real use.
+  FaultPointHook fault_point;
 };
 
 struct MaterializeReport {
@@ -141,6 +145,10 @@ class FileStore {
   // `dir/.l2mac`. Only files that differ from what was last materialized are touched.
   // Never writes through a symlink (kPermissionDenied naming it).
   virtual Result<MaterializeReport> Materialize(const std::filesystem::path& dir) = 0;
+  // The same for `paths` alone, at the cost of their number (see MaterializeHeadPaths):
+  // after a commit, its changed paths bring a folder materialized at its parent up to it.
+  virtual Result<MaterializeReport> MaterializePaths(const std::filesystem::path& dir,
+                                                     const std::vector<std::string>& paths) = 0;
 
   virtual const StoreOptions& options() const = 0;
 };

@@ -6,7 +6,6 @@
 #include <string>
 #include <system_error>
 
-#include "filestore/crash_point.hpp"
 #include "filestore/disk_io.hpp"
 #include "filestore/path.hpp"
 #include "filestore/store_reader.hpp"
@@ -22,8 +21,16 @@ struct Record {
 
 class Materializer {
  public:
-  Materializer(Database& db, std::filesystem::path root, const MaterializeTuning& tuning)
-      : db_(db), reader_(db), root_(std::move(root)), key_(root_.string()), tuning_(tuning) {}
+  // `only`: the paths to bring up to the head; null: every path of the head and of the
+  // records.
+  Materializer(Database& db, std::filesystem::path root, const MaterializeTuning& tuning,
+               const std::vector<std::string>* only)
+      : db_(db),
+        reader_(db),
+        root_(std::move(root)),
+        key_(root_.string()),
+        tuning_(tuning),
+        only_(only) {}
 
   Result<MaterializeReport> Run() {
     L2MAC_RETURN_IF_ERROR(Load());
@@ -43,6 +50,7 @@ class Materializer {
  private:
   Status Load() {
     L2MAC_ASSIGN_OR_RETURN(int64_t head_commit, reader_.Head());
+    if (only_) return LoadOnly(head_commit);
     L2MAC_ASSIGN_OR_RETURN(std::vector<FileInfo> files, reader_.List(head_commit, ""));
     for (FileInfo& info : files) head_[info.path] = std::move(info.hash);
     L2MAC_ASSIGN_OR_RETURN(
@@ -52,6 +60,23 @@ class Materializer {
       L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
       if (!row) break;
       records_[query.ColumnText(0)] = Record{query.ColumnText(1), query.ColumnText(2)};
+    }
+    return Status::Ok();
+  }
+
+  // The head and the records of the listed paths alone: what makes a materialization
+  // after a commit cost what the commit changed.
+  Status LoadOnly(int64_t head_commit) {
+    L2MAC_ASSIGN_OR_RETURN(
+        Statement query,
+        db_.Prepare("SELECT hash, stamp FROM materialized WHERE root = ? AND path = ?"));
+    for (const std::string& path : *only_) {
+      L2MAC_ASSIGN_OR_RETURN(std::optional<FileInfo> info, reader_.Stat(head_commit, path));
+      if (info) head_[path] = std::move(info->hash);
+      query.Reset();
+      query.Bind(1, key_).Bind(2, path);
+      L2MAC_ASSIGN_OR_RETURN(bool row, query.Step());
+      if (row) records_[path] = Record{query.ColumnText(0), query.ColumnText(1)};
     }
     return Status::Ok();
   }
@@ -137,7 +162,8 @@ class Materializer {
     L2MAC_ASSIGN_OR_RETURN(std::string content, reader_.ReadBlob(hash));
     L2MAC_RETURN_IF_ERROR(WriteOnDisk(root_, path, content, /*durable=*/true));
     report_.written.push_back(path);
-    if (report_.written.size() == 1) CrashPoint("materialize.after_first_write");
+    if (report_.written.size() == 1)
+      ReachFaultPoint(tuning_.fault_point, "materialize.after_first_write");
     L2MAC_ASSIGN_OR_RETURN(DiskEntry entry, InspectOnDisk(root_, path, tuning_.racy_window_ns));
     return Remember(path, hash, entry.stamp);
   }
@@ -164,6 +190,7 @@ class Materializer {
   std::filesystem::path root_;
   std::string key_;
   MaterializeTuning tuning_;
+  const std::vector<std::string>* only_;     // borrowed; null: every path
   std::map<std::string, std::string> head_;  // path -> hash
   std::map<std::string, Record> records_;
   MaterializeReport report_;
@@ -171,8 +198,9 @@ class Materializer {
 
 }  // namespace
 
-Result<MaterializeReport> MaterializeHead(Database& db, const std::filesystem::path& dir,
-                                          const MaterializeTuning& tuning) {
+namespace {
+
+Result<std::filesystem::path> MaterializeRoot(const std::filesystem::path& dir) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) {
@@ -184,7 +212,22 @@ Result<MaterializeReport> MaterializeHead(Database& db, const std::filesystem::p
     return Status::FailedPrecondition("'" + dir.string() +
                                       "' is not a folder l2mac can write to; pass a folder path");
   }
-  return Materializer(db, std::move(root), tuning).Run();
+  return root;
+}
+
+}  // namespace
+
+Result<MaterializeReport> MaterializeHead(Database& db, const std::filesystem::path& dir,
+                                          const MaterializeTuning& tuning) {
+  L2MAC_ASSIGN_OR_RETURN(std::filesystem::path root, MaterializeRoot(dir));
+  return Materializer(db, std::move(root), tuning, nullptr).Run();
+}
+
+Result<MaterializeReport> MaterializeHeadPaths(Database& db, const std::filesystem::path& dir,
+                                               const std::vector<std::string>& paths,
+                                               const MaterializeTuning& tuning) {
+  L2MAC_ASSIGN_OR_RETURN(std::filesystem::path root, MaterializeRoot(dir));
+  return Materializer(db, std::move(root), tuning, &paths).Run();
 }
 
 }  // namespace l2mac::filestore

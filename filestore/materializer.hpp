@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "core/sqlite.hpp"
 #include "core/status.hpp"
@@ -22,6 +24,8 @@ struct MaterializeTuning {
   // content; an older one is trusted unchanged while its size, times and inode match what
   // l2mac recorded. Tests shorten it to exercise the trusted path.
   int64_t racy_window_ns = kDefaultRacyWindowNs;
+  // StoreOptions::fault_point of the store materializing (fault_points.hpp).
+  FaultPointHook fault_point;
 };
 
 // Brings `dir` (created if missing) up to the head of the store in `db`. Files are removed
@@ -30,5 +34,13 @@ struct MaterializeTuning {
 // nothing changes. After a failure partway the records still describe the disk correctly.
 Result<MaterializeReport> MaterializeHead(Database& db, const std::filesystem::path& dir,
                                           const MaterializeTuning& tuning = {});
+
+// The same for `paths` alone (others are neither read nor checked): after a commit that
+// changed just these paths of a folder last materialized at its parent, the folder shows
+// the head at the cost of the change, whatever the store's size. A user's edit of another
+// path is not seen (MaterializeHead sees it).
+Result<MaterializeReport> MaterializeHeadPaths(Database& db, const std::filesystem::path& dir,
+                                               const std::vector<std::string>& paths,
+                                               const MaterializeTuning& tuning = {});
 
 }  // namespace l2mac::filestore

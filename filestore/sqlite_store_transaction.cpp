@@ -9,7 +9,6 @@
 
 #include "filestore/blob_codec.hpp"
 #include "filestore/content_hash.hpp"
-#include "filestore/crash_point.hpp"
 #include "filestore/disk_io.hpp"
 #include "filestore/path.hpp"
 #include "filestore/store_reader.hpp"
@@ -180,18 +179,18 @@ class SqliteStoreTransaction final : public StoreTransaction {
           "new transaction on the current head and apply the changes again");
     }
     L2MAC_ASSIGN_OR_RETURN(int64_t id, InsertCommit(message, author));
-    CrashPoint("commit.after_commit_row");
+    ReachFaultPoint(options_.fault_point, "commit.after_commit_row");
     L2MAC_RETURN_IF_ERROR(InsertChanges(id));
-    CrashPoint("commit.after_changes");
+    ReachFaultPoint(options_.fault_point, "commit.after_changes");
     L2MAC_ASSIGN_OR_RETURN(
         Statement move_ref,
         db_.Prepare("INSERT INTO refs(name, commit_id) VALUES(?, ?) "
                     "ON CONFLICT(name) DO UPDATE SET commit_id = excluded.commit_id"));
     move_ref.Bind(1, branch_).Bind(2, id);
     L2MAC_RETURN_IF_ERROR(move_ref.Run());
-    CrashPoint("commit.after_ref_update");
+    ReachFaultPoint(options_.fault_point, "commit.after_ref_update");
     L2MAC_RETURN_IF_ERROR(transaction->Commit());
-    CrashPoint("commit.after_durable");
+    ReachFaultPoint(options_.fault_point, "commit.after_durable");
     base_ = id;
     second_parent_.reset();
     staged_.clear();

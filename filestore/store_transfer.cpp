@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -92,9 +93,11 @@ Result<std::string> RunGit(const std::vector<std::string>& args, size_t max_outp
 }
 
 // Reads a regular file below `root` without following a symlink in its last component;
-// nullopt for a symlink (anywhere in the path) or special file.
+// nullopt for a symlink (anywhere in the path) or special file. A file above `max_bytes`
+// is not read: nullopt, with its size in `*too_large_bytes`.
 Result<std::optional<std::string>> ReadRegularFile(const std::filesystem::path& root,
-                                                   const std::string& path) {
+                                                   const std::string& path, uint64_t max_bytes,
+                                                   uint64_t* too_large_bytes) {
   Status no_symlink = CheckNoSymlinkOnDisk(root, path);
   if (no_symlink.code() == StatusCode::kPermissionDenied) return std::optional<std::string>();
   L2MAC_RETURN_IF_ERROR(no_symlink);
@@ -108,6 +111,11 @@ Result<std::optional<std::string>> ReadRegularFile(const std::filesystem::path& 
   struct stat info {};
   if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
     ::close(fd);
+    return std::optional<std::string>();
+  }
+  if (static_cast<uint64_t>(info.st_size) > max_bytes) {
+    ::close(fd);
+    *too_large_bytes = static_cast<uint64_t>(info.st_size);
     return std::optional<std::string>();
   }
   std::string content(static_cast<size_t>(info.st_size), '\0');
@@ -229,7 +237,8 @@ Result<GitExportReport> ExportGit(FileStore& store, const std::filesystem::path&
 }
 
 Result<ImportReport> ImportDirectory(FileStore& store, const std::filesystem::path& dir,
-                                     const std::string& author, const std::string& message) {
+                                     const std::string& author, const std::string& message,
+                                     const ImportOptions& options) {
   std::error_code error;
   if (!std::filesystem::is_directory(dir, error)) {
     return Status::NotFound("cannot import '" + dir.string() +
@@ -267,7 +276,17 @@ Result<ImportReport> ImportDirectory(FileStore& store, const std::filesystem::pa
       report.skipped.push_back(path);
       continue;
     }
-    L2MAC_ASSIGN_OR_RETURN(std::optional<std::string> content, ReadRegularFile(dir, *normalized));
+    // Without skip_too_large, a file above the limit is read and refused by the write.
+    uint64_t too_large_bytes = 0;
+    const uint64_t max_bytes = options.skip_too_large ? store.options().max_file_bytes
+                                                      : std::numeric_limits<uint64_t>::max();
+    L2MAC_ASSIGN_OR_RETURN(std::optional<std::string> content,
+                           ReadRegularFile(dir, *normalized, max_bytes, &too_large_bytes));
+    if (!content && too_large_bytes > 0) {
+      report.too_large.push_back({*normalized, too_large_bytes});
+      seen.insert(*normalized);  // left as the store has it, not removed
+      continue;
+    }
     if (!content) {
       report.skipped.push_back(*normalized);
       continue;
@@ -290,6 +309,10 @@ Result<ImportReport> ImportDirectory(FileStore& store, const std::filesystem::pa
   for (auto* list : {&report.added, &report.modified, &report.skipped}) {
     std::sort(list->begin(), list->end());
   }
+  std::sort(report.too_large.begin(), report.too_large.end(),
+            [](const ImportReport::TooLarge& a, const ImportReport::TooLarge& b) {
+              return a.path < b.path;
+            });
   L2MAC_ASSIGN_OR_RETURN(report.commit, txn->Commit(message, author));
   return report;
 }

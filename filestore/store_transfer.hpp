@@ -34,6 +34,18 @@ struct ImportReport {
   std::vector<std::string> modified;
   std::vector<std::string> removed;  // in the store but no longer in the folder
   std::vector<std::string> skipped;  // symlinks, special files, invalid or reserved paths
+  // Files above the store's size limit, left out (only with ImportOptions::skip_too_large).
+  struct TooLarge {
+    std::string path;
+    uint64_t bytes = 0;
+  };
+  std::vector<TooLarge> too_large;
+};
+
+struct ImportOptions {
+  // A file above StoreOptions::max_file_bytes is listed in ImportReport::too_large and left
+  // out, rather than failing the import (`l2mac run` on a folder of existing code).
+  bool skip_too_large = false;
 };
 
 // Makes the head of "main" mirror the regular files of `dir`, leaving out what its
@@ -41,8 +53,11 @@ struct ImportReport {
 // listed with `git ls-files --others --exclude-standard` against a temporary empty
 // repository, so git's own ignore rules apply whether or not `dir` is a repository.
 // Symlinks are skipped, never followed. A file above the store's size limit fails the
-// import (kResourceExhausted) before anything is committed.
+// import (kResourceExhausted) before anything is committed, unless options.skip_too_large
+// (its size is read first; it is never loaded). A folder with nothing to import and
+// nothing to remove commits nothing (ImportReport::commit is the unchanged head).
 Result<ImportReport> ImportDirectory(FileStore& store, const std::filesystem::path& dir,
-                                     const std::string& author, const std::string& message);
+                                     const std::string& author, const std::string& message,
+                                     const ImportOptions& options = {});
 
 }  // namespace l2mac::filestore

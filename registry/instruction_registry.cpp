@@ -35,6 +35,8 @@ const std::vector<std::string> kMigrations = {
     " text TEXT NOT NULL)",
     // The requirement ids an instruction covers, as a JSON array.
     "ALTER TABLE instructions ADD COLUMN covers TEXT NOT NULL DEFAULT '[]'",
+    // The instruction whose add_instructions call appended this one; '' otherwise.
+    "ALTER TABLE instructions ADD COLUMN added_by TEXT NOT NULL DEFAULT ''",
 };
 
 // A JSON array of strings from the state database; `what` names it in the error.
@@ -69,7 +71,7 @@ Status ReadCaps(const std::string& text, Instruction& instruction) {
 constexpr const char* kSelectColumns =
     "SELECT seq, id, text, depends_on, status, attempts, context_restarts, prompt_tokens,"
     " completion_tokens, model_calls, summary, failure, commit_id, cached_tokens, cost_microusd,"
-    " latency_ms, caps, covers FROM instructions";
+    " latency_ms, caps, covers, added_by FROM instructions";
 
 Result<InstructionRecord> ReadRecord(const Statement& row) {
   InstructionRecord record;
@@ -95,16 +97,17 @@ Result<InstructionRecord> ReadRecord(const Statement& row) {
   L2MAC_ASSIGN_OR_RETURN(record.instruction.covers,
                          ReadIdList(row.ColumnText(17), "instruction '" + record.instruction.id +
                                                             "'s covered requirements"));
+  record.added_by = row.ColumnText(18);
   return record;
 }
 
 // Stores `instructions` in order with positions after `last_seq`, inside the caller's
 // transaction.
 Status InsertInstructions(Database& db, const std::vector<Instruction>& instructions,
-                          int64_t last_seq) {
+                          int64_t last_seq, const std::string& added_by = "") {
   L2MAC_ASSIGN_OR_RETURN(Statement insert,
                          db.Prepare("INSERT INTO instructions(seq, id, text, depends_on, caps,"
-                                    " covers) VALUES(?, ?, ?, ?, ?, ?)"));
+                                    " covers, added_by) VALUES(?, ?, ?, ?, ?, ?, ?)"));
   int64_t seq = last_seq;
   for (const auto& instruction : instructions) {
     insert.Bind(1, ++seq)
@@ -112,7 +115,8 @@ Status InsertInstructions(Database& db, const std::vector<Instruction>& instruct
         .Bind(3, instruction.text)
         .Bind(4, nlohmann::json(instruction.depends_on).dump())
         .Bind(5, InstructionCapsToJson(instruction).dump())
-        .Bind(6, nlohmann::json(instruction.covers).dump());
+        .Bind(6, nlohmann::json(instruction.covers).dump())
+        .Bind(7, added_by);
     L2MAC_RETURN_IF_ERROR(insert.Run());
   }
   return Status::Ok();
@@ -165,7 +169,16 @@ Status InstructionRegistry::SaveProgram(const Program& program) {
   return txn->Commit();
 }
 
-Status InstructionRegistry::AppendInstructions(const std::vector<Instruction>& instructions) {
+Status InstructionRegistry::AppendInstructions(const std::vector<Instruction>& instructions,
+                                               const std::string& added_by) {
+  L2MAC_RETURN_IF_ERROR(CheckAppend(instructions));
+  L2MAC_ASSIGN_OR_RETURN(auto records, All());
+  L2MAC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db_));
+  L2MAC_RETURN_IF_ERROR(InsertInstructions(db_, instructions, records.back().seq, added_by));
+  return txn->Commit();
+}
+
+Status InstructionRegistry::CheckAppend(const std::vector<Instruction>& instructions) {
   L2MAC_ASSIGN_OR_RETURN(auto records, All());
   if (records.empty()) {
     return Status::FailedPrecondition("there is no prompt program to append instructions to");
@@ -199,9 +212,7 @@ Status InstructionRegistry::AppendInstructions(const std::vector<Instruction>& i
       return Status::InvalidArgument(where + " reuses an id: every instruction needs its own");
     }
   }
-  L2MAC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db_));
-  L2MAC_RETURN_IF_ERROR(InsertInstructions(db_, instructions, records.back().seq));
-  return txn->Commit();
+  return Status::Ok();
 }
 
 Result<bool> InstructionRegistry::HasProgram() {

@@ -45,6 +45,9 @@ struct InstructionRecord {
   std::string summary;  // from step_complete, shown to later instructions
   std::string failure;  // why it failed, when it did
   int64_t commit_id = 0;
+  // The instruction whose add_instructions call appended this one (agents/add_instructions.hpp),
+  // "" for the program's own instructions and the judge's follow-ups.
+  std::string added_by;
 };
 
 class InstructionRegistry {
@@ -58,8 +61,12 @@ class InstructionRegistry {
   // depend on stored instructions and on earlier ones of `instructions`, and may cover
   // only the stored requirements (registry/requirements.hpp). kFailedPrecondition when no
   // program is stored; kInvalidArgument naming the instruction and field otherwise.
-  // Used by replanning (control_unit/judge_round.hpp): appended instructions run pending.
-  Status AppendInstructions(const std::vector<Instruction>& instructions);
+  // Used by replanning (control_unit/judge_round.hpp) and by a worker's add_instructions
+  // (`added_by` its instruction): appended instructions run pending.
+  Status AppendInstructions(const std::vector<Instruction>& instructions,
+                            const std::string& added_by = "");
+  // AppendInstructions' checks alone: the same errors, nothing stored.
+  Status CheckAppend(const std::vector<Instruction>& instructions);
   Result<bool> HasProgram();
   // The program as saved, its requirements included.
   Result<Program> LoadProgram();

@@ -3,11 +3,13 @@
 #   1. clang-format check of every C++ file,
 #   2. the normal build (warnings are errors) and all tests with ctest,
 #   3. an AddressSanitizer + UndefinedBehaviorSanitizer build and all tests again,
+#   3b. a ThreadSanitizer build of the binary and the scenario tests, running the tests
+#      whose lanes run instructions on threads (--parallel),
 #   4. the fuzz targets (tests/fuzz: SSE parser, tool-call assembly), each for a bounded
 #      time (L2MAC_FUZZ_SECONDS, default 20; 0 skips them).
 #
 #   scripts/test.sh                 everything
-#   scripts/test.sh --no-sanitize   skip step 3 (faster, for local iteration)
+#   scripts/test.sh --no-sanitize   skip steps 3 and 3b (faster, for local iteration)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # ccache hits across clones in different folders (paths inside the tree become relative).
@@ -41,6 +43,15 @@ if [ $sanitize -eq 1 ]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DL2MAC_SANITIZE=ON -DL2MAC_BUILD_BENCH=OFF
+
+  echo "== build and test the parallel lanes (ThreadSanitizer)"
+  # Only what the lanes' tests need: the binary whose threads run instructions and the
+  # scenario tests that drive it. A race makes the child exit 66, which fails the test.
+  export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+  cmake -S . -B build-tsan -G Ninja -DL2MAC_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DL2MAC_TSAN=ON -DL2MAC_BUILD_BENCH=OFF >/dev/null
+  cmake --build build-tsan --parallel "$jobs" --target l2mac_cli scenario_tests
+  build-tsan/tests/scenarios/scenario_tests --gtest_filter='ParallelScenario.*'
 fi
 # --- fuzzing (core/llm stream parsing) -------------------------------------------------
 # A separate small build with clang's libFuzzer of only the sources the targets need; each

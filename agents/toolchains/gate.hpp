@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,8 +41,20 @@ struct GateOptions {
   // is no longer collected, is skipped or xfailed, or lost assertions, unless
   // `instruction_text` names it (see CheckProtectedTests).
   std::vector<ProtectedTest> protected_tests;
+  // Tests that already failed before the run (l2mac run on an existing codebase, see
+  // control_unit/existing_code.hpp): a test step whose only failed tests are among these
+  // (and not protected, so not passed since) passes, its summary saying how many. Any
+  // other failure, a timeout or a cut-short report fails the step as usual.
+  std::vector<ProtectedTest> preexisting_failures;
   // Borrowed; when cancelled, the check in flight is killed and RunGate returns kCancelled.
   const CancelToken* cancel = nullptr;
+  // The snapshot's files as the store has them (sorted store paths), when the caller
+  // knows them; unset: RunGate lists the folder. A kept folder (the check tree) passes
+  // them so that listing costs nothing per check.
+  std::optional<std::vector<std::string>> files;
+  // The caller keeps the snapshot handed to the sandbox's uid (Sandbox::HandOver), so no
+  // command walks it to do so (SandboxCommand::root_handed_over).
+  bool snapshot_handed_over = false;
 };
 
 struct CheckOutcome {

@@ -146,6 +146,7 @@ Result<SandboxResult> RunInSandbox(const GateOptions& options, std::vector<std::
   command.timeout = options.timeout;
   command.max_output_bytes = max_output;
   command.cancel = options.cancel;
+  command.root_handed_over = options.snapshot_handed_over;
   L2MAC_ASSIGN_OR_RETURN(SandboxResult run, options.sandbox->Run(command));
   // Only excerpts and line counts are read from the output below: none needs the folder.
   run.output = NormalizeCheckOutput(run.output, snapshot);

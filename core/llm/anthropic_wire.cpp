@@ -35,13 +35,6 @@ std::string MapStopReason(const std::string& reason) {
   return reason;
 }
 
-std::string UnmapStopReason(const std::string& reason) {
-  if (reason == "stop") return "end_turn";
-  if (reason == "tool_calls") return "tool_use";
-  if (reason == "length") return "max_tokens";
-  return reason;
-}
-
 Status ReadUsage(const json& usage, Usage& out, int64_t* input_tokens) {
   if (!usage.is_object()) return FieldTypeError("usage", usage, "an object");
   L2MAC_ASSIGN_OR_RETURN(int64_t input,
@@ -193,94 +186,6 @@ Result<ChatResponse> ParseAnthropicResponse(std::string_view body) {
   } catch (const std::exception& e) {
     return NotAMessage(Status::InvalidArgument(JsonErrorDetail(e)), body);
   }
-}
-
-Result<ChatRequest> RequestFromAnthropicJson(const json& body) {
-  try {
-    if (!body.is_object()) return FieldTypeError("body", body, "an object");
-    ChatRequest request;
-    if (auto system = body.find("system"); system != body.end()) {
-      std::string text;
-      if (system->is_string()) {
-        text = system->get<std::string>();
-      } else if (system->is_array()) {
-        for (const json& block : *system) text += block.value("text", "");
-      }
-      request.messages.push_back(ChatMessage::System(text));
-    }
-    for (const json& message : body.value("messages", json::array())) {
-      const std::string role = message.value("role", "");
-      const json& content = message.at("content");
-      if (content.is_string()) {
-        request.messages.push_back(role == "user"
-                                       ? ChatMessage::User(content.get<std::string>())
-                                       : ChatMessage::Assistant(content.get<std::string>()));
-        continue;
-      }
-      ChatMessage assistant = ChatMessage::Assistant("");
-      for (const json& block : content) {
-        const std::string type = block.value("type", "");
-        if (type == "text" && role == "user") {
-          request.messages.push_back(ChatMessage::User(block.value("text", "")));
-        } else if (type == "text") {
-          assistant.content += block.value("text", "");
-        } else if (type == "tool_use") {
-          const json& input = block.at("input");
-          std::string arguments =
-              input.is_object() && input.size() == 1 && input.contains("_unparsed_arguments")
-                  ? input["_unparsed_arguments"].get<std::string>()
-                  : input.dump();
-          assistant.tool_calls.push_back(
-              {block.value("id", ""), block.value("name", ""), std::move(arguments)});
-        } else if (type == "tool_result") {
-          std::string text;
-          const json& result = block.at("content");
-          if (result.is_string()) {
-            text = result.get<std::string>();
-          } else {
-            for (const json& part : result) text += part.value("text", "");
-          }
-          request.messages.push_back(ChatMessage::ToolResult(block.value("tool_use_id", ""), text));
-        }
-      }
-      if (role == "assistant") request.messages.push_back(std::move(assistant));
-    }
-    for (const json& tool : body.value("tools", json::array())) {
-      request.tools.push_back({tool.value("name", ""), tool.value("description", ""),
-                               tool.value("input_schema", json::object())});
-    }
-    request.max_output_tokens = body.value("max_tokens", 4096);
-    request.temperature = body.value("temperature", 0.0);
-    return request;
-  } catch (const std::exception& e) {
-    return Status::InvalidArgument("not an Anthropic Messages request: " + JsonErrorDetail(e));
-  }
-}
-
-json ResponseToAnthropicJson(const ChatResponse& response) {
-  json content = json::array();
-  if (!response.message.content.empty()) {
-    content.push_back({{"type", "text"}, {"text", response.message.content}});
-  }
-  for (const ToolCall& call : response.message.tool_calls) {
-    json input = json::parse(call.arguments, nullptr, /*allow_exceptions=*/false);
-    content.push_back({{"type", "tool_use"},
-                       {"id", call.id},
-                       {"name", call.name},
-                       {"input", input.is_object() ? input : InputObject(call.arguments)}});
-  }
-  const int64_t fresh = response.usage.prompt_tokens - response.usage.cached_tokens;
-  return {{"id", "msg_sim"},
-          {"type", "message"},
-          {"role", "assistant"},
-          {"model", response.model},
-          {"content", std::move(content)},
-          {"stop_reason", UnmapStopReason(response.finish_reason)},
-          {"usage",
-           {{"input_tokens", fresh},
-            {"cache_creation_input_tokens", 0},
-            {"cache_read_input_tokens", response.usage.cached_tokens},
-            {"output_tokens", response.usage.completion_tokens}}}};
 }
 
 Status AnthropicStreamAssembler::AddEvent(std::string_view type, std::string_view data) {

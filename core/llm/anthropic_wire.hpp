@@ -28,9 +28,7 @@ namespace l2mac::llm {
 nlohmann::json RequestToAnthropicJson(const ChatRequest& request, const std::string& model);
 Result<ChatResponse> ParseAnthropicResponse(std::string_view body);
 
-// The inverse translations, for the simulated server and tests.
-Result<ChatRequest> RequestFromAnthropicJson(const nlohmann::json& body);
-nlohmann::json ResponseToAnthropicJson(const ChatResponse& response);
+// The server's side (reading requests, writing replies) is test support: tests/sim/server_wire.hpp.
 
 // Assembles a reply from the events of a streamed response (message_start,
 // content_block_start/delta/stop with text_delta and input_json_delta, message_delta,

@@ -2,6 +2,7 @@
 // wire format. Providers translate these to and from their own JSON.
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -58,6 +59,21 @@ struct ToolSchema {
 // Receives the reply's text as a streamed response delivers it, piece by piece.
 using TextDeltaCallback = std::function<void(std::string_view text)>;
 
+// Which call of a run an exchange is, independent of when it happened: the instruction
+// (or "" for planning, "judge:<round>" for a judge), its try (from 1: a rerun after a
+// merge conflict is the next), and the call within the try (from 1). Parallel lanes
+// interleave their calls differently in every run; a replay finds each call's response by
+// this key instead of by order. Empty `instruction` with `attempt` 0: no key.
+struct ExchangeKey {
+  std::string instruction;
+  int64_t attempt = 0;
+  int64_t turn = 0;
+
+  bool empty() const { return attempt == 0; }
+  bool operator==(const ExchangeKey&) const = default;
+  auto operator<=>(const ExchangeKey&) const = default;
+};
+
 struct ChatRequest {
   std::vector<ChatMessage> messages;
   std::vector<ToolSchema> tools;  // empty: the model must answer in text
@@ -76,6 +92,9 @@ struct ChatRequest {
   RetryCallback on_retry;
   RateLimitWaitCallback on_rate_limit_wait;
   WarningCallback on_warning;
+  // Not sent; recorded beside the exchange, and what a keyed replay looks the response up
+  // by (replay_provider.hpp).
+  ExchangeKey key;
 };
 
 struct Usage {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <thread>
@@ -17,11 +18,11 @@
 #include "core/llm/openai_stream.hpp"
 #include "core/llm/openai_wire.hpp"
 #include "core/llm/redact.hpp"
+#include "core/llm/request_tokens.hpp"
 #include "core/llm/retry_policy.hpp"
 #include "core/llm/sse_parser.hpp"
 #include "core/llm/truncation.hpp"
 #include "core/text.hpp"
-#include "core/token_estimator.hpp"
 
 namespace l2mac::llm {
 namespace {
@@ -66,8 +67,9 @@ std::string TrimTrailingSlashes(std::string url) {
 }
 
 // What a call may count against a tokens-per-minute limit: its input and its output limit.
-int64_t RateLimitTokens(const ChatRequest& request) {
-  return l2mac::EstimateRequestTokens(request.messages, request.tools) + request.max_output_tokens;
+int64_t RateLimitTokens(const TokenCounter* counter, const ChatRequest& request) {
+  return EstimateRequestTokens(counter, request.messages, request.tools) +
+         request.max_output_tokens;
 }
 
 class OpenAiProvider final : public Provider {
@@ -227,8 +229,9 @@ class OpenAiProvider final : public Provider {
   // left alone, so a short key that equals a word of it cannot garble it.
   Result<ChatResponse> PostWithRetries(HttpRequest& http, const ChatRequest& request) {
     const CancelToken* cancel = request.cancel;
-    const int64_t estimated_tokens = RateLimitTokens(request);
-    RetryBudget budget(policy_, random_);
+    const int64_t estimated_tokens = RateLimitTokens(options_.token_counter.get(), request);
+    std::mt19937_64 call_random(NextSeed());  // the call's own: lanes call at once
+    RetryBudget budget(policy_, call_random);
     for (;;) {
       if (IsCancelled(cancel)) return Interrupted();
       if (options_.limiter) {
@@ -366,7 +369,15 @@ class OpenAiProvider final : public Provider {
   std::string url_;
   std::string display_url_;
   const Status extra_body_status_;  // what every call fails with when extra_body is invalid
-  std::mt19937_64 random_;
+  // A seed for one call's jitter; the only state calls share, so Complete() may run on
+  // several threads at once.
+  uint64_t NextSeed() {
+    std::lock_guard<std::mutex> lock(random_mutex_);
+    return random_();
+  }
+
+  std::mutex random_mutex_;
+  std::mt19937_64 random_;  // guarded by random_mutex_
 };
 
 }  // namespace

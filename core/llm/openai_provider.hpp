@@ -15,8 +15,9 @@
 //
 // Every request carries "User-Agent: l2mac/<version>" (http_client.cpp) and the fields of
 // extra_body. Error messages name the URL and the fix, never the API key; a rejected key
-// (401/403) names the variable it came from and quotes the server's reason. One instance may be
-// used from one thread at a time; the rate limiter may be shared.
+// (401/403) names the variable it came from and quotes the server's reason. Complete() is
+// thread-safe: parallel lanes call one instance at once (each call has its own HTTP handle
+// and retry state); the rate limiter may be shared too.
 #pragma once
 
 #include <chrono>
@@ -29,6 +30,7 @@
 
 #include "core/llm/provider.hpp"
 #include "core/llm/rate_limiter.hpp"
+#include "core/token_estimator.hpp"
 
 namespace l2mac::llm {
 
@@ -67,6 +69,10 @@ struct OpenAiOptions {
   std::chrono::milliseconds request_timeout{600000};     // the whole call, per attempt
   int max_length_retries = 1;
   std::shared_ptr<RateLimiter> limiter;  // optional, shared by every provider of the run
+  // Counts what a call may take from the limiter's tokens per minute (its prompt plus its
+  // output limit): the run's counter (--tokenizer), null for the fast estimate. Shared and
+  // immutable; only the limiter uses it.
+  std::shared_ptr<const TokenCounter> token_counter;
 };
 
 std::unique_ptr<Provider> MakeOpenAiProvider(OpenAiOptions options);

@@ -178,16 +178,6 @@ Status NotAChatCompletion(const Status& detail, std::string_view body) {
 
 }  // namespace
 
-json UsageToOpenAiJson(const Usage& usage) {
-  json out = {{"prompt_tokens", usage.prompt_tokens},
-              {"completion_tokens", usage.completion_tokens},
-              {"total_tokens", usage.prompt_tokens + usage.completion_tokens}};
-  if (usage.cached_tokens > 0) {
-    out["prompt_tokens_details"] = {{"cached_tokens", usage.cached_tokens}};
-  }
-  return out;
-}
-
 json MessageToOpenAiJson(const ChatMessage& message) {
   json out = json::object();
   out["role"] = RoleName(message.role);
@@ -264,23 +254,6 @@ Result<ChatResponse> ParseOpenAiResponse(std::string_view body) {
   } catch (const std::exception& e) {
     return NotAChatCompletion(Status::InvalidArgument(JsonErrorDetail(e)), body);
   }
-}
-
-json ResponseToOpenAiJson(const ChatResponse& response) {
-  ChatMessage message = response.message;
-  message.role = Role::kAssistant;
-  json choice = {{"index", 0}, {"message", MessageToOpenAiJson(message)}};
-  if (response.finish_reason.empty()) {
-    choice["finish_reason"] = nullptr;
-  } else {
-    choice["finish_reason"] = response.finish_reason;
-  }
-  return {{"id", "chatcmpl-l2mac"},
-          {"object", "chat.completion"},
-          {"created", 0},
-          {"model", response.model},
-          {"choices", json::array({std::move(choice)})},
-          {"usage", UsageToOpenAiJson(response.usage)}};
 }
 
 }  // namespace l2mac::llm

@@ -25,10 +25,4 @@ nlohmann::json RequestToOpenAiJson(const ChatRequest& request, const std::string
 // The body of a non-streaming chat-completions response (first choice).
 Result<ChatResponse> ParseOpenAiResponse(std::string_view body);
 
-// {"prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details"?}.
-nlohmann::json UsageToOpenAiJson(const Usage& usage);
-
-// A response in OpenAI format, as the simulated server and tests produce it.
-nlohmann::json ResponseToOpenAiJson(const ChatResponse& response);
-
 }  // namespace l2mac::llm

@@ -7,6 +7,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <utility>
 #include <vector>
@@ -27,7 +28,34 @@ bool IsBlank(std::string_view line) {
 struct Recorded {
   json request;  // null when the line has none
   ChatResponse response;
+  ExchangeKey key;  // empty when the line has none
 };
+
+Result<ExchangeKey> ParseKey(const json& key) {
+  if (!key.is_object()) return FieldTypeError("key", key, "an object");
+  ExchangeKey parsed;
+  auto instruction = key.find("instruction");
+  auto attempt = key.find("attempt");
+  auto turn = key.find("turn");
+  if (instruction == key.end() || !instruction->is_string() || attempt == key.end() ||
+      !attempt->is_number_integer() || turn == key.end() || !turn->is_number_integer() ||
+      attempt->get<int64_t>() < 1 || turn->get<int64_t>() < 1) {
+    return Status::InvalidArgument(
+        "\"key\" must be {\"instruction\": a string, \"attempt\": an integer from 1, "
+        "\"turn\": an integer from 1}");
+  }
+  parsed.instruction = instruction->get<std::string>();
+  parsed.attempt = attempt->get<int64_t>();
+  parsed.turn = turn->get<int64_t>();
+  return parsed;
+}
+
+std::string DescribeKey(const ExchangeKey& key) {
+  return fmt::format(
+      "{}, try {}, call {}",
+      key.instruction.empty() ? std::string("planning") : "instruction " + key.instruction,
+      key.attempt, key.turn);
+}
 
 Result<Recorded> ParseLine(const std::string& line) {
   json exchange;
@@ -50,6 +78,9 @@ Result<Recorded> ParseLine(const std::string& line) {
   Recorded recorded;
   if (request != exchange.end()) recorded.request = *request;
   L2MAC_ASSIGN_OR_RETURN(recorded.response, ResponseFromTranscriptJson(*response));
+  if (auto key = exchange.find("key"); key != exchange.end()) {
+    L2MAC_ASSIGN_OR_RETURN(recorded.key, ParseKey(*key));
+  }
   return recorded;
 }
 
@@ -62,10 +93,15 @@ class ReplayProvider final : public Provider {
         responses_(std::move(responses)),
         lines_(std::move(lines)),
         next_(next),
-        mode_(mode) {}
+        mode_(mode) {
+    for (size_t i = 0; i < responses_.size(); ++i) {
+      if (!responses_[i].key.empty()) by_key_.emplace(responses_[i].key, i);
+    }
+  }
 
   Result<ChatResponse> Complete(const ChatRequest& request) override {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (!request.key.empty() && !by_key_.empty()) return ByKey(request);
     if (next_ >= responses_.size()) {
       return Status::ResourceExhausted(fmt::format(
           "the replay transcript {} has only {} responses but the run asked for more: the run "
@@ -91,6 +127,32 @@ class ReplayProvider final : public Provider {
     return recorded.response;
   }
 
+  // A keyed transcript (recorded with exchange keys): the response recorded under the
+  // request's key, whatever order the calls come in (parallel lanes interleave them
+  // differently in every run).
+  Result<ChatResponse> ByKey(const ChatRequest& request) {
+    auto found = by_key_.find(request.key);
+    if (found == by_key_.end()) {
+      return Status::ResourceExhausted(
+          fmt::format("the replay transcript {} has no response for {}: the run diverged from the "
+                      "recording, or the transcript is incomplete",
+                      path_, DescribeKey(request.key)));
+    }
+    const Recorded& recorded = responses_[found->second];
+    if (mode_ == ReplayMode::kStrict) {
+      json now = RequestToTranscriptJson(request);
+      if (auto difference = FirstJsonDifference(recorded.request, now)) {
+        return Status::FailedPrecondition(fmt::format(
+            "strict replay: request {} differs from the one recorded in {} (line {}; {}): {}; "
+            "the run no longer behaves as recorded (replay without --replay-strict to ignore "
+            "requests)",
+            found->second + 1, path_, lines_[found->second], DescribeKey(request.key),
+            *difference));
+      }
+    }
+    return recorded.response;
+  }
+
   std::string Describe() const override {
     return fmt::format("{}replay of {} ({} responses)",
                        mode_ == ReplayMode::kStrict ? "strict " : "", path_, responses_.size());
@@ -100,6 +162,7 @@ class ReplayProvider final : public Provider {
   const std::string path_;
   const std::vector<Recorded> responses_;
   const std::vector<size_t> lines_;
+  std::map<ExchangeKey, size_t> by_key_;  // the keyed lines, by key
   std::mutex mutex_;
   size_t next_;
   const ReplayMode mode_;
@@ -125,6 +188,7 @@ Result<std::unique_ptr<Provider>> OpenReplayProvider(const std::string& path, si
   }
   std::vector<Recorded> responses;
   std::vector<size_t> lines;
+  std::map<ExchangeKey, size_t> first_line_of_key;
   std::string line;
   size_t line_number = 0;
   try {
@@ -142,6 +206,15 @@ Result<std::unique_ptr<Provider>> OpenReplayProvider(const std::string& path, si
             fmt::format("{}:{}: {}; each line must be one exchange as `l2mac transcript` writes "
                         "it",
                         path, line_number, response.status().message()));
+      }
+      if (!response->key.empty()) {
+        auto [at, fresh] = first_line_of_key.emplace(response->key, line_number);
+        if (!fresh) {
+          return Status::InvalidArgument(fmt::format(
+              "{}:{}: the exchange key ({}) was already used on line {}; each call of a run "
+              "has one key: the transcript was edited or joined from two recordings",
+              path, line_number, DescribeKey(response->key), at->second));
+        }
       }
       responses.push_back(std::move(response).value());
       lines.push_back(line_number);

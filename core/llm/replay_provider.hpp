@@ -18,6 +18,13 @@ namespace l2mac::llm {
 // kInvalidArgument error naming the file and line. `skip` responses are consumed at
 // once (used when resuming a replayed run). Complete() past the last response returns
 // kResourceExhausted saying how many responses the transcript had.
+//
+// A transcript whose lines carry a "key" (an llm::ExchangeKey, as `l2mac transcript` writes
+// for exchanges recorded with one) is served by key: a request with a key gets the response
+// recorded under it, in any order, so a run whose parallel lanes interleave their calls
+// differently replays all the same; a key missing from the transcript is
+// kResourceExhausted naming it, and a key used twice in the file is kInvalidArgument.
+// Requests without a key, and transcripts without keys, are served in order.
 enum class ReplayMode { kLenient, kStrict };
 
 // In strict mode every line must carry its "request"; a mismatch is kFailedPrecondition.

@@ -1,73 +1,168 @@
-// Embedding l2mac: run a task from C++ with the library API instead of the CLI.
+// Embedding l2mac: run a task from C++ through the public API (<l2mac/...> only).
 //
-//   embed_run SPEC.md OUT_DIR TRANSCRIPT.jsonl [CONTEXT_WINDOW]
+//   embed_run SPEC.md OUT_DIR TRANSCRIPT.jsonl [CONTEXT_WINDOW] [--cancel-after-first-commit]
 //
-// replays a recorded transcript (swap in llm::MakeOpenAiProvider for a live model), prints
-// the run's events through its own EventSink as they happen, then the run report. Exit
-// status 0 when every instruction committed.
+// replays a recorded transcript (set ModelOptions::base_url, preset or model instead for a
+// live model), prints the run's events as they happen, then the result and the committed
+// files as the store holds them. With --cancel-after-first-commit the main thread cancels
+// the run once its first instruction has committed, then resumes it to the end.
+// Exit status 0 when every instruction committed.
+#include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <sstream>
+#include <string>
 
-#include "control_unit/events.hpp"
-#include "control_unit/runner.hpp"
-#include "core/llm/replay_provider.hpp"
+#include <l2mac/l2mac.hpp>
 
 namespace {
 
-// Called on the run's thread, one event at a time (see control_unit/events.hpp).
-class PrintingSink : public l2mac::control_unit::EventSink {
- public:
-  void OnEvent(const l2mac::control_unit::RunEvent& event) override {
-    using namespace l2mac::control_unit;
-    if (std::holds_alternative<TextDelta>(event.payload)) return;
-    std::cout << "event " << event.seq << ": " << event.type();
-    if (!event.instruction.empty()) std::cout << " [" << event.instruction << "]";
-    if (const auto* call = std::get_if<ModelCallFinished>(&event.payload)) {
-      std::cout << " " << call->prompt_tokens << "+" << call->completion_tokens << " tokens";
-    } else if (const auto* tool = std::get_if<l2mac::agents::ToolCalled>(&event.payload)) {
-      std::cout << " " << tool->name << " " << tool->path;
-    } else if (const auto* check = std::get_if<CheckFinished>(&event.payload)) {
-      std::cout << " " << check->summary;
-    }
-    std::cout << "\n";
-  }
+// Printing from the run's thread while main() prints too: one lock for std::cout.
+std::mutex out_mu;
+
+// The callback runs on the run's thread, one event at a time (l2mac/events.hpp).
+void PrintEvent(const l2mac::Event& event) {
+  std::lock_guard<std::mutex> lock(out_mu);
+  std::cout << "event " << event.seq << ": " << event.type;
+  if (!event.instruction.empty()) std::cout << " [" << event.instruction << "]";
+  std::cout << "\n";
+}
+
+// Lets main() cancel the run at a known point: the callback holds the run at its first
+// commit until main() has called Cancel() from its own thread.
+struct FirstCommit {
+  std::mutex mu;
+  std::condition_variable changed;
+  bool committed = false;
+  bool cancelled = false;
 };
+
+int Finish(const l2mac::Result<l2mac::RunResult>& result) {
+  if (!result.ok()) {
+    std::cerr << "run failed: " << result.status().ToString() << "\n";
+    return 4;
+  }
+  std::cout << result->committed << " of " << result->instructions << " instructions committed, "
+            << result->files << " files, " << result->context_restarts
+            << " context restarts: " << l2mac::RunOutcomeName(result->outcome) << "\n";
+  return result->outcome == l2mac::RunOutcome::kCompleted ? 0 : 5;
+}
+
+// Lists the committed files through the store, and reads each (its size as read).
+int ShowStore(const std::string& out_dir) {
+  auto store = l2mac::Store::Open(out_dir);
+  if (!store.ok()) {
+    std::cerr << store.status().ToString() << "\n";
+    return 6;
+  }
+  auto files = (*store)->List();
+  if (!files.ok()) {
+    std::cerr << files.status().ToString() << "\n";
+    return 6;
+  }
+  std::cout << "store at commit " << (*store)->head() << ": " << files->size() << " files\n";
+  for (const l2mac::StoreFile& file : *files) {
+    auto content = (*store)->Read(file.path);
+    if (!content.ok()) {
+      std::cerr << content.status().ToString() << "\n";
+      return 6;
+    }
+    std::cout << "file " << file.path << ": " << content->size() << " bytes, " << file.lines
+              << " lines\n";
+  }
+  return 0;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::cerr << "usage: embed_run SPEC.md OUT_DIR TRANSCRIPT.jsonl [CONTEXT_WINDOW]\n";
+    std::cerr << "usage: embed_run SPEC.md OUT_DIR TRANSCRIPT.jsonl [CONTEXT_WINDOW] "
+                 "[--cancel-after-first-commit]\n";
     return 2;
+  }
+  bool cancel_after_first_commit = false;
+  l2mac::Options options;
+  for (int i = 4; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--cancel-after-first-commit") {
+      cancel_after_first_commit = true;
+    } else {
+      options.context_window = std::atoll(argv[i]);
+    }
   }
   std::ifstream spec(argv[1]);
   std::stringstream task;
   task << spec.rdbuf();
-
-  auto provider = l2mac::llm::OpenReplayProvider(argv[3]);
-  if (!provider.ok()) {
-    std::cerr << provider.status().ToString() << "\n";
-    return 3;
-  }
-  l2mac::control_unit::RunOptions options;
   options.task = task.str();
   options.task_source = argv[1];
   options.out_dir = argv[2];
-  if (argc > 4) options.context_window = std::atoll(argv[4]);
+  options.model.replay = argv[3];
   // The shipped demo transcript was recorded before the judge existed, so it holds no
   // judge replies; with a live model leave the judge on (the default).
   options.judge = false;
-  PrintingSink sink;
-  options.events = &sink;  // borrowed for the run
 
-  auto report = l2mac::control_unit::StartRun(options, **provider);
-  if (!report.ok()) {
-    std::cerr << report.status().ToString() << "\n";
-    return 4;
+  if (!cancel_after_first_commit) {
+    auto run = l2mac::Run::Start(options, PrintEvent);
+    if (!run.ok()) {
+      std::cerr << run.status().ToString() << "\n";
+      return 3;
+    }
+    int status = Finish((*run)->Wait());
+    return status != 0 ? status : ShowStore(options.out_dir);
   }
-  std::cout << report->committed << " of " << report->instructions << " instructions committed, "
-            << report->files << " files, " << report->context_restarts << " context restarts\n";
-  return report->outcome == l2mac::control_unit::RunOutcome::kCompleted ? 0 : 5;
+
+  FirstCommit first;
+  auto run = l2mac::Run::Start(options, [&first](const l2mac::Event& event) {
+    PrintEvent(event);
+    if (event.type != "instruction_committed") return;
+    std::unique_lock<std::mutex> lock(first.mu);
+    if (first.committed) return;
+    first.committed = true;
+    first.changed.notify_all();
+    first.changed.wait(lock, [&first] { return first.cancelled; });
+  });
+  if (!run.ok()) {
+    std::cerr << run.status().ToString() << "\n";
+    return 3;
+  }
+  {
+    std::unique_lock<std::mutex> lock(first.mu);
+    // Polled as well: a run that ends before any commit signals nothing.
+    while (!first.committed && !(*run)->Finished()) {
+      first.changed.wait_for(lock, std::chrono::milliseconds(100));
+    }
+  }
+  (*run)->Cancel();  // from the main thread; the run stops at its next safe point
+  {
+    std::lock_guard<std::mutex> lock(first.mu);
+    first.cancelled = true;
+  }
+  first.changed.notify_all();
+  auto stopped = (*run)->Wait();
+  {
+    std::lock_guard<std::mutex> lock(out_mu);
+    if (stopped.ok()) {
+      std::cout << "the run ended before the cancel\n";
+    } else if (stopped.status().code() == l2mac::StatusCode::kCancelled) {
+      std::cout << "cancelled: " << stopped.status().message() << "\n";
+    } else {
+      std::cerr << "run failed: " << stopped.status().ToString() << "\n";
+      return 4;
+    }
+  }
+  run->reset();  // waits for the run's thread and releases the folder
+  if (int shown = ShowStore(options.out_dir); shown != 0) return shown;
+
+  std::cout << "resuming\n";
+  auto resumed = l2mac::Run::Resume(options.out_dir, l2mac::ResumeOptions{}, PrintEvent);
+  if (!resumed.ok()) {
+    std::cerr << resumed.status().ToString() << "\n";
+    return 3;
+  }
+  int status = Finish((*resumed)->Wait());
+  return status != 0 ? status : ShowStore(options.out_dir);
 }

@@ -85,5 +85,43 @@ TEST(JudgeAgentTest, GivesUpAfterTooManyInvalidVerdicts) {
   EXPECT_EQ(gateway.requests.size(), 3u);
 }
 
+TEST(JudgeAgentTest, ABookJudgesInconsistenciesMustCitePlacesThatExist) {
+  MemoryStore mem;
+  ASSERT_TRUE(mem.txn->Write("ch1.md", "# One\n\nMara Venn keeps the light.\n").ok());
+  ASSERT_TRUE(mem.txn->Write("ch2.md", "# Two\n\nMara Fenn climbs.\n").ok());
+  auto prompts = LoadPromptSet(Domain::kBook);
+  ASSERT_TRUE(prompts.ok());
+  auto verdict = [](const std::string& evidence) {
+    return nlohmann::json{
+        {"requirements",
+         {{{"id", "F1"}, {"score", "implemented"}, {"evidence", "ch1.md:3"}},
+          {{"id", "F2"}, {"score", "implemented"}, {"evidence", "ch2.md:3"}}}},
+        {"inconsistencies", {{{"what", "Venn or Fenn; Venn stands"}, {"evidence", evidence}}}}};
+  };
+  ScriptedGateway gateway({
+      Reply({Call("1", "submit_verdict", verdict("ch1.md:3; ch2.md:9"))}),
+      Reply({Call("2", "submit_verdict", verdict("ch1.md:3; ch3.md:1"))}),
+      Reply({Call("3", "submit_verdict", verdict("ch1.md:3; ch2.md:3"))}),
+  });
+  JudgeInput input = Input();
+  input.check_consistency = true;
+  auto outcome = RunJudge(input, *prompts, gateway, *mem.txn, Limits());
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  ASSERT_TRUE(outcome->verdict.has_value()) << outcome->no_verdict;
+  ASSERT_EQ(outcome->verdict->inconsistencies.size(), 1u);
+  EXPECT_EQ(outcome->verdict->inconsistencies[0].evidence, "ch1.md:3; ch2.md:3");
+  EXPECT_FALSE(outcome->verdict->Settled());
+  ASSERT_EQ(gateway.requests.size(), 3u);
+  EXPECT_NE(gateway.requests[0].messages[0].content.find("consistency across the chapters"),
+            std::string::npos);
+  EXPECT_NE(gateway.requests[1].messages.back().content.find("cites ch2.md:9, but it has 3 lines"),
+            std::string::npos)
+      << gateway.requests[1].messages.back().content;
+  EXPECT_NE(
+      gateway.requests[2].messages.back().content.find("cites ch3.md, which is not in the store"),
+      std::string::npos)
+      << gateway.requests[2].messages.back().content;
+}
+
 }  // namespace
 }  // namespace l2mac::agents

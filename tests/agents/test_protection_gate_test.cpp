@@ -231,6 +231,41 @@ TEST_F(PytestProtectionTest, AFailingProtectedTestIsThePytestFailureAlone) {
   EXPECT_EQ(Protection(report), nullptr) << report.OneLine();
 }
 
+TEST_F(ProtectionGateTest, OnlyPreexistingFailuresDoNotFailTheTestStep) {
+  Write("app.py", kApp);
+  // test_div already failed before the run (div does not exist).
+  Write(
+      "tests/test_app.py",
+      PythonTests() + "\n\ndef test_div():\n    from app import div\n    assert div(4, 2) == 2\n");
+  GateReport before = Run({});
+  ASSERT_FALSE(before.passed);
+  options_.preexisting_failures = {{"python", "tests/test_app.py::test_div", "test_div", "", -1}};
+  protected_ = NextProtectedTests(before.test_runs, {});
+  GateReport excused = Run({"app.py"});
+  EXPECT_TRUE(excused.passed) << excused.FailureText(6000);
+  EXPECT_TRUE(Contains(excused.OneLine(),
+                       "pytest: passed (1 pre-existing failure, not held against the run)"))
+      << excused.OneLine();
+  // The excused test is not protected; the others still are.
+  protected_ = NextProtectedTests(excused.test_runs, protected_);
+  EXPECT_EQ(ProtectedIds(), (std::vector<std::string>{"python:tests/test_app.py::test_add:2",
+                                                      "python:tests/test_app.py::test_sub:1"}));
+
+  // A new failure beside it is not excused.
+  Write("app.py", std::string(kApp).replace(std::string(kApp).find("a - b"), 5, "a * b"));
+  GateReport broken = Run({"app.py"});
+  EXPECT_FALSE(broken.passed);
+  EXPECT_TRUE(Contains(broken.FailureText(6000), "test_sub")) << broken.FailureText(6000);
+
+  // Once it has passed (and so is protected), it is held again.
+  Write("app.py", std::string(kApp) + "\n\ndef div(a, b):\n    return a // b\n");
+  Commit({"app.py"});
+  Write("app.py", kApp);
+  GateReport regressed = Run({"app.py"});
+  EXPECT_FALSE(regressed.passed);
+  EXPECT_TRUE(Contains(regressed.FailureText(6000), "test_div")) << regressed.FailureText(6000);
+}
+
 // --- node --test ---------------------------------------------------------------------------
 
 TEST_F(ProtectionGateTest, NodeTestsMayNotBeSkippedRemovedOrLoseAssertions) {

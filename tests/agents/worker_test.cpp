@@ -84,6 +84,69 @@ TEST_F(WorkerTest, GateFailureGoesBackToModelThenFixPasses) {
   EXPECT_NE(last.content.find("AssertionError: a.py is bad"), std::string::npos);
 }
 
+TEST_F(WorkerTest, AnalysisOfAFailedCheckGoesToTheModelWithTheOutput) {
+  ScriptedGateway gateway(
+      {Reply({Call("c1", "write_file", {{"path", "a.py"}, {"content", "bad\n"}}),
+              Call("c2", "step_complete", {{"summary", "done"}})}),
+       Reply({}, "  Root cause: a.py holds 'bad' where the test wants 'good'.\n"),
+       Reply({Call("c3", "write_file", {{"path", "a.py"}, {"content", "good"}}),
+              Call("c4", "step_complete", {{"summary", "fixed"}})})});
+  WorkerLimits limits;
+  limits.analyze_failures = true;
+  std::vector<AgentEvent> events;
+  auto outcome = RunWorker(gateway, limits, [&events](const AgentEvent& event) {
+    events.push_back(event);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_TRUE(outcome->completed);
+  EXPECT_EQ(outcome->analyses, 1);
+  ASSERT_EQ(gateway.requests.size(), 3u);
+  // A fresh context without tools: the instruction, the output and the changed file.
+  EXPECT_EQ(gateway.purposes[1], CallPurpose::kAnalysis);
+  const llm::ChatRequest& analysis = gateway.requests[1];
+  EXPECT_TRUE(analysis.tools.empty());
+  ASSERT_EQ(analysis.messages.size(), 2u);
+  EXPECT_EQ(analysis.messages[0].content.rfind("You are the failure analyst", 0), 0u);
+  const std::string& asked = analysis.messages[1].content;
+  EXPECT_NE(asked.find("Write a.py."), std::string::npos);
+  EXPECT_NE(asked.find("AssertionError: a.py is bad"), std::string::npos);
+  EXPECT_NE(asked.find("## a.py\n1: bad\n"), std::string::npos) << asked;
+  EXPECT_LE(analysis.max_output_tokens, 1024);
+  // The worker gets the answer, trimmed, beside the output.
+  json result = json::parse(gateway.requests[2].messages.back().content);
+  EXPECT_EQ(result["analysis"], "Root cause: a.py holds 'bad' where the test wants 'good'.");
+  EXPECT_NE(result["failures"].get<std::string>().find("AssertionError"), std::string::npos);
+  EXPECT_NE(result["error"].get<std::string>().find("analysis"), std::string::npos);
+  // Reported after the refusal it analysed.
+  ASSERT_GE(events.size(), 3u);
+  EXPECT_TRUE(std::holds_alternative<StepRejected>(events[1]));
+  const auto& analysed = std::get<FailureAnalyzed>(events[2]);
+  EXPECT_EQ(analysed.attempt, 1);
+  EXPECT_EQ(analysed.analysis, "Root cause: a.py holds 'bad' where the test wants 'good'.");
+}
+
+TEST_F(WorkerTest, TheRefusalThatEndsTheInstructionIsNotAnalysedAndAnEmptyAnswerAddsNothing) {
+  ScriptedGateway gateway(
+      {Reply({Call("c1", "write_file", {{"path", "a.py"}, {"content", "bad"}}),
+              Call("c2", "step_complete", {{"summary", "done"}})}),
+       Reply({}, "   \n"),
+       Reply({Call("c3", "write_file", {{"path", "a.py"}, {"content", "worse"}}),
+              Call("c4", "step_complete", {{"summary", "again"}})})});
+  WorkerLimits limits;
+  limits.analyze_failures = true;
+  limits.max_gate_failures = 2;
+  auto outcome = RunWorker(gateway, limits);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_FALSE(outcome->completed);
+  EXPECT_EQ(outcome->gate_failures, 2);
+  EXPECT_EQ(outcome->analyses, 1);  // the first refusal only
+  ASSERT_EQ(gateway.requests.size(), 3u);
+  json result = json::parse(gateway.requests[2].messages.back().content);
+  EXPECT_FALSE(result.contains("analysis")) << result.dump();
+  EXPECT_EQ(result["error"].get<std::string>().find("analysis"), std::string::npos);
+}
+
 TEST_F(WorkerTest, FailsAfterBoundedGateFailures) {
   std::deque<llm::ChatResponse> replies;
   for (int i = 0; i < 5; ++i) {
@@ -210,7 +273,7 @@ TEST_F(WorkerTest, ContextRestartsWithSummaryBeforeOverflow) {
   // The new base lists the files written before the restart: memory outlives the context.
   EXPECT_NE(restarted[1].content.find("b2.txt"), std::string::npos);
   for (const auto& request : gateway.requests) {
-    EXPECT_LE(EstimateRequestTokens(request.messages, request.tools), limits.budget.usable());
+    EXPECT_LE(limits.budget.Estimate(request.messages, request.tools), limits.budget.usable());
   }
 }
 
@@ -257,7 +320,7 @@ TEST(ContextBudgetTest, SummaryRequestDropsOldestWholeTurns) {
   }
   EXPECT_TRUE(context.NeedsRestart());
   auto messages = context.SummaryRequestMessages("summarize");
-  EXPECT_LE(EstimateRequestTokens(messages, {}), budget.usable());
+  EXPECT_LE(budget.Estimate(messages, {}), budget.usable());
   EXPECT_EQ(messages.front().content, "sys");
   EXPECT_EQ(messages.back().content, "summarize");
   // Every tool result still follows the assistant message that asked for it.

@@ -35,6 +35,36 @@ int Columns(const std::string& line) {
   return columns;
 }
 
+RunEvent LaneEvent(int64_t time_ms, std::string instruction, int lane, EventPayload payload) {
+  RunEvent event = Event(time_ms, std::move(instruction), std::move(payload));
+  event.lane = lane;
+  return event;
+}
+
+TEST(RunProgressTest, ParallelLanesGetALineEachAboveTheTotals) {
+  RunProgress progress;
+  progress.Apply(Event(1000, "", PlanReady{{{"a", "x", {}}, {"b", "y", {}}, {"c", "z", {}}}}));
+  progress.Apply(LaneEvent(2000, "a", 1, InstructionStarted{"Write a.py", 1, 3}));
+  progress.Apply(LaneEvent(2500, "b", 2, InstructionStarted{"Write b.py", 2, 3}));
+  progress.Apply(LaneEvent(3000, "a", 1, CheckStarted{}));
+  progress.Apply(LaneEvent(3100, "b", 2, ModelCallStarted{"work", 1000, 10}));
+  progress.Apply(LaneEvent(3200, "b", 2, agents::StepRejected{1, 4, "pytest: failed", ""}));
+
+  std::vector<std::string> lines = progress.Render(120, 5000, /*color=*/false);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_TRUE(Contains(lines[0], "[0/3] lane 1 instruction a 3.0s running the checks")) << lines[0];
+  EXPECT_TRUE(Contains(lines[1], "      lane 2 instruction b 2.5s checks failed")) << lines[1];
+  EXPECT_TRUE(Contains(lines[2], "1 failed check")) << lines[2];
+
+  // One lane commits: its line goes, the other stays.
+  progress.Apply(LaneEvent(6000, "a", 1, InstructionCommitted{1, 1, "done"}));
+  lines = progress.Render(120, 6000, false);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_TRUE(Contains(lines[0], "[1/3] lane 2 instruction b")) << lines[0];
+  progress.Apply(LaneEvent(6500, "b", 2, MergeRetried{"conflict", {"b.py"}, "", 2}));
+  EXPECT_TRUE(Contains(progress.Render(120, 6500, false)[0], "conflict with main; trying again"));
+}
+
 TEST(RunProgressTest, ShowsTheRunningInstructionWhatItDoesAndTheTotals) {
   RunProgress progress;
   progress.Apply(Event(1000, "", PlanReady{{{"1", "a", {}}, {"2", "b", {"1"}}, {"3", "c", {}}}}));

@@ -89,6 +89,29 @@ TEST(StatusTextTest, TheJsonHasEachAttemptAndTheNextSteps) {
   EXPECT_EQ(json["next"][1]["command"], "l2mac resume out --max-attempts 8");
 }
 
+// The program's shape as the run-status model reads it (tests/control_unit/
+// program_shape_test.cpp): one line under the table, and its fields in --json.
+TEST(StatusTextTest, TheCriticalPathAndWidthAreShownUnderTheTable) {
+  RunStatus status = FailedRun();
+  status.shape = control_unit::ShapeOfProgram({{"1", {}}, {"2", {"1"}}, {"3", {}}});
+  const std::string text = StatusText(status, "out");
+  const std::string line = "\ncritical path: 2 of 3 instructions (1 → 2); up to 2 at once\n";
+  const auto at = text.find(line);
+  ASSERT_NE(at, std::string::npos) << text;
+  EXPECT_GT(at, text.find("Do 3.")) << text;  // after the table
+  EXPECT_LT(at, text.find("Total:")) << text;
+
+  nlohmann::json json = StatusJson(status, "out");
+  EXPECT_EQ(json["program_shape"]["critical_path"], (nlohmann::json{"1", "2"}));
+  EXPECT_EQ(json["program_shape"]["critical_path_length"], 2);
+  EXPECT_EQ(json["program_shape"]["width"], 2);
+  EXPECT_EQ(json["program_shape"]["unordered"], 0);
+
+  // No program yet: no line.
+  RunStatus empty;
+  EXPECT_EQ(StatusText(empty, "out").find("critical path"), std::string::npos);
+}
+
 TEST(StatusTextTest, TheRetryRaisesTheBoundTheFailureNames) {
   RunStatus status = FailedRun();
   status.instructions[1].failed_attempts.clear();

@@ -230,6 +230,9 @@ TEST(ReportHtmlTest, TheProgramGraphHasANodePerInstructionAndAnEdgePerDependency
   EXPECT_EQ(Count(html, "fill=\"#34a853\" stroke"), 2u);
   EXPECT_EQ(Count(html, "fill=\"#e5484d\" stroke"), 1u);
   EXPECT_EQ(Count(html, "fill=\"#b0b4ba\" stroke"), 1u);
+  // Under the graph, its critical path and width (a diamond).
+  EXPECT_NE(html.find("<p>critical path: 3 of 4 instructions (1 → 2 → 4); up to 2 at once</p>"),
+            std::string::npos);
   // The summary call is marked as a context restart in the fill chart.
   EXPECT_NE(html.find("the context was full: summary, restart"), std::string::npos);
   EXPECT_NE(html.find("class=\"threshold\""), std::string::npos);

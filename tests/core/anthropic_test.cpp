@@ -10,6 +10,7 @@
 #include "core/llm/openai_provider.hpp"
 #include "core/llm/sse_parser.hpp"
 #include "tests/sim/anthropic_stream_frames.hpp"
+#include "tests/sim/server_wire.hpp"
 #include "tests/sim/sim_model_server.hpp"
 
 namespace l2mac::llm {
@@ -66,7 +67,7 @@ TEST(AnthropicWireTest, TranslatesTheConversationAndMarksTheStablePrefixForCachi
   EXPECT_FALSE(messages[2]["content"][2].contains("cache_control"));
 
   // The simulated server's inverse translation gives the conversation back.
-  auto back = RequestFromAnthropicJson(body);
+  auto back = sim::RequestFromAnthropicJson(body);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->messages, Conversation().messages);
 }
@@ -102,6 +103,18 @@ TEST(AnthropicWireTest, ParsesAMessageWithUsageAndStopReason) {
   auto bad = ParseAnthropicResponse(R"({"content": 3})");
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.status().message(), HasSubstr("`content`"));
+}
+
+TEST(AnthropicWireTest, ParsesWhatTheSimulatedServerWrites) {
+  ChatResponse response;
+  response.message =
+      ChatMessage::Assistant("Writing.", {ToolCall{"toolu_1", "write_file", R"({"path":"a.py"})"}});
+  response.finish_reason = "tool_calls";
+  response.usage = {115, 7, 100};
+  response.model = "claude-x";
+  auto back = ParseAnthropicResponse(sim::ResponseToAnthropicJson(response).dump());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, response);
 }
 
 TEST(AnthropicWireTest, AssemblesStreamedTextAndInputJsonDeltas) {

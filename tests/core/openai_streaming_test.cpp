@@ -13,6 +13,7 @@
 
 #include "core/llm/openai_provider.hpp"
 #include "core/llm/openai_wire.hpp"
+#include "tests/sim/server_wire.hpp"
 #include "tests/sim/sim_model_server.hpp"
 
 namespace l2mac::llm {
@@ -84,7 +85,7 @@ TEST(OpenAiStreamingTest, StreamingAndNotStreamingGiveTheSameResponse) {
 TEST(OpenAiStreamingTest, AServerThatIgnoresStreamIsUnderstood) {
   sim::SimModelServer server([](const json&, size_t) {
     sim::SimReply reply;
-    reply.raw_body = ResponseToOpenAiJson(sim::TextReply("plain body").response).dump();
+    reply.raw_body = sim::ResponseToOpenAiJson(sim::TextReply("plain body").response).dump();
     return reply;
   });
   ASSERT_TRUE(server.Start().ok());

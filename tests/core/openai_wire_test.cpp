@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "tests/sim/server_wire.hpp"
+
 namespace l2mac::llm {
 namespace {
 
@@ -231,16 +233,16 @@ TEST(OpenAiWireTest, ResponseRoundTrips) {
   response.finish_reason = "tool_calls";
   response.usage = {42, 9};
   response.model = "sim";
-  Result<ChatResponse> back = ParseOpenAiResponse(ResponseToOpenAiJson(response).dump());
+  Result<ChatResponse> back = ParseOpenAiResponse(sim::ResponseToOpenAiJson(response).dump());
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*back, response);
 
   ChatResponse text;
   text.message = ChatMessage::Assistant("done");
-  Result<ChatResponse> text_back = ParseOpenAiResponse(ResponseToOpenAiJson(text).dump());
+  Result<ChatResponse> text_back = ParseOpenAiResponse(sim::ResponseToOpenAiJson(text).dump());
   ASSERT_TRUE(text_back.ok()) << text_back.status().ToString();
   EXPECT_EQ(*text_back, text);
-  EXPECT_THAT(ResponseToOpenAiJson(text).dump(), Not(HasSubstr("tool_calls")));
+  EXPECT_THAT(sim::ResponseToOpenAiJson(text).dump(), Not(HasSubstr("tool_calls")));
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/llm/request_tokens.hpp"
+
 namespace l2mac {
 namespace {
 
@@ -97,16 +99,13 @@ TEST(TiktokenTokenizerTest, LoadsFromAFileAndNamesAMissingOne) {
   EXPECT_EQ((*loaded)->CountTokens("abcd"), 3);
 }
 
-TEST(TiktokenTokenizerTest, EstimateTokensDelegatesToTheCounterSet) {
+TEST(TiktokenTokenizerTest, EstimateTokensCountsWithTheTokenizerGiven) {
   auto tokenizer = Tiny();
   ASSERT_NE(tokenizer, nullptr);
-  EXPECT_EQ(EstimateTokens("abcd"), 1);  // the fast estimate: 4 bytes
-  SetTokenCounter(tokenizer);
-  EXPECT_EQ(EstimateTokens("abcd"), 3);
-  EXPECT_EQ(FastEstimateTokens("abcd"), 1);
-  EXPECT_EQ(EstimateMessageTokens(llm::ChatMessage::User("abcd")), 4 + 3);
-  SetTokenCounter(nullptr);
-  EXPECT_EQ(EstimateTokens("abcd"), 1);
+  EXPECT_EQ(EstimateTokens(nullptr, "abcd"), 1);  // the fast estimate: 4 bytes
+  EXPECT_EQ(EstimateTokens(tokenizer.get(), "abcd"), 3);
+  EXPECT_EQ(llm::EstimateMessageTokens(tokenizer.get(), llm::ChatMessage::User("abcd")), 4 + 3);
+  EXPECT_EQ(EstimateTokens(nullptr, "abcd"), 1);
 }
 
 }  // namespace

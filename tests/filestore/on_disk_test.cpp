@@ -162,6 +162,32 @@ TEST_F(OnDiskTest, MaterializeTouchesOnlyChangedFiles) {
   EXPECT_EQ(fs::last_write_time(out_ / "a.txt"), old_time);
 }
 
+TEST_F(OnDiskTest, MaterializePathsBringsUpTheListedPathsAndLooksAtNoOther) {
+  ASSERT_EQ(CommitChanges({{"a.txt", "a1"}, {"b.txt", "b1"}, {"old/c.txt", "c1"}}), 1);
+  MaterializeOk(out_);
+  // The user edits a.txt; the next commit changes b.txt and deletes old/c.txt.
+  WriteDisk(out_ / "a.txt", "the user's a");
+  ASSERT_EQ(CommitChanges({{"b.txt", "b2"}, {"old/c.txt", std::nullopt}, {"d.txt", "d"}}), 2);
+  auto report = store_->MaterializePaths(out_, {"b.txt", "d.txt", "old/c.txt"});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->written, (Paths{"b.txt", "d.txt"}));
+  EXPECT_EQ(report->removed, (Paths{"old/c.txt"}));
+  // a.txt was not listed: neither read nor reported (the whole Materialize reports it).
+  EXPECT_TRUE(report->kept_user_edits.empty());
+  EXPECT_EQ(ReadDisk(out_ / "a.txt"), "the user's a");
+  EXPECT_EQ(ReadDisk(out_ / "b.txt"), "b2");
+  EXPECT_FALSE(fs::exists(out_ / "old"));
+  EXPECT_EQ(MaterializeOk(out_).kept_user_edits, (Paths{"a.txt"}));
+
+  // A listed path the user edited is kept, as the whole Materialize keeps it.
+  WriteDisk(out_ / "b.txt", "the user's b");
+  ASSERT_EQ(CommitChanges({{"b.txt", "b3"}}), 3);
+  auto kept = store_->MaterializePaths(out_, {"b.txt"});
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->kept_user_edits, (Paths{"b.txt"}));
+  EXPECT_EQ(ReadDisk(out_ / "b.txt"), "the user's b");
+}
+
 TEST_F(OnDiskTest, MaterializeRemovesDeletedFilesAndTheFoldersTheyEmptied) {
   ASSERT_EQ(
       CommitChanges(

@@ -144,5 +144,36 @@ TEST_F(StoreTransferTest, ImportRespectsGitignoreAndSkipsSymlinks) {
   EXPECT_EQ(*store_->Read(second->commit, "src/app.py"), "print(2)\n");
 }
 
+TEST_F(StoreTransferTest, ImportLeavesOutFilesAboveTheLimitWhenAsked) {
+  StoreOptions options;
+  options.max_file_bytes = 64;
+  auto store = FileStore::Open(*db_, options);
+  ASSERT_TRUE(store.ok());
+  ScratchDir dir;
+  dir.WriteFile("small.py", "x = 1\n");
+  dir.WriteFile("data/big.bin", std::string(100, 'z'));
+  // By default a file above the limit fails the import, and nothing is committed.
+  auto refused = ImportDirectory(**store, dir.path(), "user", "import");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(*(*store)->Head(), 0);
+
+  ImportOptions skip;
+  skip.skip_too_large = true;
+  auto report = ImportDirectory(**store, dir.path(), "user", "import", skip);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->added, std::vector<std::string>{"small.py"});
+  ASSERT_EQ(report->too_large.size(), 1u);
+  EXPECT_EQ(report->too_large[0].path, "data/big.bin");
+  EXPECT_EQ(report->too_large[0].bytes, 100u);
+  EXPECT_FALSE((*(*store)->Read(report->commit, "data/big.bin")).has_value());
+
+  // Nothing changed since: no new commit.
+  auto again = ImportDirectory(**store, dir.path(), "user", "import", skip);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->commit, report->commit);
+  EXPECT_TRUE(again->added.empty());
+}
+
 }  // namespace
 }  // namespace l2mac::filestore

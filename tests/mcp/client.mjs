@@ -104,7 +104,7 @@ async function main() {
     base_url: modelUrl,
   }));
   let running = false;
-  for (let i = 0; i < 300 && !running; i++) {
+  for (let i = 0; i < 600 && !running; i++) {
     const now = jsonOf(await call(client, "run_status", { run_id: second.run_id }));
     running = (now.status?.instructions ?? []).some((item) => item.status === "running");
     if (!running) await sleep(100);
@@ -130,7 +130,7 @@ async function main() {
     base_url: modelUrl,
   }));
   running = false;
-  for (let i = 0; i < 300 && !running; i++) {
+  for (let i = 0; i < 600 && !running; i++) {
     const now = jsonOf(await call(client, "run_status", { run_id: third.run_id }));
     running = (now.status?.instructions ?? []).some((item) => item.status === "running");
     if (!running) await sleep(100);

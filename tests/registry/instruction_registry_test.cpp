@@ -207,5 +207,23 @@ TEST_F(AppendInstructionsTest, RefusesBadAppendsAndWritesNothing) {
   EXPECT_EQ(all->size(), 2u);
 }
 
+TEST_F(AppendInstructionsTest, CheckAppendRefusesWhatAppendRefusesAndStoresNothing) {
+  SaveTwoStepProgram();
+  EXPECT_TRUE(registry_->CheckAppend({Make("3", "fine", {"2"}, {"F2"})}).ok());
+  Status refused = registry_->CheckAppend({Make("3", "fine"), Make("4", "needs 9", {"9"})});
+  EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.message().find("depends on '9'"), std::string::npos) << refused.message();
+  auto all = registry_->All();
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 2u);
+  // Appended by an instruction: the record says which; the program's own say "".
+  ASSERT_TRUE(registry_->AppendInstructions({Make("3", "fine", {"2"})}, "2").ok());
+  all = registry_->All();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[2].added_by, "2");
+  EXPECT_EQ((*all)[0].added_by, "");
+}
+
 }  // namespace
 }  // namespace l2mac::registry

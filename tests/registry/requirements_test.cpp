@@ -184,7 +184,7 @@ TEST(RequirementsRegistryTest, MigratesADatabaseFromBeforeRequirements) {
   ASSERT_TRUE(version.ok());
   auto row = version->Step();
   ASSERT_TRUE(row.ok() && *row);
-  EXPECT_EQ(version->ColumnInt(0), 7);
+  EXPECT_EQ(version->ColumnInt(0), 8);  // requirements (6, 7), then added_by (8)
 
   auto loaded = (*registry)->LoadProgram();
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
@@ -195,6 +195,7 @@ TEST(RequirementsRegistryTest, MigratesADatabaseFromBeforeRequirements) {
   auto record = (*registry)->Get("1");
   ASSERT_TRUE(record.ok());
   EXPECT_EQ(record->commit_id, 3);
+  EXPECT_EQ(record->added_by, "");  // the program's own
 }
 
 }  // namespace

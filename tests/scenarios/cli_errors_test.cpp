@@ -97,11 +97,12 @@ INSTANTIATE_TEST_SUITE_P(Programs, MalformedProgramScenario,
                            return std::string(param_info.param.name);
                          });
 
-TEST(CliErrorsScenario, RunIntoAFolderThatHoldsARunIsRefused) {
+TEST(CliErrorsScenario, RunIntoAFolderThatHoldsAnUnfinishedRunIsRefused) {
+  // (A finished run takes the new task instead: existing_codebase_test.cpp.)
   ScenarioHarness harness("holds-run");
   harness.Serve(ThreeModules::FirstOnly());
-  ProcessOutcome first = harness.Run();
-  ASSERT_EQ(first.exit_code, 0) << first.Describe();
+  ProcessOutcome first = harness.Run({"--max-turns", "1"});
+  ASSERT_EQ(first.exit_code, 5) << first.Describe();
   const auto files = ReadTree(harness.out());
   const size_t requests = harness.server().request_count();
 
@@ -112,7 +113,7 @@ TEST(CliErrorsScenario, RunIntoAFolderThatHoldsARunIsRefused) {
   // The existing run is untouched.
   EXPECT_EQ(harness.server().request_count(), requests);
   EXPECT_EQ(ReadTree(harness.out()), files);
-  EXPECT_EQ(StatusOf(StatusJson(harness.out()), "1")["status"], "committed");
+  EXPECT_EQ(StatusOf(StatusJson(harness.out()), "1")["status"], "failed");
 }
 
 TEST(CliErrorsScenario, ResumeWhereThereIsNoRunIsRefused) {

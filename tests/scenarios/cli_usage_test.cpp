@@ -62,9 +62,10 @@ TEST(CliUsageScenario, AMisspelledCommandIsNamedWithTheNearestOne) {
       RunL2mac({"rn", harness.spec_path().string(), "--out", harness.out().string()});
   EXPECT_EQ(run.exit_code, 2) << run.Describe();
   EXPECT_EQ(
-      run.err.rfind("l2mac: error: unknown command 'rn'; did you mean run? (choose one of "
-                    "run, resume, status, transcript, events, report, trace, doctor, files, mcp)\n",
-                    0),
+      run.err.rfind(
+          "l2mac: error: unknown command 'rn'; did you mean run? (choose one of "
+          "run, resume, status, transcript, events, report, trace, doctor, files, mcp, eval)\n",
+          0),
       0u)
       << run.err;
   EXPECT_EQ(run.err.find("A subcommand is required"), std::string::npos) << run.err;

@@ -129,8 +129,8 @@ TEST(EventsScenario, EveryEventOfARunIsDocumentedAndTheStoredHistoryMatchesTheFe
   for (const char* type :
        {"run_started", "plan_started", "plan_ready", "instruction_started", "model_call_started",
         "model_call_finished", "text_delta", "tool_call", "context_restart", "check_started",
-        "check_finished", "step_rejected", "instruction_committed", "instruction_failed",
-        "instruction_skipped", "run_finished"}) {
+        "check_finished", "step_rejected", "failure_analyzed", "instruction_committed",
+        "instruction_failed", "instruction_skipped", "run_finished"}) {
     EXPECT_TRUE(types.count(type)) << "no " << type << " event in:\n" << run.out.substr(0, 4000);
   }
   EXPECT_EQ(feed.front()["type"], "run_started");
@@ -166,6 +166,10 @@ TEST(EventsScenario, EveryEventOfARunIsDocumentedAndTheStoredHistoryMatchesTheFe
   }
   EXPECT_EQ(refused, 2);
   EXPECT_EQ(OfType(feed, "step_rejected").size(), 2u);
+  // The first refusal was analysed; the second ended the instruction, so it was not.
+  ASSERT_EQ(OfType(feed, "failure_analyzed").size(), 1u);
+  EXPECT_EQ(OfType(feed, "failure_analyzed")[0]["attempt"], 1);
+  EXPECT_EQ(OfType(feed, "failure_analyzed")[0]["analysis"], kDefaultAnalysis);
   const auto restarts = OfType(feed, "context_restart");
   ASSERT_FALSE(restarts.empty());
   EXPECT_EQ(restarts[0]["instruction"], "tables");

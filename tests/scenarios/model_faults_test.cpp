@@ -100,7 +100,7 @@ TEST(ModelFaultsScenario, ARejectedKeyStopsTheRunWithOneClearLineAndNoTraceOfThe
 
   std::vector<std::string> mentions;
   for (const auto& line : Lines(run.err)) {
-    if (line.find("401") != std::string::npos) mentions.push_back(line);
+    if (line.find("HTTP 401") != std::string::npos) mentions.push_back(line);
   }
   ASSERT_EQ(mentions.size(), 1u) << run.err;
   EXPECT_EQ(mentions[0].rfind("l2mac: error:", 0), 0u) << mentions[0];

@@ -235,7 +235,8 @@ TEST(OutputFolderScenario, ARunThatRecordedWorkIsNeverStartedOver) {
 
   ProcessOutcome again = harness.Run();
   EXPECT_EQ(again.exit_code, 6) << again.Describe();
-  EXPECT_NE(again.err.find("already holds an l2mac run: continue it with `l2mac resume"),
+  EXPECT_NE(again.err.find("already holds an l2mac run that has not finished: continue it with "
+                           "`l2mac resume"),
             std::string::npos)
       << again.err;
   EXPECT_EQ(QueryRunInt(harness.out(), "SELECT COUNT(*) FROM exchanges"), exchanges);

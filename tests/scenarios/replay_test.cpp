@@ -75,7 +75,8 @@ TEST_F(ReplayScenario, AReplayedTranscriptReproducesTheRunWithoutAServer) {
   const std::filesystem::path transcript_path = harness.root() / "t.jsonl";
   ASSERT_TRUE(WriteText(transcript_path, transcript_text_));
   auto recorded_lines = ParseJsonLines(transcript_text_);
-  ASSERT_EQ(recorded_lines.size(), 12u);
+  // Planning, the three instructions' calls and the analysis of instruction 2's failed check.
+  ASSERT_EQ(recorded_lines.size(), 13u);
 
   // No server and no model in the environment: only the transcript.
   ProcessOutcome replayed = RunL2mac({"run", recording_->spec_path().string(), "--out",

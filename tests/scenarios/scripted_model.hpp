@@ -73,6 +73,14 @@ class ModelRequest {
            ContentOf(all[0]).rfind("You are the judge", 0) == 0;
   }
 
+  // The failure analysis's context: its system message starts with "You are the failure
+  // analyst" (agents/prompts/common/analysis.md).
+  bool IsAnalysis() const {
+    const json& all = messages();
+    return !all.empty() && RoleOf(all[0]) == "system" &&
+           ContentOf(all[0]).rfind("You are the failure analyst", 0) == 0;
+  }
+
   // The requirement ids the judge is asked to score: the "- ID: text" lines of its first
   // user message under "# The requirements to score".
   std::vector<std::string> JudgedRequirementIds() const {
@@ -185,9 +193,10 @@ struct InstructionScript {
 // A tool-call id unique within a run and equal across re-runs: the instruction ("plan"
 // for the planner), "r" after a restart, the turn and the call's position in the reply.
 inline std::string CallIdFor(const ModelRequest& request, size_t position) {
-  std::string scope = request.IsPlanner() ? "plan"
-                      : request.IsJudge() ? "judge"
-                                          : request.InstructionId();
+  std::string scope = request.IsPlanner()    ? "plan"
+                      : request.IsJudge()    ? "judge"
+                      : request.IsAnalysis() ? "analysis"
+                                             : request.InstructionId();
   return "call_" + scope + "_" + (request.Restarted() ? "r" : "") +
          std::to_string(request.AssistantTurns()) + "_" + std::to_string(position);
 }
@@ -243,6 +252,10 @@ inline sim::SimReply NoReply(const std::string& why) {
   return sim::ErrorReply(400, "scripted model: " + why);
 }
 
+// What a script's failure analysis answers unless it sets ScriptedModel::analysis.
+inline constexpr const char* kDefaultAnalysis =
+    "Root cause: the failing check's output above names it (scripted analysis).";
+
 // submit_verdict's arguments scoring every requirement the judge is asked about as
 // implemented: the default judge of a script, so a run with requirements ends as it did
 // before the judge existed.
@@ -260,6 +273,8 @@ struct ScriptedModel {
   std::map<std::string, InstructionScript> instructions;
   // Answers the judge's requests; empty: every requirement implemented at once.
   Turn judge;
+  // Answers the failure analysis's requests; empty: kDefaultAnalysis as text.
+  Turn analysis;
   // Sees every request first, with its 0-based index. A reply it returns is sent instead
   // of the script's (faults); it may also just act (e.g. kill the l2mac process).
   std::function<std::optional<sim::SimReply>(const ModelRequest&, size_t index)> intercept;
@@ -273,6 +288,9 @@ struct ScriptedModel {
       return sim::ToolCallsReply(
           {llm::ToolCall{CallIdFor(request, 0), "submit_plan",
                          plan.dump(-1, ' ', false, json::error_handler_t::replace)}});
+    }
+    if (request.IsAnalysis()) {
+      return analysis ? analysis(request) : sim::TextReply(kDefaultAnalysis);
     }
     if (request.IsJudge()) {
       if (judge) return judge(request);
@@ -318,13 +336,26 @@ inline json PlanOf(const std::vector<json>& steps) {
   return {{"instructions", list}};
 }
 
+// A ScriptedModel::intercept that answers a planner whose request contains `marker` (a
+// later task's text) with `plan`, and leaves every other request to the script: a finished
+// run's next task gets a plan of its own.
+inline std::function<std::optional<sim::SimReply>(const ModelRequest&, size_t)> PlanWhenTaskSays(
+    std::string marker, json plan) {
+  return [marker = std::move(marker), plan = std::move(plan)](
+             const ModelRequest& request, size_t) -> std::optional<sim::SimReply> {
+    if (!request.IsPlanner() || !request.Contains(marker)) return std::nullopt;
+    return sim::ToolCallsReply({llm::ToolCall{CallIdFor(request, 0), "submit_plan", plan.dump()}});
+  };
+}
+
 // Requests in `requests` (as SimModelServer::requests() returns them) for an instruction.
 inline std::vector<ModelRequest> RequestsFor(const std::vector<json>& requests,
                                              const std::string& instruction_id) {
   std::vector<ModelRequest> out;
   for (const auto& body : requests) {
     ModelRequest request(body);
-    if (!request.IsPlanner() && !request.IsJudge() && request.InstructionId() == instruction_id) {
+    if (!request.IsPlanner() && !request.IsJudge() && !request.IsAnalysis() &&
+        request.InstructionId() == instruction_id) {
       out.push_back(request);
     }
   }

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/llm/anthropic_wire.hpp"
+#include "tests/sim/server_wire.hpp"
 
 namespace l2mac::sim {
 namespace {
@@ -35,7 +35,7 @@ std::string Event(const std::string& type, json data) {
 std::vector<std::string> AnthropicStreamFrames(const llm::ChatResponse& response,
                                                size_t piece_bytes) {
   // The whole message in Anthropic's JSON gives the blocks, stop reason and usage.
-  const json message = llm::ResponseToAnthropicJson(response);
+  const json message = ResponseToAnthropicJson(response);
   std::vector<std::string> frames;
   json start = message;
   start["content"] = json::array();

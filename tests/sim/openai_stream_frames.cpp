@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/llm/openai_wire.hpp"
+#include "tests/sim/server_wire.hpp"
 
 namespace l2mac::sim {
 namespace {
@@ -72,7 +72,7 @@ std::vector<std::string> OpenAiStreamFrames(const llm::ChatResponse& response, s
          response.finish_reason.empty() ? json(nullptr) : json(response.finish_reason)}}});
   frames.push_back(Frame(Chunk(model, std::move(finish))));
   json usage = Chunk(model, json::array());
-  usage["usage"] = llm::UsageToOpenAiJson(response.usage);
+  usage["usage"] = UsageToOpenAiJson(response.usage);
   frames.push_back(Frame(usage));
   frames.push_back("data: [DONE]\n\n");
   return frames;

@@ -11,6 +11,7 @@
 #include "core/llm/openai_wire.hpp"
 #include "tests/sim/anthropic_stream_frames.hpp"
 #include "tests/sim/openai_stream_frames.hpp"
+#include "tests/sim/server_wire.hpp"
 
 namespace l2mac::sim {
 namespace {
@@ -132,8 +133,8 @@ void SimModelServer::Serve(const httplib::Request& request, httplib::Response& r
   } else if (!reply.raw_body.empty()) {
     response.set_content(reply.raw_body, kJson);
   } else if (reply.http_status == 200) {
-    json body = anthropic ? llm::ResponseToAnthropicJson(reply.response)
-                          : llm::ResponseToOpenAiJson(reply.response);
+    json body =
+        anthropic ? ResponseToAnthropicJson(reply.response) : ResponseToOpenAiJson(reply.response);
     response.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), kJson);
   } else {
     response.set_content(
@@ -204,7 +205,7 @@ SimReply SimModelServer::Dispatch(const httplib::Request& request, bool anthropi
   }
   json raw = parsed;
   if (anthropic) {
-    Result<llm::ChatRequest> translated = llm::RequestFromAnthropicJson(parsed);
+    Result<llm::ChatRequest> translated = RequestFromAnthropicJson(parsed);
     if (!translated.ok()) return ErrorReply(400, translated.status().message());
     json openai = llm::RequestToOpenAiJson(*translated, parsed.value("model", ""));
     if (parsed.contains("stream")) openai["stream"] = parsed["stream"];

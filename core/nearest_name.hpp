@@ -1,5 +1,5 @@
-// "Did you mean ...?" for misspelled commands, options and values: the known name closest
-// to what was typed, by edit distance, offered only when it is a likely typo.
+// "Did you mean ...?" for misspelled commands, options, values and preset names: the known name
+// closest to what was typed, by edit distance, offered only when it is a likely typo.
 #pragma once
 
 #include <cstddef>
@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace l2mac::cli {
+namespace l2mac {
 
 // The optimal-string-alignment distance (a restricted Damerau-Levenshtein distance)
 // between `a` and `b`, byte by byte: the fewest insertions, deletions, substitutions and
@@ -25,4 +25,4 @@ std::optional<std::string> NearestName(std::string_view typed,
 // "; did you mean X?" for the nearest candidate, or "" when there is none.
 std::string DidYouMean(std::string_view typed, const std::vector<std::string>& candidates);
 
-}  // namespace l2mac::cli
+}  // namespace l2mac

@@ -1,8 +1,8 @@
-#include "cli/nearest_name.hpp"
+#include "core/nearest_name.hpp"
 
 #include <algorithm>
 
-namespace l2mac::cli {
+namespace l2mac {
 
 size_t EditDistance(std::string_view a, std::string_view b) {
   // Three rows of the dynamic-programming table: two back (for swaps), one back, current.
@@ -48,4 +48,4 @@ std::string DidYouMean(std::string_view typed, const std::vector<std::string>& c
   return nearest ? "; did you mean " + *nearest + "?" : std::string();
 }
 
-}  // namespace l2mac::cli
+}  // namespace l2mac

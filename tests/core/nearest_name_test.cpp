@@ -1,8 +1,8 @@
-#include "cli/nearest_name.hpp"
+#include "core/nearest_name.hpp"
 
 #include <gtest/gtest.h>
 
-namespace l2mac::cli {
+namespace l2mac {
 namespace {
 
 TEST(EditDistanceTest, CountsInsertionsDeletionsSubstitutionsAndSwaps) {
@@ -60,4 +60,4 @@ TEST(DidYouMeanTest, FormatsTheSuggestionOrNothing) {
 }
 
 }  // namespace
-}  // namespace l2mac::cli
+}  // namespace l2mac

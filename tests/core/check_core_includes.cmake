@@ -1,0 +1,20 @@
+# cmake -DROOT=<source folder> -P check_core_includes.cmake: fails, naming the files, when
+# a source of l2mac_core (core/, core/llm/ excluded) includes a header of core/llm/.
+file(GLOB sources ${ROOT}/core/*.hpp ${ROOT}/core/*.cpp)
+set(offenders "")
+foreach(source IN LISTS sources)
+  file(STRINGS ${source} includes REGEX "^[ \t]*#[ \t]*include[ \t]*[\"<]core/llm/")
+  if(includes)
+    list(APPEND offenders "${source}: ${includes}")
+  endif()
+endforeach()
+list(LENGTH sources count)
+if(count EQUAL 0)
+  message(FATAL_ERROR "no sources found under ${ROOT}/core: pass -DROOT=<the l2mac source folder>")
+endif()
+if(offenders)
+  list(JOIN offenders "\n  " listed)
+  message(FATAL_ERROR "l2mac_core must not include core/llm (llm depends on core, not the "
+                      "reverse); move the code that needs chat types into core/llm:\n  ${listed}")
+endif()
+message(STATUS "core/: ${count} sources, none includes core/llm")
