@@ -236,7 +236,7 @@ Result<WorkerOutcome> Worker::Run(const WorkerInput& input) {
         ToolOutcome tool = tools.Execute(call);
         result = tool.result;
         if (tool.step_complete) {
-          L2MAC_ASSIGN_OR_RETURN(auto report, run_checks_({}));
+          L2MAC_ASSIGN_OR_RETURN(auto report, check_step_ ? check_step_({}) : run_checks_({}));
           if (report.passed) {
             completed = true;
             outcome.summary = tool.summary;

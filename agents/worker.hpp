@@ -90,6 +90,9 @@ class Worker {
   void set_instruction_validator(InstructionValidator validate) {
     validate_added_ = std::move(validate);
   }
+  // The check of a step_complete, when it differs from run_tests' (`run_checks`, the
+  // staged state as it is): with --parallel, the staged changes as they would join main.
+  void set_step_checker(CheckRunner check_step) { check_step_ = std::move(check_step); }
 
  private:
   // The base messages, with the manifest and the summaries shrunk (halved, down to a
@@ -114,6 +117,7 @@ class Worker {
   // may be empty. Its error ends Run() with that error.
   AgentEventSink events_;
   InstructionValidator validate_added_;
+  CheckRunner check_step_;  // empty: step_complete runs run_checks_
 };
 
 // Caps on what one tool result may hold, scaled to the context budget so that a single

@@ -159,7 +159,13 @@ std::string InstructionExecutor::KeepAttemptOrWarn(const filestore::StoreTransac
   return "";
 }
 
-Result<std::string> InstructionExecutor::Execute(const registry::InstructionRecord& record) {
+Result<std::string> InstructionExecutor::Execute(const registry::InstructionRecord& record,
+                                                 const LaneTicket* lane) {
+  lane_ = lane;
+  struct ForgetLane {
+    const LaneTicket*& lane;
+    ~ForgetLane() { lane = nullptr; }
+  } forget{lane_};
   Workspace& workspace = run_.workspace;
   const std::string& id = record.instruction.id;
   L2MAC_RETURN_IF_ERROR(workspace.registry().MarkRunning(id));
@@ -170,7 +176,9 @@ Result<std::string> InstructionExecutor::Execute(const registry::InstructionReco
   // Each pass is one try; only a result that cannot join main (--parallel) makes another.
   std::string rerun_note;
   for (int tries = 1;; ++tries) {
-    L2MAC_ASSIGN_OR_RETURN(TryResult result, Try(record, rerun_note));
+    // A lane's first try starts from its ticket's view; a rerun, at its turn, from main.
+    const LaneView* view = lane != nullptr && tries == 1 ? lane->view.get() : nullptr;
+    L2MAC_ASSIGN_OR_RETURN(TryResult result, Try(record, rerun_note, view));
     if (!result.retry) return result.stop;
     if (tries >= kMaxMergeTries) {
       L2MAC_RETURN_IF_ERROR(
@@ -186,15 +194,26 @@ Result<std::string> InstructionExecutor::Execute(const registry::InstructionReco
 }
 
 Result<InstructionExecutor::TryResult> InstructionExecutor::Try(
-    const registry::InstructionRecord& record, const std::string& rerun_note) {
+    const registry::InstructionRecord& record, const std::string& rerun_note,
+    const LaneView* view) {
   Workspace& workspace = run_.workspace;
   const RunOptions& options = run_.options;
   const std::string& id = record.instruction.id;
   run_.gateway.set_instruction(id,
                                {record.instruction.max_tokens, record.instruction.max_cost_usd});
   premerged_.reset();
-  L2MAC_ASSIGN_OR_RETURN(auto all, workspace.registry().All());
-  L2MAC_ASSIGN_OR_RETURN(auto txn, workspace.store().Begin());
+  merged_failure_.reset();
+  // A lane's view, not main as it is now: what other lanes committed meanwhile depends on
+  // the clock, and the context must not (lane_order.hpp).
+  std::vector<registry::InstructionRecord> all;
+  std::unique_ptr<filestore::StoreTransaction> txn;
+  if (view != nullptr) {
+    all = view->records;
+    L2MAC_ASSIGN_OR_RETURN(txn, workspace.store().BeginAt(view->head));
+  } else {
+    L2MAC_ASSIGN_OR_RETURN(all, workspace.registry().All());
+    L2MAC_ASSIGN_OR_RETURN(txn, workspace.store().Begin());
+  }
 
   agents::WorkerInput input;
   input.task = options.task;
@@ -245,14 +264,25 @@ Result<InstructionExecutor::TryResult> InstructionExecutor::Try(
     std::visit([this](const auto& payload) { run_.events.Emit(payload); }, event);
     return Status::Ok();
   };
-  // The tests that passed at the last commit: every gate of this instruction holds to them.
-  L2MAC_ASSIGN_OR_RETURN(auto protected_tests, workspace.test_baseline().Load());
+  // The tests that passed at the last commit (of the view): every gate of this
+  // instruction holds to them.
+  std::vector<toolchains::ProtectedTest> protected_tests;
+  if (view != nullptr) {
+    protected_tests = view->protected_tests;
+  } else {
+    L2MAC_ASSIGN_OR_RETURN(protected_tests, workspace.test_baseline().Load());
+  }
+  // run_tests checks the staged state as it is; step_complete may check it merged.
   agents::Worker worker(
       run_.prompts, run_.gateway, staged, workspace.dir(),
       [this, &staged, &record, &protected_tests](const std::vector<std::string>& paths) {
-        return CheckStep(staged, paths, record.instruction.text, protected_tests);
+        return RunChecks(staged, paths, record.instruction.text, protected_tests);
       },
       limits, on_agent_event);
+  worker.set_step_checker(
+      [this, &staged, &record, &protected_tests](const std::vector<std::string>& paths) {
+        return CheckStep(staged, paths, record.instruction.text, protected_tests);
+      });
   // add_instructions: checked against the program now, appended only with the commit.
   worker.set_instruction_validator([&workspace](const std::vector<registry::Instruction>& added) {
     return workspace.registry().CheckAppend(added);
@@ -345,67 +375,79 @@ Result<InstructionExecutor::TryResult> InstructionExecutor::Try(
   return TryResult{};
 }
 
+namespace {
+
+MergeRetried ConflictRetry(const std::vector<RebaseConflict>& conflicts, size_t limit) {
+  MergeRetried retry;
+  retry.reason = "conflict";
+  for (const auto& conflict : conflicts) retry.paths.push_back(conflict.path);
+  retry.detail = TruncateUtf8(
+      "Your changes could not be merged with what other instructions committed while "
+      "you worked, so nothing of them was kept. The conflicts:\n" +
+          DescribeConflicts(conflicts) +
+          "Start from the files as they are now (they hold the other instructions' "
+          "work: keep it) and make this instruction's changes again.",
+      limit);
+  return retry;
+}
+
+MergeRetried ChecksRetry(const toolchains::GateReport& merged, size_t limit) {
+  MergeRetried retry;
+  retry.reason = "checks";
+  retry.detail = TruncateUtf8(
+      "Your changes passed the checks on their own, but merged with what other "
+      "instructions committed while you worked they fail them, so nothing of them was "
+      "kept. The failure:\n" +
+          merged.FailureText(1200) +
+          "\nStart from the files as they are now (they hold the other instructions' "
+          "work: keep it) and make this instruction's changes again so that everything "
+          "passes.",
+      limit);
+  return retry;
+}
+
+}  // namespace
+
+void InstructionExecutor::AwaitTurn() {
+  if (lane_ != nullptr) lane_->order->WaitForTurn(lane_->ticket);
+}
+
 Result<std::optional<MergeRetried>> InstructionExecutor::JoinHead(
     std::unique_ptr<filestore::StoreTransaction>& txn, const std::string& instruction_text,
     toolchains::GateReport& report, std::vector<toolchains::ProtectedTest>& protected_tests) {
+  // From its turn on, main stays where it is until this instruction ends.
+  AwaitTurn();
   filestore::FileStore& store = run_.workspace.store();
-  // Each pass ends with another lane's commit, so main cannot move forever; the bound only
-  // keeps a pathological schedule from spinning.
-  for (int pass = 0; pass < kMaxJoinPasses; ++pass) {
-    L2MAC_ASSIGN_OR_RETURN(int64_t head, store.Head());
-    if (head == txn->base()) return std::optional<MergeRetried>();
-    if (premerged_ && premerged_->head == head) {
-      // The passing step_complete already checked exactly this merge (CheckStep).
-      txn = std::move(premerged_->txn);
-      report = std::move(premerged_->report);
-      protected_tests = std::move(premerged_->protected_tests);
-      premerged_.reset();
-      return std::optional<MergeRetried>();
-    }
+  L2MAC_ASSIGN_OR_RETURN(int64_t head, store.Head());
+  if (head == txn->base()) return std::optional<MergeRetried>();
+  if (premerged_ && premerged_->head == head) {
+    // The passing step_complete already checked exactly this merge (CheckStep).
+    txn = std::move(premerged_->txn);
+    report = std::move(premerged_->report);
+    protected_tests = std::move(premerged_->protected_tests);
     premerged_.reset();
-    L2MAC_ASSIGN_OR_RETURN(Rebased rebased, RebaseOntoHead(store, *txn));
-    if (!rebased.conflicts.empty()) {
-      MergeRetried retry;
-      retry.reason = "conflict";
-      for (const auto& conflict : rebased.conflicts) retry.paths.push_back(conflict.path);
-      retry.detail = TruncateUtf8(
-          "Your changes could not be merged with what other instructions committed while "
-          "you worked, so nothing of them was kept. The conflicts:\n" +
-              DescribeConflicts(rebased.conflicts) +
-              "Start from the files as they are now (they hold the other instructions' "
-              "work: keep it) and make this instruction's changes again.",
-          kMaxRetryDetailBytes);
-      return std::optional<MergeRetried>(std::move(retry));
-    }
-    // The merged result is what main would hold: it must pass the checks there, against
-    // the tests protected now (other lanes' commits added theirs).
-    L2MAC_ASSIGN_OR_RETURN(auto protected_now, run_.workspace.test_baseline().Load());
-    L2MAC_ASSIGN_OR_RETURN(toolchains::GateReport merged_report,
-                           RunChecks(*rebased.txn, {}, instruction_text, protected_now));
-    if (!merged_report.passed) {
-      MergeRetried retry;
-      retry.reason = "checks";
-      retry.detail = TruncateUtf8(
-          "Your changes passed the checks on their own, but merged with what other "
-          "instructions committed while you worked they fail them, so nothing of them was "
-          "kept. The failure:\n" +
-              merged_report.FailureText(1200) +
-              "\nStart from the files as they are now (they hold the other instructions' "
-              "work: keep it) and make this instruction's changes again so that everything "
-              "passes.",
-          kMaxRetryDetailBytes);
-      return std::optional<MergeRetried>(std::move(retry));
-    }
-    txn = std::move(rebased.txn);
-    report = std::move(merged_report);
-    protected_tests = std::move(protected_now);
+    return std::optional<MergeRetried>();
   }
-  MergeRetried retry;
-  retry.reason = "checks";
-  retry.detail =
-      "Other instructions kept committing while your merged changes were being checked; "
-      "start from the files as they are now and make this instruction's changes again.";
-  return std::optional<MergeRetried>(std::move(retry));
+  if (merged_failure_ && merged_failure_->head == head) {
+    // The step_complete's merged check failed here: it would fail again.
+    return std::optional<MergeRetried>(ChecksRetry(merged_failure_->report, kMaxRetryDetailBytes));
+  }
+  L2MAC_ASSIGN_OR_RETURN(Rebased rebased, RebaseOntoHead(store, *txn));
+  if (!rebased.conflicts.empty()) {
+    return std::optional<MergeRetried>(ConflictRetry(rebased.conflicts, kMaxRetryDetailBytes));
+  }
+  // The merged result is what main would hold: it must pass the checks there, against
+  // the tests protected now (other lanes' commits added theirs).
+  L2MAC_ASSIGN_OR_RETURN(auto protected_now, run_.workspace.test_baseline().Load());
+  L2MAC_ASSIGN_OR_RETURN(toolchains::GateReport merged_report,
+                         RunChecks(*rebased.txn, {}, instruction_text, protected_now));
+  if (!merged_report.passed) {
+    return std::optional<MergeRetried>(ChecksRetry(merged_report, kMaxRetryDetailBytes));
+  }
+  txn = std::move(rebased.txn);
+  report = std::move(merged_report);
+  protected_tests = std::move(protected_now);
+  return std::optional<MergeRetried>();
 }
 
 Result<toolchains::GateReport> InstructionExecutor::CheckStep(
@@ -413,18 +455,18 @@ Result<toolchains::GateReport> InstructionExecutor::CheckStep(
     const std::string& instruction_text,
     const std::vector<toolchains::ProtectedTest>& protected_tests) {
   premerged_.reset();
-  // Only a lane's step_complete (no paths: the whole suite) whose base main has left.
-  if (run_.state_lock == nullptr || !test_paths.empty()) {
-    return RunChecks(staged, test_paths, instruction_text, protected_tests);
-  }
+  merged_failure_.reset();
+  if (lane_ == nullptr) return RunChecks(staged, test_paths, instruction_text, protected_tests);
+  // At its turn main holds exactly tickets 1..t-1, whatever the clock: checking there makes
+  // the result (and so the model's next request) the same in every run.
+  AwaitTurn();
   filestore::FileStore& store = run_.workspace.store();
   L2MAC_ASSIGN_OR_RETURN(int64_t head, store.Head());
   if (head == staged.base())
     return RunChecks(staged, test_paths, instruction_text, protected_tests);
   L2MAC_ASSIGN_OR_RETURN(Rebased rebased, RebaseOntoHead(store, staged));
   if (rebased.conflicts.empty()) {
-    // Checked as main would hold it, so a pass needs no second check to join main
-    // (JoinHead) unless main moves again meanwhile.
+    // Checked as main would hold it, so joining main needs no second check (JoinHead).
     L2MAC_ASSIGN_OR_RETURN(auto protected_now, run_.workspace.test_baseline().Load());
     L2MAC_ASSIGN_OR_RETURN(toolchains::GateReport merged,
                            RunChecks(*rebased.txn, {}, instruction_text, protected_now));
@@ -432,15 +474,17 @@ Result<toolchains::GateReport> InstructionExecutor::CheckStep(
       premerged_ = Premerged{std::move(rebased.txn), head, merged, std::move(protected_now)};
       return merged;
     }
+    merged_failure_ = MergedFailure{head, std::move(merged)};
   }
-  // A conflict, or a failure the other instructions' files may cause, which the worker
-  // cannot see in its own view: it gets the checks of its own changes, and joining main
-  // decides (a rerun on the new head, told why).
+  // A conflict, or a failure the other instructions' files cause, which the worker cannot
+  // see in its own view: it gets the checks of its own changes, and joining main reruns it
+  // on the new head, told why.
   return RunChecks(staged, test_paths, instruction_text, protected_tests);
 }
 
 Status InstructionExecutor::Fail(const std::string& id, const std::string& failure,
                                  const std::string& kept_as) {
+  AwaitTurn();
   L2MAC_ASSIGN_OR_RETURN(auto db_txn, Transaction::Begin(run_.workspace.db()));
   L2MAC_RETURN_IF_ERROR(run_.workspace.registry().MarkFailed(id, failure));
   run_.events.Emit(InstructionFailed{failure, kept_as});

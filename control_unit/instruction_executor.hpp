@@ -12,11 +12,12 @@
 // --parallel each lane has its own executor (its own check tree, "lane-<n>"), used by the
 // lane's thread, which holds the run's state lock except while its checks run.
 //
-// With lanes an instruction's passing result may find main moved on: its changes are
-// rebased onto the head (rebase.hpp) and checked there before the commit, so main always
-// passes its checks; a conflict or a failing merged check reruns the instruction on the
-// new head with the reason in its context (event merge_retried), at most kMaxMergeTries
-// tries in all.
+// With lanes an instruction starts from the view its ticket was given (lane_order.hpp),
+// and its passing result may find main moved on: once it is its ticket's turn (main then
+// stays put until it ends), its changes are rebased onto the head (rebase.hpp) and
+// checked there before the commit, so main always passes its checks; a conflict or a
+// failing merged check reruns the instruction on the new head with the reason in its
+// context (event merge_retried), at most kMaxMergeTries tries in all.
 #pragma once
 
 #include <memory>
@@ -26,6 +27,7 @@
 
 #include "agents/toolchains/gate.hpp"
 #include "control_unit/check_tree.hpp"
+#include "control_unit/lane_order.hpp"
 #include "control_unit/run_context.hpp"
 #include "control_unit/user_edits.hpp"
 #include "core/sandbox.hpp"
@@ -40,11 +42,22 @@ class InstructionExecutor {
   InstructionExecutor(RunContext& run, UserEdits& user_edits)
       : run_(run), user_edits_(user_edits) {}
 
+  // With --parallel: the ticket an instruction runs as and the view it starts from
+  // (lane_order.hpp). `order` outlives the Execute() call.
+  struct LaneTicket {
+    LaneOrder* order = nullptr;
+    int ticket = 0;
+    std::shared_ptr<const LaneView> view;
+  };
+
   // Runs `record` (pending, its dependencies committed) to its commit or its failure.
   // Returns "" then; or, when the gateway refused a call at the run's budget, which budget
   // stopped it (the instruction is back to pending, its writes discarded). Errors (the
-  // model, the database, the checks unable to run, kCancelled) end the run.
-  Result<std::string> Execute(const registry::InstructionRecord& record);
+  // model, the database, the checks unable to run, kCancelled) end the run. With `lane`,
+  // the first try starts from its view and the merged check, the commit and the failure
+  // wait for its turn.
+  Result<std::string> Execute(const registry::InstructionRecord& record,
+                              const LaneTicket* lane = nullptr);
 
   // Marks the dependents of failed instructions skipped, each with an event (in the
   // caller's transaction when one is open).
@@ -75,26 +88,32 @@ class InstructionExecutor {
   };
   // Tries of an instruction whose result keeps failing to join main, before it fails.
   static constexpr int kMaxMergeTries = 3;
-  static constexpr int kMaxJoinPasses = 32;
   static constexpr size_t kMaxRetryDetailBytes = 2000;
 
   // One try of `record` in a fresh context, `rerun_note` (why the last try's result could
-  // not join main; "" for the first) in its first message.
-  Result<TryResult> Try(const registry::InstructionRecord& record, const std::string& rerun_note);
-  // With lanes: when main moved on since `txn` began, replaces it by its changes rebased
-  // onto the head (rebase.hpp) once they merge and pass the checks there (updating
-  // `report` and `protected_tests` to that check's), or returns why they cannot.
+  // not join main; "" for the first) in its first message; staged on `view`'s head and
+  // told of `view`'s instructions when given, else on main's head as it is.
+  Result<TryResult> Try(const registry::InstructionRecord& record, const std::string& rerun_note,
+                        const LaneView* view);
+  // With lanes, once it is this ticket's turn: when main moved on since `txn` began,
+  // replaces it by its changes rebased onto the head (rebase.hpp) once they merge and pass
+  // the checks there (updating `report` and `protected_tests` to that check's), or
+  // returns why they cannot.
   Result<std::optional<MergeRetried>> JoinHead(
       std::unique_ptr<filestore::StoreTransaction>& txn, const std::string& instruction_text,
       toolchains::GateReport& report, std::vector<toolchains::ProtectedTest>& protected_tests);
-  // The worker's check: its staged state as it is, except a lane's step_complete whose
-  // base main has left: then the staged changes rebased onto the head are checked, and a
-  // pass is kept (premerged_) so joining main needs no second check.
+  // The check of a step_complete: the staged state as it is, except in a lane whose base
+  // main has left by its turn (it waits for it): then the staged changes rebased onto the
+  // head are checked, and the result is kept (premerged_, merged_failure_) so joining
+  // main needs no second check.
   Result<toolchains::GateReport> CheckStep(
       filestore::StoreTransaction& staged, const std::vector<std::string>& test_paths,
       const std::string& instruction_text,
       const std::vector<toolchains::ProtectedTest>& protected_tests);
-  // Marks `id` failed with its event and skips its dependents, in one transaction.
+  // With lanes, blocks until every lower ticket ended (LaneOrder::WaitForTurn).
+  void AwaitTurn();
+  // Marks `id` failed with its event and skips its dependents, in one transaction (with
+  // lanes, at its turn).
   Status Fail(const std::string& id, const std::string& failure, const std::string& kept_as = "");
 
   Result<toolchains::GateReport> RunChecks(
@@ -121,9 +140,18 @@ class InstructionExecutor {
     std::vector<toolchains::ProtectedTest> protected_tests;
   };
 
+  // A lane's last step_complete whose merged check failed at main's head `head`: the
+  // worker got its own changes' check, and joining main reruns it with this failure.
+  struct MergedFailure {
+    int64_t head = 0;
+    toolchains::GateReport report;
+  };
+
   RunContext& run_;
   UserEdits& user_edits_;
+  const LaneTicket* lane_ = nullptr;  // during a lane's Execute()
   std::optional<Premerged> premerged_;
+  std::optional<MergedFailure> merged_failure_;
   bool sandbox_checked_ = false;  // CheckSandbox() ran
   std::shared_ptr<const Sandbox> sandbox_;
   // Where the checks run (made at the first check): kept between instructions.

@@ -25,17 +25,27 @@ Result<std::optional<BudgetRefusal>> RecordingGateway::CheckBudgets(
   const bool instruction_capped = !instruction_id_.empty() && instruction_caps_.any();
   if (!run_budget_.any() && !instruction_capped) return std::optional<BudgetRefusal>();
   const CallWorstCase call = WorstCase(request);
-  if (run_budget_.any()) {
+  while (run_budget_.any()) {
     L2MAC_ASSIGN_OR_RETURN(auto totals, workspace_.exchanges().Totals());
-    Spent spent{totals.prompt_tokens + totals.completion_tokens, totals.cost_microusd};
+    const Spent recorded{totals.prompt_tokens + totals.completion_tokens, totals.cost_microusd};
+    Spent spent = recorded;
     if (in_flight_ != nullptr) {
       // Other lanes' calls in flight count as spent at their worst case.
       spent.tokens += in_flight_->tokens;
       spent.cost_microusd += in_flight_->cost_microusd;
     }
-    if (auto refusal = CheckRunBudget(run_budget_, spent, call, workspace_.dir().string())) {
+    auto refusal = CheckRunBudget(run_budget_, spent, call, workspace_.dir().string());
+    if (!refusal) break;
+    const bool others_in_flight =
+        in_flight_ != nullptr && (in_flight_->tokens > 0 || in_flight_->cost_microusd > 0);
+    if (!others_in_flight || state_lock_ == nullptr ||
+        CheckRunBudget(run_budget_, recorded, call, workspace_.dir().string())) {
       return refusal;
     }
+    // Only the reservations of calls in flight refuse it: wait until one settles (its real
+    // spend recorded), then check again. Each wait ends with a call's end, so this ends.
+    in_flight_->settled.wait(*state_lock_);
+    if (IsCancelled(cancel_)) return Status::Cancelled("interrupted before a model call");
   }
   if (instruction_capped) {
     L2MAC_ASSIGN_OR_RETURN(auto spend, workspace_.exchanges().InstructionSpend(instruction_id_));
@@ -106,6 +116,7 @@ Result<llm::ChatResponse> RecordingGateway::Call(const llm::ChatRequest& agent_r
   if (in_flight_ != nullptr) {
     in_flight_->tokens -= worst.tokens();
     in_flight_->cost_microusd -= worst.cost_microusd;
+    in_flight_->settled.notify_all();
   }
   request.on_text_delta = nullptr;
   request.on_retry = nullptr;

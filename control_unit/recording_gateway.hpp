@@ -18,9 +18,13 @@
 //
 // With lanes the run's budgets hold across them: a call reserves its worst case in the
 // run's InFlightSpend while it is in flight, and every other lane's check counts those
-// reservations as spent, so N calls in flight cannot together pass a budget.
+// reservations as spent, so N calls in flight cannot together pass a budget. A call that
+// only the other lanes' reservations would refuse waits (state lock released) until they
+// settle and checks again against what they really spent, so a run near its budget does
+// not stop early for a worst case that never happened.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,10 +42,12 @@
 namespace l2mac::control_unit {
 
 // What the calls in flight on every lane could still spend at most. Shared by the lanes'
-// gateways; read and written only under the run's state lock.
+// gateways; read and written only under the run's state lock. `settled` is notified
+// (under it) whenever a call's reservation is released.
 struct InFlightSpend {
   int64_t tokens = 0;
   int64_t cost_microusd = 0;
+  std::condition_variable_any settled;
 };
 
 class RecordingGateway : public agents::ModelGateway {

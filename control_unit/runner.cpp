@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <exception>
 #include <optional>
+#include <system_error>
 #include <thread>
 
 #include "agents/planner.hpp"
@@ -16,6 +17,7 @@
 #include "control_unit/instruction_executor.hpp"
 #include "control_unit/judge_round.hpp"
 #include "control_unit/judge_verdicts.hpp"
+#include "control_unit/lane_order.hpp"
 #include "control_unit/next_task.hpp"
 #include "control_unit/recording_gateway.hpp"
 #include "control_unit/run_budget.hpp"
@@ -137,9 +139,7 @@ class RunLoop {
     L2MAC_RETURN_IF_ERROR(CheckExistingTests(run, executor));
     L2MAC_ASSIGN_OR_RETURN(bool has_program, workspace_.registry().HasProgram());
     if (!has_program) {
-      L2MAC_RETURN_IF_ERROR(CheckNotCancelled());
-      L2MAC_RETURN_IF_ERROR(budget.WarnWhenNear());
-      L2MAC_ASSIGN_OR_RETURN(std::string over, budget.Reached());
+      L2MAC_ASSIGN_OR_RETURN(std::string over, BudgetStopBeforeNext(budget));
       if (!over.empty()) return stop_for_budget(over);
       if (Status planned = Plan(run); !planned.ok()) {
         if (auto refusal = gateway_.TakeRefusal()) return stop_for_budget(refusal->stop);
@@ -149,9 +149,7 @@ class RunLoop {
       L2MAC_ASSIGN_OR_RETURN(int unplanned, UnplannedTask(workspace_));
       if (unplanned > 0) {
         // A new task on a finished run: its plan is appended to the program.
-        L2MAC_RETURN_IF_ERROR(CheckNotCancelled());
-        L2MAC_RETURN_IF_ERROR(budget.WarnWhenNear());
-        L2MAC_ASSIGN_OR_RETURN(std::string over, budget.Reached());
+        L2MAC_ASSIGN_OR_RETURN(std::string over, BudgetStopBeforeNext(budget));
         if (!over.empty()) return stop_for_budget(over);
         if (Status planned = PlanTask(run, unplanned); !planned.ok()) {
           if (auto refusal = gateway_.TakeRefusal()) return stop_for_budget(refusal->stop);
@@ -182,9 +180,7 @@ class RunLoop {
       while (options_.parallel <= 1) {
         L2MAC_ASSIGN_OR_RETURN(auto next, workspace_.registry().NextReady());
         if (!next) break;
-        L2MAC_RETURN_IF_ERROR(CheckNotCancelled());
-        L2MAC_RETURN_IF_ERROR(budget.WarnWhenNear());
-        L2MAC_ASSIGN_OR_RETURN(std::string over, budget.Reached());
+        L2MAC_ASSIGN_OR_RETURN(std::string over, BudgetStopBeforeNext(budget));
         if (!over.empty()) return stop_for_budget(over);
         L2MAC_ASSIGN_OR_RETURN(std::string refused_call, executor.Execute(*next));
         L2MAC_RETURN_IF_ERROR(ExportToGit(events));
@@ -211,14 +207,16 @@ class RunLoop {
     bool running = false;
     bool done = false;                          // its instruction ended; join and take result
     std::optional<Result<std::string>> result;  // Execute()'s, once done
+    InstructionExecutor::LaneTicket ticket;     // of its current instruction
   };
 
   // --parallel N: runs the ready instructions, up to N at once, each on a lane of its own,
-  // until none is ready or running (see "Parallel lanes" in docs/ARCHITECTURE.md). The
-  // lanes' threads and this one share the run's state through one RunStateLock, which
-  // this thread holds except while it waits for a lane to finish. Returns "" or the budget
-  // that stopped the run; the first error of any lane ends the run once every lane has
-  // finished its instruction (an interrupt stops them all at their next safe point).
+  // in the order and from the views LaneOrder decides (lane_order.hpp), until none is
+  // ready or running (see "Parallel lanes" in docs/ARCHITECTURE.md). The lanes' threads
+  // and this one share the run's state through one RunStateLock, which this thread holds
+  // except while it waits for a lane to finish. Returns "" or the budget that stopped the
+  // run; the first error of any lane ends the run once every lane has finished its
+  // instruction (an interrupt stops them all at their next safe point).
   Result<std::string> RunLanes(RunContext& run, UserEdits& user_edits, RunBudget& budget,
                                InstructionExecutor& executor) {
     RunStateLock state;
@@ -244,60 +242,16 @@ class RunLoop {
     std::string stop;
     {
       std::unique_lock<RunStateLock> hold(state);
+      auto start = ReadLaneView(workspace_);
+      if (!start.ok()) {
+        hold.unlock();
+        run.events.set_state_lock(nullptr);
+        return start.status();
+      }
+      LaneOrder order(state, options_.parallel,
+                      std::make_shared<const LaneView>(std::move(*start)));
       while (true) {
-        // Fill the free lanes with ready instructions, unless the run is stopping.
-        for (auto& lane : lanes) {
-          if (lane->running) continue;
-          if (!error.ok() || !stop.empty()) break;
-          if (IsCancelled(options_.cancel)) {
-            error = Status::Cancelled("interrupted between steps");
-            break;
-          }
-          auto next = workspace_.registry().NextReady();
-          if (!next.ok()) {
-            error = next.status();
-            break;
-          }
-          if (!*next) break;
-          if (Status warned = budget.WarnWhenNear(); !warned.ok()) {
-            error = warned;
-            break;
-          }
-          auto over = budget.Reached();
-          if (!over.ok() || !over->empty()) {
-            if (over.ok())
-              stop = *over;
-            else
-              error = over.status();
-            break;
-          }
-          // Marked running before the lane's thread starts, so the next NextReady() skips
-          // it even before that thread gets the lock.
-          if (Status marked = workspace_.registry().MarkRunning((*next)->instruction.id);
-              !marked.ok()) {
-            error = marked;
-            break;
-          }
-          lane->running = true;
-          Lane* self = lane.get();
-          lane->thread = std::thread([self, record = std::move(**next), &state, &lane_done] {
-            std::unique_lock<RunStateLock> mine(state);
-            try {
-              self->result = self->executor->Execute(record);
-            } catch (const std::exception& e) {
-              self->result = Status::Internal(std::string("a lane stopped: ") + e.what());
-            }
-            self->done = true;
-            lane_done.notify_all();
-          });
-        }
-        const bool any_running =
-            std::any_of(lanes.begin(), lanes.end(), [](const auto& lane) { return lane->running; });
-        if (!any_running) break;
-        lane_done.wait(hold, [&] {
-          return std::any_of(lanes.begin(), lanes.end(),
-                             [](const auto& lane) { return lane->done; });
-        });
+        // Takes the results of the lanes that finished.
         for (auto& lane : lanes) {
           if (!lane->done) continue;
           lane->thread.join();
@@ -314,11 +268,90 @@ class RunLoop {
             error = exported;
           }
         }
+        // Starts the next ticket on its lane once that lane is free, unless the run is
+        // stopping or nothing is ready yet.
+        bool started = false;
+        Lane& next_lane = *lanes[static_cast<size_t>(order.issued() % options_.parallel)];
+        if (error.ok() && stop.empty() && !next_lane.running) {
+          LaneOrder::Decision decision = order.Next();
+          if (decision.start) {
+            auto over = BudgetStopBeforeNext(budget);
+            if (!over.ok()) {
+              error = over.status();
+            } else if (!over->empty()) {
+              stop = *over;
+            } else {
+              error = StartLane(next_lane, std::move(*decision.start), order, state, lane_done);
+              started = error.ok();
+            }
+          }
+        }
+        if (started) continue;
+        const bool any_running =
+            std::any_of(lanes.begin(), lanes.end(), [](const auto& lane) { return lane->running; });
+        if (!any_running) break;
+        lane_done.wait(hold, [&] {
+          return std::any_of(lanes.begin(), lanes.end(),
+                             [](const auto& lane) { return lane->done; });
+        });
       }
     }
     run.events.set_state_lock(nullptr);
     if (!error.ok()) return error;
     return stop;
+  }
+
+  // Runs `start` on `lane`'s thread (the caller holds `state`): the instruction, then, at
+  // its turn, the view it leaves for later tickets.
+  Status StartLane(Lane& lane, LaneOrder::Start start, LaneOrder& order, RunStateLock& state,
+                   std::condition_variable_any& lane_done) {
+    const std::string id = start.record.instruction.id;
+    // Marked running before the lane's thread starts, as its status shows.
+    L2MAC_RETURN_IF_ERROR(workspace_.registry().MarkRunning(id));
+    order.Issue(start);
+    lane.ticket = InstructionExecutor::LaneTicket{&order, start.ticket, start.view};
+    lane.running = true;
+    Lane* self = &lane;
+    try {
+      lane.thread =
+          std::thread([this, self, record = std::move(start.record), &order, &state, &lane_done] {
+            std::unique_lock<RunStateLock> mine(state);
+            try {
+              self->result = self->executor->Execute(record, &self->ticket);
+            } catch (const std::exception& e) {
+              self->result = Status::Internal(std::string("a lane stopped: ") + e.what());
+            }
+            // The view this ticket leaves is taken at its turn, so it holds exactly tickets
+            // 1..t; after an error it repeats the ticket's own (the run is ending).
+            order.WaitForTurn(self->ticket.ticket);
+            std::shared_ptr<const LaneView> after = self->ticket.view;
+            auto view = ReadLaneView(workspace_);
+            if (view.ok()) {
+              after = std::make_shared<const LaneView>(std::move(*view));
+            } else if (self->result->ok()) {
+              self->result = view.status();
+            }
+            order.End(self->ticket.ticket, std::move(after));
+            self->done = true;
+            lane_done.notify_all();
+          });
+    } catch (const std::system_error& e) {
+      // No thread: the ticket ends here, unstarted, and the run stops.
+      lane.running = false;
+      order.End(start.ticket, start.view);
+      (void)workspace_.registry().MarkPending(id);
+      return Status::Unavailable(std::string("could not start a thread for a lane: ") + e.what() +
+                                 "; run with a lower --parallel");
+    }
+    return Status::Ok();
+  }
+
+  // What stops the next instruction from starting: an interrupt (the error), a budget
+  // reached (its name; "" when none). Warns once at 80% of a budget.
+  Result<std::string> BudgetStopBeforeNext(RunBudget& budget) {
+    L2MAC_RETURN_IF_ERROR(CheckNotCancelled());
+    L2MAC_RETURN_IF_ERROR(budget.WarnWhenNear());
+    return budget.Reached();
   }
 
   // The settings every gateway of the run's worker model shares.

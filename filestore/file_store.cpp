@@ -64,6 +64,11 @@ class SqliteFileStore final : public FileStore {
     return NewSqliteStoreTransaction(db_, options_, head, std::string(branch));
   }
 
+  Result<std::unique_ptr<StoreTransaction>> BeginAt(int64_t commit) override {
+    if (commit != 0) L2MAC_RETURN_IF_ERROR(reader_.CheckCommitExists(commit));
+    return NewSqliteStoreTransaction(db_, options_, commit, std::string(kMainBranch));
+  }
+
   Result<std::map<std::string, int64_t>> Branches() override {
     std::map<std::string, int64_t> branches;
     L2MAC_ASSIGN_OR_RETURN(Statement query, db_.Prepare("SELECT name, commit_id FROM refs"));

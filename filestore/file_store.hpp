@@ -110,6 +110,11 @@ class FileStore {
   Result<std::unique_ptr<StoreTransaction>> Begin() { return BeginOn(kMainBranch); }
   // Starts staging changes on top of `branch` (a branch without commits starts empty).
   virtual Result<std::unique_ptr<StoreTransaction>> BeginOn(std::string_view branch) = 0;
+  // Starts staging changes for "main" on top of `commit` (0: empty), which may be older
+  // than main's head: reads see `commit`'s files. Committing it succeeds only while main's
+  // head is still `commit` (else kFailedPrecondition, as for any transaction whose branch
+  // moved), so it never drops what main gained since. kNotFound for an unknown commit.
+  virtual Result<std::unique_ptr<StoreTransaction>> BeginAt(int64_t commit) = 0;
 
   // Branches and their heads, sorted by name.
   virtual Result<std::map<std::string, int64_t>> Branches() = 0;

@@ -109,20 +109,7 @@ class ReplayProvider final : public Provider {
           path_, responses_.size()));
     }
     const Recorded& recorded = responses_[next_];
-    if (mode_ == ReplayMode::kStrict) {
-      json now = RequestToTranscriptJson(request);
-      // Transcripts recorded before requests carried these fields are compared without them.
-      for (const char* later_field : {"max_output_tokens", "temperature"}) {
-        if (!recorded.request.contains(later_field)) now.erase(later_field);
-      }
-      if (auto difference = FirstJsonDifference(recorded.request, now)) {
-        return Status::FailedPrecondition(fmt::format(
-            "strict replay: request {} differs from the one recorded in {} (line {}): {}; the "
-            "run no longer behaves as recorded (replay without --replay-strict to ignore "
-            "requests)",
-            next_ + 1, path_, lines_[next_], *difference));
-      }
-    }
+    L2MAC_RETURN_IF_ERROR(CompareStrict(request, next_, ""));
     ++next_;
     return recorded.response;
   }
@@ -138,19 +125,27 @@ class ReplayProvider final : public Provider {
                       "recording, or the transcript is incomplete",
                       path_, DescribeKey(request.key)));
     }
-    const Recorded& recorded = responses_[found->second];
-    if (mode_ == ReplayMode::kStrict) {
-      json now = RequestToTranscriptJson(request);
-      if (auto difference = FirstJsonDifference(recorded.request, now)) {
-        return Status::FailedPrecondition(fmt::format(
-            "strict replay: request {} differs from the one recorded in {} (line {}; {}): {}; "
-            "the run no longer behaves as recorded (replay without --replay-strict to ignore "
-            "requests)",
-            found->second + 1, path_, lines_[found->second], DescribeKey(request.key),
-            *difference));
-      }
+    L2MAC_RETURN_IF_ERROR(CompareStrict(request, found->second, "; " + DescribeKey(request.key)));
+    return responses_[found->second].response;
+  }
+
+  // In strict mode, kFailedPrecondition when `request` differs from the one recorded as
+  // exchange `index`; `key` names its key ("; ..."), or "" in order.
+  Status CompareStrict(const ChatRequest& request, size_t index, const std::string& key) const {
+    if (mode_ != ReplayMode::kStrict) return Status::Ok();
+    const json& recorded = responses_[index].request;
+    json now = RequestToTranscriptJson(request);
+    // Transcripts recorded before requests carried these fields are compared without them.
+    for (const char* later_field : {"max_output_tokens", "temperature"}) {
+      if (!recorded.contains(later_field)) now.erase(later_field);
     }
-    return recorded.response;
+    auto difference = FirstJsonDifference(recorded, now);
+    if (!difference) return Status::Ok();
+    return Status::FailedPrecondition(fmt::format(
+        "strict replay: request {} differs from the one recorded in {} (line {}{}): {}; the "
+        "run no longer behaves as recorded (a run recorded with --parallel N replays strictly "
+        "only with the same --parallel N; replay without --replay-strict to ignore requests)",
+        index + 1, path_, lines_[index], key, *difference));
   }
 
   std::string Describe() const override {

@@ -10,6 +10,8 @@
 // requests' output limit.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -262,6 +264,67 @@ INSTANTIATE_TEST_SUITE_P(TokensAndCost, SpendCapTest, ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& tested) {
                            return tested.param ? "MaxCostUsd" : "MaxTokens";
                          });
+
+// Two independent instructions whose replies take 300 ms, so with --parallel 2 their
+// calls are in flight at once.
+ScriptedModel TwoSlowWriters() {
+  ScriptedModel model;
+  model.plan = PlanOf({PlanStep("left", "Write left.txt."), PlanStep("right", "Write right.txt.")});
+  const auto slow = [](Turn turn) -> Turn {
+    return [turn = std::move(turn)](const ModelRequest& request) {
+      sim::SimReply reply = turn(request);
+      reply.delay = std::chrono::milliseconds(300);
+      return reply;
+    };
+  };
+  for (const std::string id : {"left", "right"}) {
+    model.instructions[id].turns = {slow(WriteFile(id + ".txt", id + "\n")),
+                                    slow(StepComplete(id + ".txt is written."))};
+  }
+  return WithUsage(std::move(model));
+}
+
+// With lanes, a call that only another lane's in-flight worst case would refuse waits for
+// that call to settle and is checked against what it really spent: the run does not stop
+// early for a worst case that never happened.
+TEST(HardRunBudgetTest, WithLanesACallWaitsForTheOthersInFlightInsteadOfStoppingEarly) {
+  const registry::Program program = ProgramOf(
+      {TwoSlowWriters().plan["instructions"][0], TwoSlowWriters().plan["instructions"][1]});
+  InProcessRun reference("cu-lanes-budget-reference", TwoSlowWriters());
+  Configure(reference, program);
+  reference.options().parallel = 2;
+  auto full = reference.Start();
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  ASSERT_EQ(full->outcome, RunOutcome::kCompleted);
+  std::vector<Call> calls = CallsOf(reference.out());
+  ASSERT_EQ(calls.size(), 4u);
+  int64_t total = 0;
+  int64_t largest_worst_case = 0;
+  for (const auto& call : calls) {
+    total += call.tokens;
+    largest_worst_case = std::max(largest_worst_case, call.worst_case);
+  }
+  // Every call fits once the calls before it are counted at what they spent...
+  const int64_t budget = total + largest_worst_case;
+  // ...but the two instructions' last calls, in flight together, do not fit at their worst
+  // cases: counting the other's reservation would have refused the later one.
+  const Call& left_last = calls[2].instruction == "left" ? calls[2] : calls[3];
+  const Call& right_last = calls[2].instruction == "right" ? calls[2] : calls[3];
+  ASSERT_NE(left_last.instruction, right_last.instruction);
+  ASSERT_GT(total - left_last.tokens - right_last.tokens + left_last.worst_case +
+                right_last.worst_case,
+            budget);
+
+  InProcessRun run("cu-lanes-budget", TwoSlowWriters());
+  Configure(run, program);
+  run.options().parallel = 2;
+  run.options().max_tokens = budget;
+  auto report = run.Start();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->outcome, RunOutcome::kCompleted) << report->budget_stop;
+  EXPECT_LE(SpentTokens(run.out()), budget);
+  EXPECT_EQ(ReadText(run.out() / "right.txt"), "right\n");
+}
 
 }  // namespace
 }  // namespace l2mac::scenario

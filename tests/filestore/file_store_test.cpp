@@ -264,6 +264,42 @@ TEST_F(FileStoreTest, CommitFailsWhenHeadMovedSinceBegin) {
   EXPECT_TRUE((*second)->HasChanges());  // the caller can still inspect what failed
 }
 
+TEST_F(FileStoreTest, BeginAtAnOlderCommitReadsItsTreeAndCommitsOnlyWhileMainIsThere) {
+  const int64_t first = CommitChanges({{"a.txt", "one"}});
+  const int64_t second = CommitChanges({{"a.txt", "two"}, {"b.txt", "new"}});
+  ASSERT_GT(second, first);
+
+  // Staged on the older commit: its reads show that commit's files, not the head's.
+  auto old = store_->BeginAt(first);
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_EQ((*old)->base(), first);
+  auto read = (*old)->Read("a.txt");
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(*read, std::optional<std::string>("one"));
+  auto listed = (*old)->List();
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(Paths(*listed), std::vector<std::string>{"a.txt"});
+  // Main has moved past it, so its commit is refused and main keeps what it gained.
+  ASSERT_TRUE((*old)->Write("c.txt", "late").ok());
+  auto late = (*old)->Commit("late", "test");
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(*store_->Head(), second);
+
+  // Staged on the head itself, it commits as Begin() would.
+  auto current = store_->BeginAt(second);
+  ASSERT_TRUE(current.ok());
+  ASSERT_TRUE((*current)->Write("c.txt", "now").ok());
+  auto committed = (*current)->Commit("now", "test");
+  ASSERT_TRUE(committed.ok()) << committed.status().ToString();
+  EXPECT_EQ(*store_->Head(), *committed);
+  EXPECT_EQ(ReadAt(*committed, "b.txt"), std::optional<std::string>("new"));
+
+  auto unknown = store_->BeginAt(999);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
+}
+
 TEST_F(FileStoreTest, CommitInsideRolledBackOuterTransactionLeavesNoCommit) {
   ASSERT_EQ(CommitChanges({{"base.txt", "b"}}), 1);
   {

@@ -37,8 +37,11 @@ Turn Slow(Turn turn, std::chrono::milliseconds delay) {
 }
 
 // Four independent chains of two instructions (a1 -> a2, b1 -> b2, ...); each instruction
-// writes a file of its own, with a model latency of `latency` per reply.
-ScriptedModel FourChains(std::chrono::milliseconds latency) {
+// writes a file of its own, with a model latency per reply of `latency` for every chain
+// but those `chain_latency` names.
+ScriptedModel FourChains(
+    std::chrono::milliseconds latency,
+    const std::map<std::string, std::chrono::milliseconds>& chain_latency = {}) {
   ScriptedModel model;
   std::vector<json> steps;
   for (const char* chain : {"a", "b", "c", "d"}) {
@@ -46,10 +49,12 @@ ScriptedModel FourChains(std::chrono::milliseconds latency) {
     const std::string second = std::string(chain) + "2";
     steps.push_back(PlanStep(first, "Write " + first + ".txt."));
     steps.push_back(PlanStep(second, "Write " + second + ".txt.", {first}));
+    const auto special = chain_latency.find(chain);
+    const auto delay = special == chain_latency.end() ? latency : special->second;
     for (const std::string& id : {first, second}) {
       model.instructions[id].turns = {
-          Slow(WriteFile(id + ".txt", "written by instruction " + id + "\n"), latency),
-          Slow(StepComplete(id + ".txt is written."), latency)};
+          Slow(WriteFile(id + ".txt", "written by instruction " + id + "\n"), delay),
+          Slow(StepComplete(id + ".txt is written."), delay)};
     }
   }
   model.plan = PlanOf(steps);
@@ -337,6 +342,84 @@ TEST(ParallelScenario, AKeyedTranscriptReplaysAParallelRunWhateverTheInterleavin
     ASSERT_EQ(run.exit_code, 0) << run.Describe();
     EXPECT_EQ(ReadTree(replay.out()), FourChainsFiles()) << "--parallel " << parallel;
   }
+}
+
+// Each worker request of a run by instruction and turn, with the run's own folder
+// replaced by "ROOT" (two runs live in different folders).
+std::map<std::string, std::string> RequestsByTurn(const ScenarioHarness& harness) {
+  std::map<std::string, std::string> by_turn;
+  for (const auto& body : harness.requests()) {
+    ModelRequest request(body);
+    if (request.IsPlanner()) continue;
+    std::string text = body.dump();
+    const std::string root = harness.root().string();
+    for (size_t at = text.find(root); at != std::string::npos; at = text.find(root, at)) {
+      text.replace(at, root.size(), "ROOT");
+    }
+    by_turn[request.InstructionId() + " turn " + std::to_string(request.AssistantTurns())] = text;
+  }
+  return by_turn;
+}
+
+// Where `a` and `b` first differ, with some text of each from there; "" when equal (a
+// request is kilobytes long: the whole of it would bury the difference).
+std::string FirstDifference(const std::string& a, const std::string& b) {
+  if (a == b) return "";
+  size_t at = 0;
+  while (at < a.size() && at < b.size() && a[at] == b[at]) ++at;
+  const size_t from = at > 80 ? at - 80 : 0;
+  return "from character " + std::to_string(at) + ": \"" + a.substr(from, 240) + "\" vs \"" +
+         b.substr(from, 240) + "\"";
+}
+
+// The authors of main's commits, oldest first.
+std::vector<std::string> CommitAuthors(const ScenarioHarness& harness) {
+  ProcessOutcome log = RunL2mac({"files", harness.out().string(), "log"});
+  EXPECT_EQ(log.exit_code, 0) << log.Describe();
+  std::vector<std::string> authors;
+  for (const auto& line : Lines(log.out)) {
+    if (line.rfind("author: ", 0) == 0) authors.insert(authors.begin(), line);
+  }
+  return authors;
+}
+
+TEST(ParallelScenario, WhichLaneIsFasterChangesNoRequestNorTheCommitsAndStrictReplayRepeatsIt) {
+  using std::chrono::milliseconds;
+  // Chain a answers slowly in one run and chain d in the other: without a fixed order,
+  // the instructions that start later would see different commits (and summaries).
+  ScenarioHarness slow_a("parallel-order-a");
+  slow_a.Serve(FourChains(milliseconds(40), {{"a", milliseconds(500)}}));
+  ProcessOutcome first = slow_a.Run({"--parallel", "3"});
+  ASSERT_EQ(first.exit_code, 0) << first.Describe();
+  ScenarioHarness slow_d("parallel-order-d");
+  slow_d.Serve(FourChains(milliseconds(40), {{"d", milliseconds(500)}}));
+  ProcessOutcome second = slow_d.Run({"--parallel", "3"});
+  ASSERT_EQ(second.exit_code, 0) << second.Describe();
+
+  const auto requests = RequestsByTurn(slow_a);
+  const auto other_requests = RequestsByTurn(slow_d);
+  ASSERT_EQ(requests.size(), 16u);
+  ASSERT_EQ(other_requests.size(), 16u);
+  for (const auto& [turn, body] : requests) {
+    EXPECT_EQ(FirstDifference(body, other_requests.count(turn) ? other_requests.at(turn) : ""), "")
+        << "the request of " << turn << " depends on which lane was faster";
+  }
+  const auto authors = CommitAuthors(slow_a);
+  EXPECT_EQ(authors, CommitAuthors(slow_d));
+  EXPECT_EQ(ReadTree(slow_a.out()), FourChainsFiles());
+
+  // A strict replay (no latency at all, so another interleaving again) sends every
+  // request as recorded and commits in the same order.
+  ProcessOutcome transcript = RunL2mac({"transcript", slow_a.out().string()});
+  ASSERT_EQ(transcript.exit_code, 0) << transcript.Describe();
+  const std::filesystem::path file = slow_a.root() / "transcript.jsonl";
+  WriteText(file, transcript.out);
+  ScenarioHarness replay("parallel-order-replay");
+  ProcessOutcome replayed =
+      replay.Run({"--replay", file.string(), "--replay-strict", "--parallel", "3"});
+  ASSERT_EQ(replayed.exit_code, 0) << replayed.Describe();
+  EXPECT_EQ(ReadTree(replay.out()), FourChainsFiles());
+  EXPECT_EQ(CommitAuthors(replay), authors);
 }
 
 TEST(ParallelScenario, ParallelOutsideItsRangeIsAUsageError) {
