@@ -45,23 +45,9 @@ struct Run::Impl {
 
 namespace {
 
-RunOutcome PublicOutcome(control_unit::RunOutcome outcome) {
-  switch (outcome) {
-    case control_unit::RunOutcome::kCompleted:
-      return RunOutcome::kCompleted;
-    case control_unit::RunOutcome::kIncomplete:
-      return RunOutcome::kIncomplete;
-    case control_unit::RunOutcome::kBudgetReached:
-      return RunOutcome::kBudgetReached;
-    case control_unit::RunOutcome::kRequirementsUnmet:
-      return RunOutcome::kRequirementsUnmet;
-  }
-  return RunOutcome::kIncomplete;
-}
-
 RunResult PublicResult(const control_unit::RunReport& report) {
   RunResult result;
-  result.outcome = PublicOutcome(report.outcome);
+  result.outcome = report.outcome;  // one enum (control_unit/run_status.hpp)
   result.instructions = report.instructions;
   result.committed = report.committed;
   result.failed = report.failed;
@@ -114,20 +100,6 @@ std::string Absolute(const std::string& dir) {
 }
 
 }  // namespace
-
-const char* RunOutcomeName(RunOutcome outcome) {
-  switch (outcome) {
-    case RunOutcome::kCompleted:
-      return "completed";
-    case RunOutcome::kIncomplete:
-      return "incomplete";
-    case RunOutcome::kBudgetReached:
-      return "budget_reached";
-    case RunOutcome::kRequirementsUnmet:
-      return "requirements_unmet";
-  }
-  return "incomplete";
-}
 
 Result<std::unique_ptr<Run>> Run::Start(const Options& options, EventCallback on_event) {
   if (options.out_dir.empty()) {

@@ -75,6 +75,7 @@ class FailureTrackingProvider : public llm::Provider {
     return result;
   }
   std::string Describe() const override { return inner_->Describe(); }
+  bool AnswersInCallOrder() const override { return inner_->AnswersInCallOrder(); }
   bool failed() const { return failed_.load(); }
 
  private:

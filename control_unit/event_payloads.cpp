@@ -90,20 +90,6 @@ PlanReady PlanReadyFrom(const std::vector<registry::InstructionRecord>& records)
   return event;
 }
 
-const char* RunOutcomeName(RunOutcome outcome) {
-  switch (outcome) {
-    case RunOutcome::kCompleted:
-      return "completed";
-    case RunOutcome::kIncomplete:
-      return "incomplete";
-    case RunOutcome::kBudgetReached:
-      return "budget_reached";
-    case RunOutcome::kRequirementsUnmet:
-      return "requirements_unmet";
-  }
-  return "incomplete";
-}
-
 RunFinished RunFinishedFrom(const RunReport& report) {
   RunFinished event;
   event.outcome = RunOutcomeName(report.outcome);
@@ -128,3 +114,23 @@ RunFinished RunFinishedFrom(const RunReport& report) {
 }
 
 }  // namespace l2mac::control_unit
+
+namespace l2mac {
+
+// Declared in include/l2mac/run.hpp; the control unit's events and the public API both
+// name outcomes with it.
+const char* RunOutcomeName(RunOutcome outcome) {
+  switch (outcome) {
+    case RunOutcome::kCompleted:
+      return "completed";
+    case RunOutcome::kIncomplete:
+      return "incomplete";
+    case RunOutcome::kBudgetReached:
+      return "budget_reached";
+    case RunOutcome::kRequirementsUnmet:
+      return "requirements_unmet";
+  }
+  return "incomplete";
+}
+
+}  // namespace l2mac

@@ -23,7 +23,7 @@ PlanReady PlanReadyFrom(const std::vector<registry::InstructionRecord>& records)
 
 RunFinished RunFinishedFrom(const RunReport& report);
 
-// "completed", "incomplete", "budget_reached".
-const char* RunOutcomeName(RunOutcome outcome);
+// "completed", "incomplete", "budget_reached", "requirements_unmet" (include/l2mac/run.hpp).
+using ::l2mac::RunOutcomeName;
 
 }  // namespace l2mac::control_unit

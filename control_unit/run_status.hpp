@@ -23,19 +23,14 @@
 #include "control_unit/program_shape.hpp"
 #include "control_unit/workspace.hpp"
 #include "core/status.hpp"
+#include "l2mac/run.hpp"
 #include "registry/instruction_registry.hpp"
 
 namespace l2mac::control_unit {
 
-enum class RunOutcome {
-  kCompleted,      // every instruction committed
-  kIncomplete,     // some instruction failed its checks (or was skipped because of one)
-  kBudgetReached,  // stopped before a model call that could pass max_cost_usd or max_tokens
-  // every instruction committed, but the judge's last verdict found requirements partial or
-  // missing, or (the book domain) inconsistencies, after its rounds of follow-up
-  // instructions: RunReport::unmet_requirements, RunReport::inconsistencies
-  kRequirementsUnmet,
-};
+// How a run ended: the public enum (include/l2mac/run.hpp), so embedders and the control
+// unit share one list and one RunOutcomeName().
+using ::l2mac::RunOutcome;
 
 struct InstructionSummary {
   std::string id;

@@ -478,6 +478,20 @@ Result<RunReport> NoteStop(Workspace& workspace, Result<RunReport> result) {
 
 }  // namespace
 
+namespace {
+
+// Lanes need a provider that answers each request, not each call in turn.
+Status CheckProviderServesLanes(const RunOptions& options, const llm::Provider& provider) {
+  if (options.parallel <= 1 || !provider.AnswersInCallOrder()) return Status::Ok();
+  return Status::InvalidArgument(
+      provider.Describe() +
+      " answers calls in the order they come (its transcript has no exchange keys: it was "
+      "recorded before they existed, or written by hand), and parallel lanes interleave their "
+      "calls differently every run: replay it with --parallel 1");
+}
+
+}  // namespace
+
 Result<RunReport> StartRun(const RunOptions& options, llm::Provider& provider) {
   // Everything that can be checked is checked before the output folder is touched, so
   // bad input leaves no trace.
@@ -488,6 +502,7 @@ Result<RunReport> StartRun(const RunOptions& options, llm::Provider& provider) {
     return Status::InvalidArgument("the task is empty: write the spec in the file, or pass --task");
   }
   L2MAC_RETURN_IF_ERROR(ValidateLimits(options));
+  L2MAC_RETURN_IF_ERROR(CheckProviderServesLanes(options, provider));
   L2MAC_ASSIGN_OR_RETURN(auto prompts, agents::LoadPromptSet(options.domain, options.prompts_dir));
   if (!options.program) {
     L2MAC_RETURN_IF_ERROR(agents::CheckPlannerFits(
@@ -562,6 +577,7 @@ Result<RunReport> ResumeRun(const std::filesystem::path& out_dir, llm::Provider&
   if (!json.contains("analysis")) options.analysis = false;
   if (overrides) L2MAC_RETURN_IF_ERROR(RunOptions::ApplyJson(*overrides, options));
   L2MAC_RETURN_IF_ERROR(ValidateLimits(options));
+  L2MAC_RETURN_IF_ERROR(CheckProviderServesLanes(options, provider));
   std::optional<GitBranchTarget> git_target;
   if (!options.git_branch.empty()) {
     // The files l2mac wrote into the folder are its own, not the user's changes.

@@ -21,6 +21,10 @@ class Provider {
   // A short description for logs and reports, e.g. "openai-compatible gpt-4o at http://...".
   // Never contains credentials.
   virtual std::string Describe() const = 0;
+  // True when the responses follow the order of the calls rather than the requests (a
+  // replay of a transcript recorded without exchange keys): such a provider cannot serve
+  // parallel lanes, whose calls interleave differently in every run. Wrappers forward it.
+  virtual bool AnswersInCallOrder() const { return false; }
 };
 
 }  // namespace l2mac::llm

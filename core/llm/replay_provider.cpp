@@ -148,6 +148,9 @@ class ReplayProvider final : public Provider {
         index + 1, path_, lines_[index], key, *difference));
   }
 
+  // A transcript without keys is served in order.
+  bool AnswersInCallOrder() const override { return by_key_.empty(); }
+
   std::string Describe() const override {
     return fmt::format("{}replay of {} ({} responses)",
                        mode_ == ReplayMode::kStrict ? "strict " : "", path_, responses_.size());

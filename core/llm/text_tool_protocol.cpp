@@ -69,6 +69,7 @@ class TextToolProtocolProvider final : public Provider {
   }
 
   std::string Describe() const override { return inner_->Describe(); }
+  bool AnswersInCallOrder() const override { return inner_->AnswersInCallOrder(); }
 
  private:
   static bool HasToolTurns(const ChatRequest& request) {

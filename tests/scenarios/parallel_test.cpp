@@ -75,6 +75,15 @@ std::map<std::string, std::string> FourChainsFiles() {
 // The events of `--json` output.
 std::vector<json> Events(const ProcessOutcome& run) { return ParseJsonLines(run.out); }
 
+// The events of `--json` output of one type.
+std::vector<json> EventsOfType(const ProcessOutcome& run, const std::string& type) {
+  std::vector<json> found;
+  for (auto& event : Events(run)) {
+    if (event.value("type", "") == type) found.push_back(std::move(event));
+  }
+  return found;
+}
+
 // The most instructions that were between their instruction_started and their end
 // (committed or failed) at one time, by the events' order.
 int MostAtOnce(const std::vector<json>& events) {
@@ -186,7 +195,7 @@ TEST(ParallelScenario, EditsOfDifferentLinesOfOneFileMergeWithoutARerun) {
   EXPECT_EQ(ReadText(harness.out() / "shared.txt"), "LEFT\ntwo\nthree\nfour\nRIGHT\n");
   const auto events = Events(run);
   EXPECT_GE(MostAtOnce(events), 2);
-  for (const auto& event : events) EXPECT_NE(event.value("type", ""), "merge_retried");
+  EXPECT_TRUE(EventsOfType(run, "merge_retried").empty());
 }
 
 TEST(ParallelScenario, AConflictRerunsTheInstructionOnTheNewHeadWithTheConflictDescribed) {
@@ -196,10 +205,7 @@ TEST(ParallelScenario, AConflictRerunsTheInstructionOnTheNewHeadWithTheConflictD
   ASSERT_EQ(run.exit_code, 0) << run.Describe();
   EXPECT_EQ(ReadText(harness.out() / "shared.txt"), "LEFT AND RIGHT\ntwo\nthree\nfour\nfive\n");
 
-  std::vector<json> retried;
-  for (const auto& event : Events(run)) {
-    if (event.value("type", "") == "merge_retried") retried.push_back(event);
-  }
+  const std::vector<json> retried = EventsOfType(run, "merge_retried");
   ASSERT_EQ(retried.size(), 1u) << run.out;
   EXPECT_EQ(retried[0]["instruction"], "right");
   EXPECT_EQ(retried[0]["reason"], "conflict");
@@ -266,10 +272,7 @@ TEST(ParallelScenario, AMergedResultThatFailsTheChecksIsNeverCommittedAndRunsAga
   ASSERT_EQ(run.exit_code, 0) << run.Describe();
   EXPECT_NE(ReadText(harness.out() / "test_extra.py").find("VALUE == 2"), std::string::npos);
 
-  std::vector<json> retried;
-  for (const auto& event : Events(run)) {
-    if (event.value("type", "") == "merge_retried") retried.push_back(event);
-  }
+  const std::vector<json> retried = EventsOfType(run, "merge_retried");
   ASSERT_EQ(retried.size(), 1u) << run.out;
   EXPECT_EQ(retried[0]["instruction"], "extend");
   EXPECT_EQ(retried[0]["reason"], "checks");
@@ -420,6 +423,20 @@ TEST(ParallelScenario, WhichLaneIsFasterChangesNoRequestNorTheCommitsAndStrictRe
   ASSERT_EQ(replayed.exit_code, 0) << replayed.Describe();
   EXPECT_EQ(ReadTree(replay.out()), FourChainsFiles());
   EXPECT_EQ(CommitAuthors(replay), authors);
+}
+
+TEST(ParallelScenario, ATranscriptWithoutKeysIsRefusedForLanesBeforeAnythingIsWritten) {
+  // The demo's transcript predates exchange keys: it can only be served in call order.
+  ScenarioHarness harness("parallel-unkeyed");
+  const std::filesystem::path demo = std::filesystem::path(kSourceDir) / "examples/url_shortener";
+  ProcessOutcome run = RunL2mac(
+      {"run", (demo / "spec.md").string(), "--out", harness.out().string(), "--replay",
+       (demo / "transcript.jsonl").string(), "--context-window", "10500", "--parallel", "2"},
+      harness.Env());
+  EXPECT_NE(run.exit_code, 0) << run.Describe();
+  EXPECT_NE(run.err.find("no exchange keys"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("replay it with --parallel 1"), std::string::npos) << run.err;
+  EXPECT_FALSE(std::filesystem::exists(harness.out() / ".l2mac"));
 }
 
 TEST(ParallelScenario, ParallelOutsideItsRangeIsAUsageError) {
