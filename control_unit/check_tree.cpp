@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <system_error>
 
@@ -42,14 +43,22 @@ Status CheckTree::Prepare(filestore::FileStore& store, const filestore::StoreTra
   paths.insert(staged_.begin(), staged_.end());
   for (const std::string& path : txn.ChangedPaths()) paths.insert(path);
   if (txn.base() != commit_) {
-    L2MAC_ASSIGN_OR_RETURN(auto history, store.LogFrom(txn.base(), kMaxCommitsBehind));
-    bool found = commit_ == 0 && history.size() < kMaxCommitsBehind;
-    for (const filestore::CommitInfo& commit : history) {
-      if (commit.id == commit_) {
-        found = true;
+    // Usually one commit behind: the history is read a few commits at a time (each with
+    // its changed paths), not kMaxCommitsBehind at once, whose paths can be thousands.
+    bool found = false;
+    for (size_t limit = 4;; limit = std::min(limit * 4, kMaxCommitsBehind)) {
+      L2MAC_ASSIGN_OR_RETURN(auto history, store.LogFrom(txn.base(), limit));
+      const auto reached =
+          std::find_if(history.begin(), history.end(),
+                       [&](const filestore::CommitInfo& commit) { return commit.id == commit_; });
+      found = reached != history.end() || (commit_ == 0 && history.size() < limit);
+      if (found) {
+        for (auto it = history.begin(); it != reached; ++it) {
+          paths.insert(it->changed_paths.begin(), it->changed_paths.end());
+        }
         break;
       }
-      paths.insert(commit.changed_paths.begin(), commit.changed_paths.end());
+      if (history.size() < limit || limit >= kMaxCommitsBehind) break;
     }
     if (!found) return Rebuild(txn);
   }

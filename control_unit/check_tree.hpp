@@ -48,7 +48,7 @@ class CheckTree {
   // Whether its files are kept handed to the sandbox's uid (SandboxCommand::root_handed_over).
   bool handed_over() const { return hand_over_; }
   // The store paths the folder holds, sorted (for GateOptions::files).
-  std::vector<std::string> Files() const { return {files_.begin(), files_.end()}; }
+  const std::set<std::string>& Files() const { return files_; }
 
   // What the last Prepare() did, for tests and the benchmark.
   struct LastPrepare {

@@ -55,7 +55,7 @@ Result<toolchains::GateReport> InstructionExecutor::RunChecks(
   // A follow-up's quoted judge text sets no length target and unprotects no test.
   gate_options.instruction_text = InstructionOwnText(instruction_text);
   gate_options.sandbox = sandbox;
-  gate_options.files = check_tree_->Files();
+  gate_options.files = &check_tree_->Files();
   gate_options.snapshot_handed_over = check_tree_->handed_over();
   gate_options.profiles = options.gate.profiles;
   gate_options.protected_tests = protected_tests;

@@ -102,7 +102,7 @@ Result<toolchains::GateReport> JudgeRound::RunTests(const filestore::StoreTransa
   }
   L2MAC_RETURN_IF_ERROR(check_tree_->Prepare(run_.workspace.store(), head));
   toolchains::GateOptions gate_options;
-  gate_options.files = check_tree_->Files();
+  gate_options.files = &check_tree_->Files();
   gate_options.snapshot_handed_over = check_tree_->handed_over();
   gate_options.timeout = options.check_timeout;
   gate_options.test_paths = paths;

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <functional>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -207,9 +208,22 @@ Result<std::string> HashOnDisk(const std::filesystem::path& root, std::string_vi
   return hasher.FinishHex();
 }
 
-Status WriteOnDisk(const std::filesystem::path& root, std::string_view store_path,
-                   std::string_view content, bool durable) {
-  std::filesystem::path shown = root / store_path;
+namespace {
+
+// A content written to a temporary file next to its target, not yet renamed over it.
+struct StagedFile {
+  Fd parent;              // the target's folder
+  std::string temporary;  // the temporary's name in it
+  std::string name;       // the target's name in it
+  std::filesystem::path shown;
+};
+
+// Writes `content` to a temporary file in the folder of `store_path` (creating missing
+// folders), keeping an existing file's permission bits, flushed when `durable`.
+Result<StagedFile> StageFile(const std::filesystem::path& root, std::string_view store_path,
+                             std::string_view content, bool durable) {
+  StagedFile staged;
+  staged.shown = root / store_path;
   L2MAC_ASSIGN_OR_RETURN(Location location, Locate(root, store_path, /*create=*/true));
   const int parent = location.parent();
 
@@ -218,49 +232,131 @@ Status WriteOnDisk(const std::filesystem::path& root, std::string_view store_pat
   if (::fstatat(parent, location.name(), &existing, AT_SYMLINK_NOFOLLOW) == 0) {
     if (S_ISLNK(existing.st_mode)) return SymlinkRefusal(root, store_path);
     if (S_ISDIR(existing.st_mode)) {
-      return Status::FailedPrecondition("cannot write '" + shown.string() +
+      return Status::FailedPrecondition("cannot write '" + staged.shown.string() +
                                         "': a folder with that name is in the way; move or "
                                         "delete it");
     }
     if (S_ISREG(existing.st_mode)) kept_mode = existing.st_mode & 07777;
   } else if (errno != ENOENT) {
-    return ErrnoStatus("cannot inspect", shown, errno);
+    return ErrnoStatus("cannot inspect", staged.shown, errno);
   }
 
-  std::string temporary;
   Fd file;
   int open_error = 0;
   for (int attempt = 0; attempt < 3; ++attempt) {
-    temporary = TemporaryName();
-    file = Fd(::openat(parent, temporary.c_str(),
+    staged.temporary = TemporaryName();
+    file = Fd(::openat(parent, staged.temporary.c_str(),
                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666));
     if (file.get() >= 0) break;
     open_error = errno;
     if (open_error != EEXIST) break;
   }
   if (file.get() < 0) {
-    return ErrnoStatus("cannot create a temporary file next to", shown, open_error);
+    return ErrnoStatus("cannot create a temporary file next to", staged.shown, open_error);
   }
 
-  Status status = WriteAll(file.get(), content, shown);
+  Status status = WriteAll(file.get(), content, staged.shown);
   if (status.ok() && kept_mode && ::fchmod(file.get(), *kept_mode) != 0) {
-    status = ErrnoStatus("cannot set the permissions of", shown, errno);
+    status = ErrnoStatus("cannot set the permissions of", staged.shown, errno);
   }
   if (status.ok() && durable && ::fsync(file.get()) != 0) {
-    status = ErrnoStatus("cannot flush", shown, errno);
+    status = ErrnoStatus("cannot flush", staged.shown, errno);
   }
-  if (file.Close() != 0 && status.ok()) status = ErrnoStatus("cannot close", shown, errno);
-  if (status.ok() && ::renameat(parent, temporary.c_str(), parent, location.name()) != 0) {
-    status = ErrnoStatus("cannot move the new content into", shown, errno);
+  if (file.Close() != 0 && status.ok()) {
+    status = ErrnoStatus("cannot close", staged.shown, errno);
   }
   if (!status.ok()) {
-    ::unlinkat(parent, temporary.c_str(), 0);
+    ::unlinkat(parent, staged.temporary.c_str(), 0);
     return status;
   }
-  if (durable && ::fsync(parent) != 0) {
-    return ErrnoStatus("cannot flush the folder of", shown, errno);
+  staged.name = location.name();
+  staged.parent = std::move(location.folders.back());
+  return staged;
+}
+
+// Renames a staged file over its target; the temporary is removed when that fails.
+Status PublishFile(StagedFile& staged) {
+  if (::renameat(staged.parent.get(), staged.temporary.c_str(), staged.parent.get(),
+                 staged.name.c_str()) != 0) {
+    const int error = errno;
+    ::unlinkat(staged.parent.get(), staged.temporary.c_str(), 0);
+    staged.temporary.clear();
+    return ErrnoStatus("cannot move the new content into", staged.shown, error);
+  }
+  staged.temporary.clear();
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status WriteOnDisk(const std::filesystem::path& root, std::string_view store_path,
+                   std::string_view content, bool durable) {
+  L2MAC_ASSIGN_OR_RETURN(StagedFile staged, StageFile(root, store_path, content, durable));
+  L2MAC_RETURN_IF_ERROR(PublishFile(staged));
+  if (durable && ::fsync(staged.parent.get()) != 0) {
+    return ErrnoStatus("cannot flush the folder of", staged.shown, errno);
   }
   return Status::Ok();
+}
+
+struct DurableWrites::Pending {
+  std::string store_path;
+  StagedFile file;
+};
+
+DurableWrites::DurableWrites(std::filesystem::path root) : root_(std::move(root)) {}
+
+DurableWrites::~DurableWrites() {
+  for (Pending& pending : pending_) {
+    if (!pending.file.temporary.empty()) {
+      ::unlinkat(pending.file.parent.get(), pending.file.temporary.c_str(), 0);
+    }
+  }
+}
+
+size_t DurableWrites::staged() const { return pending_.size(); }
+
+Status DurableWrites::Stage(std::string_view store_path, std::string_view content) {
+  L2MAC_ASSIGN_OR_RETURN(StagedFile staged,
+                         StageFile(root_, store_path, content, /*durable=*/true));
+  pending_.push_back(Pending{std::string(store_path), std::move(staged)});
+  return Status::Ok();
+}
+
+Status DurableWrites::Publish(const std::function<void(const std::string&)>& renamed) {
+  Status status = Status::Ok();
+  // Each folder is flushed once, after every rename into it.
+  std::vector<std::pair<dev_t, ino_t>> flushed;
+  size_t published = 0;
+  for (Pending& pending : pending_) {
+    status = PublishFile(pending.file);
+    if (!status.ok()) break;
+    ++published;
+    if (renamed) renamed(pending.store_path);
+  }
+  for (size_t i = 0; i < published; ++i) {
+    const Pending& pending = pending_[i];
+    struct stat folder {};
+    if (::fstat(pending.file.parent.get(), &folder) != 0) {
+      if (status.ok())
+        status = ErrnoStatus("cannot inspect the folder of", pending.file.shown, errno);
+      continue;
+    }
+    const std::pair<dev_t, ino_t> id{folder.st_dev, folder.st_ino};
+    if (std::find(flushed.begin(), flushed.end(), id) != flushed.end()) continue;
+    flushed.push_back(id);
+    if (::fsync(pending.file.parent.get()) != 0 && status.ok()) {
+      status = ErrnoStatus("cannot flush the folder of", pending.file.shown, errno);
+    }
+  }
+  // After a failed rename, the files not renamed yet are not written at all.
+  for (Pending& pending : pending_) {
+    if (!pending.file.temporary.empty()) {
+      ::unlinkat(pending.file.parent.get(), pending.file.temporary.c_str(), 0);
+    }
+  }
+  pending_.clear();
+  return status;
 }
 
 Status RemoveOnDisk(const std::filesystem::path& root, std::string_view store_path) {

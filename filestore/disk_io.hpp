@@ -10,8 +10,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.hpp"
 
@@ -43,6 +45,34 @@ Result<std::string> HashOnDisk(const std::filesystem::path& root, std::string_vi
 // fsynced before returning.
 Status WriteOnDisk(const std::filesystem::path& root, std::string_view store_path,
                    std::string_view content, bool durable);
+
+// Several durable WriteOnDisk()s at the cost of one folder flush per folder rather than
+// per file: Stage() writes each content to a flushed temporary file next to its target
+// (nothing visible changes), and Publish() renames them over their targets in Stage()
+// order, then flushes each folder involved once. A reader sees each file old or new, never
+// a mix; after Publish() returns, every renamed file is durable. Temporaries not published
+// (an error, or the object destroyed first) are removed. Each staged file keeps its
+// folder open until Publish(): callers publish in batches (the materializer, every 64).
+// Not thread-safe.
+class DurableWrites {
+ public:
+  explicit DurableWrites(std::filesystem::path root);
+  ~DurableWrites();
+  DurableWrites(const DurableWrites&) = delete;
+  DurableWrites& operator=(const DurableWrites&) = delete;
+
+  Status Stage(std::string_view store_path, std::string_view content);
+  // Calls `renamed` (may be empty) with each store path right after its rename. The first
+  // failed rename stops the renames (the rest are not written); the folders of those
+  // renamed are flushed all the same.
+  Status Publish(const std::function<void(const std::string&)>& renamed = {});
+  size_t staged() const;
+
+ private:
+  struct Pending;
+  std::filesystem::path root_;
+  std::vector<Pending> pending_;
+};
 
 // Removes the file (a missing one is fine), then each folder above it, below the root, that
 // the removal left empty.

@@ -155,17 +155,36 @@ class Materializer {
         report_.kept_user_edits.push_back(path);
       }
     }
+    return Flush();
+  }
+
+  // Stages `path`'s new content; Flush() makes it visible and durable, then records it.
+  Status Write(const std::string& path, const std::string& hash) {
+    L2MAC_ASSIGN_OR_RETURN(std::string content, reader_.ReadBlob(hash));
+    L2MAC_RETURN_IF_ERROR(writes_.Stage(path, content));
+    staged_.emplace_back(path, hash);
+    if (staged_.size() >= kWriteBatch) return Flush();
     return Status::Ok();
   }
 
-  Status Write(const std::string& path, const std::string& hash) {
-    L2MAC_ASSIGN_OR_RETURN(std::string content, reader_.ReadBlob(hash));
-    L2MAC_RETURN_IF_ERROR(WriteOnDisk(root_, path, content, /*durable=*/true));
-    report_.written.push_back(path);
-    if (report_.written.size() == 1)
-      ReachFaultPoint(tuning_.fault_point, "materialize.after_first_write");
-    L2MAC_ASSIGN_OR_RETURN(DiskEntry entry, InspectOnDisk(root_, path, tuning_.racy_window_ns));
-    return Remember(path, hash, entry.stamp);
+  // Publishes the staged writes (one flush per folder, not per file), then records each
+  // one renamed: a record never names content the disk might not hold after a crash.
+  Status Flush() {
+    size_t renamed = 0;  // renames happen in stage order, so these are staged_'s first
+    Status published = writes_.Publish([this, &renamed](const std::string& path) {
+      report_.written.push_back(path);
+      ++renamed;
+      if (report_.written.size() == 1)
+        ReachFaultPoint(tuning_.fault_point, "materialize.after_first_write");
+    });
+    std::vector<std::pair<std::string, std::string>> staged = std::move(staged_);
+    staged_.clear();
+    for (size_t i = 0; i < renamed && i < staged.size(); ++i) {
+      const auto& [path, hash] = staged[i];
+      L2MAC_ASSIGN_OR_RETURN(DiskEntry entry, InspectOnDisk(root_, path, tuning_.racy_window_ns));
+      L2MAC_RETURN_IF_ERROR(Remember(path, hash, entry.stamp));
+    }
+    return published;
   }
 
   Status Remember(const std::string& path, const std::string& hash, const std::string& stamp) {
@@ -194,6 +213,10 @@ class Materializer {
   std::map<std::string, std::string> head_;  // path -> hash
   std::map<std::string, Record> records_;
   MaterializeReport report_;
+  // Written files are published in batches of this many (each keeps its folder open).
+  static constexpr size_t kWriteBatch = 64;
+  DurableWrites writes_{root_};
+  std::vector<std::pair<std::string, std::string>> staged_;  // path, hash; in writes_
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,10 +49,11 @@ struct GateOptions {
   std::vector<ProtectedTest> preexisting_failures;
   // Borrowed; when cancelled, the check in flight is killed and RunGate returns kCancelled.
   const CancelToken* cancel = nullptr;
-  // The snapshot's files as the store has them (sorted store paths), when the caller
-  // knows them; unset: RunGate lists the folder. A kept folder (the check tree) passes
-  // them so that listing costs nothing per check.
-  std::optional<std::vector<std::string>> files;
+  // The snapshot's files as the store has them (store paths), when the caller knows
+  // them; null: RunGate lists the folder. Borrowed for the call: a kept folder (the check
+  // tree) passes its own set, so that neither listing nor copying 10,000 paths costs
+  // anything per check.
+  const std::set<std::string>* files = nullptr;
   // The caller keeps the snapshot handed to the sandbox's uid (Sandbox::HandOver), so no
   // command walks it to do so (SandboxCommand::root_handed_over).
   bool snapshot_handed_over = false;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "core/sqlite.hpp"
+#include "filestore/disk_io.hpp"
 #include "filestore/file_store.hpp"
 #include "filestore/materializer.hpp"
 #include "filestore/path.hpp"
@@ -131,6 +133,77 @@ class OnDiskTest : public ::testing::Test {
   std::unique_ptr<Database> db_;
   std::unique_ptr<FileStore> store_;
 };
+
+// Files below `root` whose name marks them as a write's temporary.
+size_t TemporariesBelow(const fs::path& root) {
+  size_t count = 0;
+  for (const auto& name : FilesBelow(root)) {
+    if (fs::path(name).filename().string().rfind(".l2mac-tmp-", 0) == 0) ++count;
+  }
+  return count;
+}
+
+TEST(DurableWritesTest, StagedFilesAppearOnlyWhenPublishedInStageOrder) {
+  TempDir temp;
+  const fs::path root = temp.path();
+  WriteDisk(root / "old.txt", "old\n");
+  fs::permissions(root / "old.txt",
+                  fs::perms::owner_read | fs::perms::owner_write | fs::perms::owner_exec);
+  DurableWrites writes(root);
+  ASSERT_TRUE(writes.Stage("old.txt", "new\n").ok());
+  ASSERT_TRUE(writes.Stage("deep/er/new.txt", "fresh\n").ok());
+  EXPECT_EQ(writes.staged(), 2u);
+  // Nothing is visible yet: the old content stays, the new file does not exist.
+  EXPECT_EQ(ReadDisk(root / "old.txt"), "old\n");
+  EXPECT_FALSE(fs::exists(root / "deep/er/new.txt"));
+  EXPECT_EQ(TemporariesBelow(root), 2u);
+
+  std::vector<std::string> renamed;
+  ASSERT_TRUE(writes.Publish([&](const std::string& path) { renamed.push_back(path); }).ok());
+  EXPECT_EQ(renamed, (std::vector<std::string>{"old.txt", "deep/er/new.txt"}));
+  EXPECT_EQ(ReadDisk(root / "old.txt"), "new\n");
+  EXPECT_EQ(ReadDisk(root / "deep/er/new.txt"), "fresh\n");
+  EXPECT_EQ(TemporariesBelow(root), 0u);
+  EXPECT_EQ(writes.staged(), 0u);
+  // The replaced file kept its permission bits.
+  EXPECT_NE(fs::status(root / "old.txt").permissions() & fs::perms::owner_exec, fs::perms::none);
+}
+
+TEST(DurableWritesTest, UnpublishedWritesLeaveNoTemporaryAndChangeNothing) {
+  TempDir temp;
+  const fs::path root = temp.path();
+  WriteDisk(root / "kept.txt", "kept\n");
+  {
+    DurableWrites writes(root);
+    ASSERT_TRUE(writes.Stage("kept.txt", "lost\n").ok());
+    ASSERT_TRUE(writes.Stage("never.txt", "lost\n").ok());
+  }
+  EXPECT_EQ(ReadDisk(root / "kept.txt"), "kept\n");
+  EXPECT_FALSE(fs::exists(root / "never.txt"));
+  EXPECT_EQ(TemporariesBelow(root), 0u);
+
+  // A folder in the way is refused when staging, before anything is visible.
+  fs::create_directories(root / "folder.txt");
+  DurableWrites writes(root);
+  Status refused = writes.Stage("folder.txt", "x");
+  EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition) << refused.ToString();
+  EXPECT_EQ(writes.staged(), 0u);
+  EXPECT_EQ(TemporariesBelow(root), 0u);
+}
+
+TEST_F(OnDiskTest, MaterializeWritesMoreFilesThanOneBatch) {
+  Changes many;
+  for (int i = 0; i < 150; ++i) many["batch/f" + std::to_string(i) + ".txt"] = std::to_string(i);
+  ASSERT_GT(CommitChanges(many), 0);
+  MaterializeReport report = MaterializeOk(out_);
+  EXPECT_EQ(report.written.size(), 150u);
+  EXPECT_EQ(ReadDisk(out_ / "batch/f149.txt"), "149");
+  EXPECT_EQ(TemporariesBelow(out_), 0u);
+  // Every file written was recorded: a second pass finds nothing to do.
+  MaterializeReport again = MaterializeOk(out_);
+  EXPECT_TRUE(again.written.empty());
+  EXPECT_TRUE(again.kept_user_edits.empty());
+}
 
 TEST_F(OnDiskTest, MaterializeWritesTheHeadIntoANewFolder) {
   ASSERT_EQ(CommitChanges({{"a.txt", "alpha\n"}, {"src/pkg/b.py", "print('b')\n"}}), 1);
