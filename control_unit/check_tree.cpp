@@ -6,6 +6,7 @@
 
 #include <system_error>
 
+#include "filestore/content_hash.hpp"
 #include "filestore/disk_io.hpp"
 
 namespace l2mac::control_unit {
@@ -20,6 +21,28 @@ constexpr size_t kMaxCommitsBehind = 64;
 bool HasPrefixFolder(const std::string& path, const std::string& folder) {
   return path.size() > folder.size() && path.compare(0, folder.size(), folder) == 0 &&
          path[folder.size()] == '/';
+}
+
+// Adds the paths changed between `older` and `newer` (an ancestor of it on main's
+// first-parent history, or 0) to `paths`; false when `older` is not within
+// kMaxCommitsBehind of `newer`.
+Result<bool> PathsBetween(filestore::FileStore& store, int64_t newer, int64_t older,
+                          std::set<std::string>& paths) {
+  // The history is read a few commits at a time (each with its changed paths), not
+  // kMaxCommitsBehind at once, whose paths can be thousands.
+  for (size_t limit = 4;; limit = std::min(limit * 4, kMaxCommitsBehind)) {
+    L2MAC_ASSIGN_OR_RETURN(auto history, store.LogFrom(newer, limit));
+    const auto reached =
+        std::find_if(history.begin(), history.end(),
+                     [&](const filestore::CommitInfo& commit) { return commit.id == older; });
+    if (reached != history.end() || (older == 0 && history.size() < limit)) {
+      for (auto it = history.begin(); it != reached; ++it) {
+        paths.insert(it->changed_paths.begin(), it->changed_paths.end());
+      }
+      return true;
+    }
+    if (history.size() < limit || limit >= kMaxCommitsBehind) return false;
+  }
 }
 
 }  // namespace
@@ -43,22 +66,11 @@ Status CheckTree::Prepare(filestore::FileStore& store, const filestore::StoreTra
   paths.insert(staged_.begin(), staged_.end());
   for (const std::string& path : txn.ChangedPaths()) paths.insert(path);
   if (txn.base() != commit_) {
-    // Usually one commit behind: the history is read a few commits at a time (each with
-    // its changed paths), not kMaxCommitsBehind at once, whose paths can be thousands.
-    bool found = false;
-    for (size_t limit = 4;; limit = std::min(limit * 4, kMaxCommitsBehind)) {
-      L2MAC_ASSIGN_OR_RETURN(auto history, store.LogFrom(txn.base(), limit));
-      const auto reached =
-          std::find_if(history.begin(), history.end(),
-                       [&](const filestore::CommitInfo& commit) { return commit.id == commit_; });
-      found = reached != history.end() || (commit_ == 0 && history.size() < limit);
-      if (found) {
-        for (auto it = history.begin(); it != reached; ++it) {
-          paths.insert(it->changed_paths.begin(), it->changed_paths.end());
-        }
-        break;
-      }
-      if (history.size() < limit || limit >= kMaxCommitsBehind) break;
+    // Usually the tree is one commit behind the new base; with lanes it can also be
+    // ahead (a merged check at main's head, then the lane's own check at its older base).
+    L2MAC_ASSIGN_OR_RETURN(bool found, PathsBetween(store, txn.base(), commit_, paths));
+    if (!found && commit_ != 0) {
+      L2MAC_ASSIGN_OR_RETURN(found, PathsBetween(store, commit_, txn.base(), paths));
     }
     if (!found) return Rebuild(txn);
   }
@@ -94,6 +106,12 @@ Status CheckTree::Rebuild(const filestore::StoreTransaction& txn) {
   L2MAC_ASSIGN_OR_RETURN(std::vector<filestore::FileInfo> files, txn.List(""));
   files_.clear();
   for (filestore::FileInfo& file : files) files_.insert(std::move(file.path));
+  if (!written_mode_ && !files_.empty()) {
+    struct stat info {};
+    if (::lstat((root_ / *files_.begin()).c_str(), &info) == 0 && S_ISREG(info.st_mode)) {
+      written_mode_ = info.st_mode & 07777;
+    }
+  }
   last_.written = static_cast<int64_t>(files_.size());
   if (watch_) {
     Status watched = watch_->Add("", root_);
@@ -150,6 +168,12 @@ Status CheckTree::WriteFile(const std::string& path, const std::string& content)
   const fs::path target = root_ / path;
   struct stat info {};
   if (::lstat(target.c_str(), &info) == 0) {
+    if (HoldsAsWritten(path, info, content)) {
+      // Typically a file staged last time and committed since: rewriting it would cost
+      // an unlink and a new inode for the same bytes.
+      files_.insert(path);
+      return Status::Ok();
+    }
     // Whatever is there (a changed file, a folder a test made) goes: a file written anew
     // also gets the store's permissions back.
     L2MAC_RETURN_IF_ERROR(RemovePath(path, /*counted=*/false));
@@ -167,9 +191,26 @@ Status CheckTree::WriteFile(const std::string& path, const std::string& content)
     if (watch_ && !watch_->Add(folder.generic_string(), root_ / folder).ok()) watch_.reset();
   }
   if (hand_over_) L2MAC_RETURN_IF_ERROR(sandbox_->HandOver(target, false));
+  if (!written_mode_ && ::lstat(target.c_str(), &info) == 0) written_mode_ = info.st_mode & 07777;
   files_.insert(path);
   ++last_.written;
   return Status::Ok();
+}
+
+bool CheckTree::HoldsAsWritten(const std::string& path, const struct stat& info,
+                               const std::string& content) const {
+  // Only a plain file (no second link to anything) with the bits, owner and size this tree
+  // gives its files; then its bytes decide (read without following symlinks).
+  if (!S_ISREG(info.st_mode) || info.st_nlink != 1 || !written_mode_ ||
+      (info.st_mode & 07777) != *written_mode_ ||
+      static_cast<uint64_t>(info.st_size) != content.size()) {
+    return false;
+  }
+  if (hand_over_ && info.st_uid != sandbox_->settings().unprivileged_uid) return false;
+  auto on_disk = filestore::HashOnDisk(root_, path);
+  if (!on_disk.ok()) return false;
+  auto wanted = filestore::Sha256Hex(content);
+  return wanted.ok() && *on_disk == *wanted;
 }
 
 Status CheckTree::RemovePath(const std::string& path, bool counted) {

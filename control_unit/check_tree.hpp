@@ -21,9 +21,12 @@
 // starts by writing the folder whole.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -60,6 +63,10 @@ class CheckTree {
 
  private:
   Status Rebuild(const filestore::StoreTransaction& txn);
+  // Whether the file at `path` (lstat'ed as `info`) is one this tree wrote and holds
+  // exactly `content`.
+  bool HoldsAsWritten(const std::string& path, const struct stat& info,
+                      const std::string& content) const;
   Status Reconcile(const std::set<std::string>& paths, const filestore::StoreTransaction& txn,
                    bool& needs_rebuild);
   Status WriteFile(const std::string& path, const std::string& content);
@@ -74,7 +81,10 @@ class CheckTree {
   std::shared_ptr<const Sandbox> sandbox_;
   std::unique_ptr<DirectoryWatch> watch_;  // null: rebuilt at every Prepare()
   bool built_ = false;
-  bool hand_over_ = false;        // the sandbox runs commands on it as its unprivileged uid
+  bool hand_over_ = false;  // the sandbox runs commands on it as its unprivileged uid
+  // The permission bits of a file this tree wrote (known after its first write): a file
+  // still holding them, and the content wanted, is left as it is.
+  std::optional<mode_t> written_mode_;
   int64_t commit_ = 0;            // the base commit it shows
   std::set<std::string> staged_;  // the paths staged on top of it
   std::set<std::string> files_;   // every file it holds

@@ -2,8 +2,10 @@
 // the state each one starts from, chosen so that what the lanes do depends only on the
 // model's replies, never on which lane's model call or check happened to finish first.
 // Two runs of the same program with the same replies send the same requests and commit
-// the same files in the same order, whatever the latencies: --replay-strict reproduces a
-// parallel run, and a kill and resume repeats what the uninterrupted run would have done.
+// the same files in the same order, whatever the latencies, so --replay-strict reproduces
+// a parallel run. (Not covered: a budget stop, which depends on what the calls in flight
+// have spent when a call is checked; the store's commit ids, which attempt branches
+// interleave; and a resume, whose tickets start again from the state it finds.)
 //
 // Tickets. Each instruction a lane starts gets the next ticket (1, 2, ...), and tickets
 // end (commit, fail, or stop) in ticket order: before a lane's merged check, its commit or

@@ -100,23 +100,16 @@ Result<llm::ChatResponse> RecordingGateway::Call(const llm::ChatRequest& agent_r
       events_->Emit(Notice{"warning", std::string(message)});
     };
   }
-  // The call's worst case, reserved against the run's budget while it is in flight.
-  const CallWorstCase worst = WorstCase(request);
-  if (in_flight_ != nullptr) {
-    in_flight_->tokens += worst.tokens();
-    in_flight_->cost_microusd += worst.cost_microusd;
-  }
   auto start = std::chrono::steady_clock::now();
   Result<llm::ChatResponse> response = Status::Internal("the model was not called");
   {
+    // The call's worst case is reserved against the run's budget while it is in flight,
+    // and released however the call ends (an exception included: a reservation left
+    // behind would make the lanes waiting on `settled` wait forever).
+    InFlightReservation reserved(in_flight_, WorstCase(request));
     // The other lanes work while this one waits for the model.
     StateReleased released(state_lock_);
     response = provider_.Complete(request);
-  }
-  if (in_flight_ != nullptr) {
-    in_flight_->tokens -= worst.tokens();
-    in_flight_->cost_microusd -= worst.cost_microusd;
-    in_flight_->settled.notify_all();
   }
   request.on_text_delta = nullptr;
   request.on_retry = nullptr;

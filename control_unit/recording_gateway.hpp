@@ -50,6 +50,32 @@ struct InFlightSpend {
   std::condition_variable_any settled;
 };
 
+// Holds one call's worst case in `in_flight` (may be null: no lanes) for its lifetime;
+// the destructor releases it and notifies `settled`. Made and destroyed under the state
+// lock (the lock is released and taken back inside its scope, by StateReleased).
+class InFlightReservation {
+ public:
+  InFlightReservation(InFlightSpend* in_flight, const CallWorstCase& worst)
+      : in_flight_(in_flight), tokens_(worst.tokens()), cost_microusd_(worst.cost_microusd) {
+    if (in_flight_ == nullptr) return;
+    in_flight_->tokens += tokens_;
+    in_flight_->cost_microusd += cost_microusd_;
+  }
+  ~InFlightReservation() {
+    if (in_flight_ == nullptr) return;
+    in_flight_->tokens -= tokens_;
+    in_flight_->cost_microusd -= cost_microusd_;
+    in_flight_->settled.notify_all();
+  }
+  InFlightReservation(const InFlightReservation&) = delete;
+  InFlightReservation& operator=(const InFlightReservation&) = delete;
+
+ private:
+  InFlightSpend* in_flight_;
+  int64_t tokens_;
+  int64_t cost_microusd_;
+};
+
 class RecordingGateway : public agents::ModelGateway {
  public:
   // Borrows both; they must outlive the gateway.

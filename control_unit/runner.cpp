@@ -322,7 +322,8 @@ class RunLoop {
               self->result = Status::Internal(std::string("a lane stopped: ") + e.what());
             }
             // The view this ticket leaves is taken at its turn, so it holds exactly tickets
-            // 1..t; after an error it repeats the ticket's own (the run is ending).
+            // 1..t; when it cannot be read, the ticket's own view stands in (the run is
+            // ending with that error).
             order.WaitForTurn(self->ticket.ticket);
             std::shared_ptr<const LaneView> after = self->ticket.view;
             auto view = ReadLaneView(workspace_);

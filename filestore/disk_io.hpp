@@ -50,7 +50,7 @@ Status WriteOnDisk(const std::filesystem::path& root, std::string_view store_pat
 // per file: Stage() writes each content to a flushed temporary file next to its target
 // (nothing visible changes), and Publish() renames them over their targets in Stage()
 // order, then flushes each folder involved once. A reader sees each file old or new, never
-// a mix; after Publish() returns, every renamed file is durable. Temporaries not published
+// a mix; when Publish() returns OK, every file is durable. Temporaries not published
 // (an error, or the object destroyed first) are removed. Each staged file keeps its
 // folder open until Publish(): callers publish in batches (the materializer, every 64).
 // Not thread-safe.

@@ -111,9 +111,10 @@ class FileStore {
   // Starts staging changes on top of `branch` (a branch without commits starts empty).
   virtual Result<std::unique_ptr<StoreTransaction>> BeginOn(std::string_view branch) = 0;
   // Starts staging changes for "main" on top of `commit` (0: empty), which may be older
-  // than main's head: reads see `commit`'s files. Committing it succeeds only while main's
-  // head is still `commit` (else kFailedPrecondition, as for any transaction whose branch
-  // moved), so it never drops what main gained since. kNotFound for an unknown commit.
+  // than main's head: reads see `commit`'s files. Committing staged changes succeeds only
+  // while main's head is still `commit` (else kFailedPrecondition, as for any transaction
+  // whose branch moved), so it never drops what main gained since; with nothing staged,
+  // Commit() returns `commit` and changes nothing. kNotFound for an unknown commit.
   virtual Result<std::unique_ptr<StoreTransaction>> BeginAt(int64_t commit) = 0;
 
   // Branches and their heads, sorted by name.

@@ -179,6 +179,10 @@ class Materializer {
     });
     std::vector<std::pair<std::string, std::string>> staged = std::move(staged_);
     staged_.clear();
+    // A failed rename or folder flush records nothing: a renamed file may not survive a
+    // crash then, and a file showing the head's content without a record is recognized
+    // (and recorded) by the next materialization, never taken for a user's edit.
+    if (!published.ok()) return published;
     for (size_t i = 0; i < renamed && i < staged.size(); ++i) {
       const auto& [path, hash] = staged[i];
       L2MAC_ASSIGN_OR_RETURN(DiskEntry entry, InspectOnDisk(root_, path, tuning_.racy_window_ns));

@@ -51,8 +51,7 @@ struct GateOptions {
   const CancelToken* cancel = nullptr;
   // The snapshot's files as the store has them (store paths), when the caller knows
   // them; null: RunGate lists the folder. Borrowed for the call: a kept folder (the check
-  // tree) passes its own set, so that neither listing nor copying 10,000 paths costs
-  // anything per check.
+  // tree) passes its own set rather than a copy, and nothing walks the folder.
   const std::set<std::string>* files = nullptr;
   // The caller keeps the snapshot handed to the sandbox's uid (Sandbox::HandOver), so no
   // command walks it to do so (SandboxCommand::root_handed_over).
