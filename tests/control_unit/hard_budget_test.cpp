@@ -311,9 +311,9 @@ TEST(HardRunBudgetTest, WithLanesACallWaitsForTheOthersInFlightInsteadOfStopping
   const Call& left_last = calls[2].instruction == "left" ? calls[2] : calls[3];
   const Call& right_last = calls[2].instruction == "right" ? calls[2] : calls[3];
   ASSERT_NE(left_last.instruction, right_last.instruction);
-  ASSERT_GT(total - left_last.tokens - right_last.tokens + left_last.worst_case +
-                right_last.worst_case,
-            budget);
+  ASSERT_GT(
+      total - left_last.tokens - right_last.tokens + left_last.worst_case + right_last.worst_case,
+      budget);
 
   InProcessRun run("cu-lanes-budget", TwoSlowWriters());
   Configure(run, program);
